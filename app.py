@@ -1,0 +1,55 @@
+"""Kefu Playbook entry point: ``python app.py COMMAND`` and ``create_app()`` for WSGI."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from cli import COMMAND_MODULES, CommandError
+from common.settings import load_settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The CLI parser with every command module's sub-commands registered."""
+    parser = argparse.ArgumentParser(
+        prog="python app.py",
+        description="Kefu Playbook: search manuals, score chat transcripts, build quizzes.",
+    )
+    parser.add_argument("--home", help="data home folder (default: $KEFU_HOME or ./kefu_data)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # a command family not built yet
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one CLI command; returns the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.home)
+        return int(args.func(args, settings) or 0)
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # invalid settings and similar input errors
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def create_app(test_config: dict | None = None):
+    """WSGI application factory (see web/)."""
+    from web import create_app as _create_app
+
+    return _create_app(test_config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""QA commands: ``score`` transcripts against a policy, ``policy-check`` a policy file."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from cli import CommandError
+
+
+def register(subparsers) -> None:
+    """Add the QA sub-commands to the application parser."""
+    score = subparsers.add_parser(
+        "score",
+        help="score chat transcripts against a QA policy",
+        description="Score transcripts (JSONL, JSON, CSV or XLSX) against a QA policy; "
+        "writes reports with --out and stores the run for history.",
+    )
+    score.add_argument("files", nargs="+", metavar="FILE", help="transcript files")
+    score.add_argument("--policy", required=True, help="policy YAML file")
+    score.add_argument("--json", action="store_true", help="print one JSON line per conversation")
+    score.add_argument("--out", metavar="DIR", help="write scorecards.jsonl, CSV and XLSX reports here")
+    score.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="NAME=HEADER",
+        help="CSV/XLSX column mapping, e.g. --map text=聊天内容"
+        " (names: conversation_id, agent, role, ts, text, channel)",
+    )
+    score.add_argument("--no-semantic", action="store_true", help="match required phrases lexically only")
+    score.add_argument("--no-store", action="store_true", help="do not save the run in the database")
+    score.set_defaults(func=score_command)
+
+    check = subparsers.add_parser("policy-check", help="validate a QA policy file and list its rules")
+    check.add_argument("policy", help="policy YAML file")
+    check.set_defaults(func=policy_check_command)
+
+
+def _load_policy(path: str, settings):
+    from qa.policy import PolicyError, load_policy
+
+    try:
+        return load_policy(path, settings)
+    except OSError as exc:
+        raise CommandError(f"cannot read policy {path}: {exc.strerror or exc}") from None
+    except PolicyError as exc:
+        raise CommandError("invalid policy:\n" + "\n".join(exc.errors)) from None
+
+
+def _columns(pairs: list[str]) -> dict[str, str]:
+    from qa.readers import COLUMNS
+
+    columns = {}
+    for pair in pairs:
+        name, sep, header = pair.partition("=")
+        if not sep or name.strip() not in COLUMNS or not header.strip():
+            raise CommandError(f"--map {pair!r}: expected NAME=HEADER with NAME one of {', '.join(COLUMNS)}")
+        columns[name.strip()] = header.strip()
+    return columns
+
+
+def score_command(args, settings) -> int:
+    """Score the files, print JSON lines or a summary, write reports, store the run."""
+    from pathlib import Path
+
+    from qa.report import summarize_agents, write_reports
+    from qa.runner import score_files
+
+    policy = _load_policy(args.policy, settings)
+    missing = [f for f in args.files if not Path(f).is_file()]
+    if missing:
+        raise CommandError(f"no such file: {', '.join(missing)}")
+    result = score_files(args.files, policy, settings, _columns(args.map), semantic=not args.no_semantic)
+    for rejection in result.rejections:
+        print(f"rejected: {rejection}", file=sys.stderr)
+    if args.json:
+        for card in result.scorecards:
+            print(json.dumps(card.as_dict(), ensure_ascii=False))
+    else:
+        print(f"policy {policy.name} (version {policy.version})")
+        for summary in summarize_agents(result.scorecards):
+            print(
+                f"  {summary.agent}: {summary.conversations} conversation(s),"
+                f" mean score {summary.mean_score:g}, pass rate {summary.pass_rate:.0%}"
+            )
+    if args.out:
+        for path in write_reports(result.scorecards, result.rejections, args.out):
+            print(f"wrote {path}", file=sys.stderr)
+    if not args.no_store:
+        from qa.store import open_store, save_run
+
+        conn = open_store(settings.db_path)
+        try:
+            run_id = save_run(conn, result)
+        finally:
+            conn.close()
+        print(f"stored as run {run_id} in {settings.db_path}", file=sys.stderr)
+    print(result.summary, file=sys.stderr)
+    return 0
+
+
+def policy_check_command(args, settings) -> int:
+    """Validate a policy and print one line per rule."""
+    policy = _load_policy(args.policy, settings)
+    print(f"{args.policy}: valid - {policy.name} (version {policy.version}), {len(policy.rules)} rules")
+    for rule in policy.rules:
+        flags = " critical" if rule.critical else ""
+        detail = (
+            rule.position
+            if rule.kind == "required"
+            else rule.measure
+            if rule.kind == "latency"
+            else rule.role
+        )
+        print(f"  {rule.id}: {rule.kind} ({detail}), {rule.points:g} points{flags}")
+    return 0

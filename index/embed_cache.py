@@ -1,0 +1,90 @@
+"""Persistent passage-embedding cache keyed by model and content hash.
+
+Re-ingesting a document whose paragraphs did not change, rebuilding the index
+or switching back to a model used before must not embed anything twice:
+embedding is by far the slowest step (a few passages per second per core).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable
+
+import numpy as np
+
+from common.db import migrate
+
+MIGRATIONS = [
+    """
+    CREATE TABLE embedding_cache (
+        model TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (model, hash)
+    ) WITHOUT ROWID;
+    """
+]
+
+
+def content_hash(text: str) -> str:
+    """Stable hash of the exact text that is embedded."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class EmbeddingCache:
+    """Embeds passages through a SQLite cache; only unseen texts reach the model."""
+
+    def __init__(self, conn: sqlite3.Connection, embedder, batch_size: int = 16) -> None:
+        migrate(conn, "embed_cache", MIGRATIONS)
+        self.conn = conn
+        self.embedder = embedder
+        self.batch_size = batch_size
+
+    def embed_passages(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Vectors for ``texts`` in order; ``progress(n)`` is told of each embedded batch."""
+        dim = self.embedder.dim
+        out = np.zeros((len(texts), dim), dtype=np.float32)
+        hashes = [content_hash(t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(hashes))
+        for start in range(0, len(unique), 500):
+            part = unique[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for row in self.conn.execute(
+                f"SELECT hash, vector FROM embedding_cache WHERE model = ? AND hash IN ({marks})",
+                (self.embedder.name, *part),
+            ):
+                found[row["hash"]] = np.frombuffer(row["vector"], dtype=np.float32)
+        missing = [h for h in unique if h not in found]
+        text_of = dict(zip(hashes, texts, strict=True))
+        for start in range(0, len(missing), self.batch_size):
+            batch = missing[start : start + self.batch_size]
+            vectors = self.embedder.embed_passages([text_of[h] for h in batch])
+            with self.conn:
+                self.conn.executemany(
+                    "INSERT OR REPLACE INTO embedding_cache(model, hash, vector) VALUES (?, ?, ?)",
+                    [
+                        (self.embedder.name, h, v.astype(np.float32).tobytes())
+                        for h, v in zip(batch, vectors, strict=True)
+                    ],
+                )
+            found.update(zip(batch, vectors, strict=True))
+            if progress:
+                progress(len(batch))
+        for i, h in enumerate(hashes):
+            out[i] = found[h]
+        return out
+
+    def count_missing(self, texts: list[str]) -> int:
+        """How many of ``texts`` would need the model (for progress bars)."""
+        hashes = list(dict.fromkeys(content_hash(t) for t in texts))
+        have = 0
+        for start in range(0, len(hashes), 500):
+            part = hashes[start : start + 500]
+            marks = ",".join("?" * len(part))
+            have += self.conn.execute(
+                f"SELECT COUNT(*) FROM embedding_cache WHERE model = ? AND hash IN ({marks})",
+                (self.embedder.name, *part),
+            ).fetchone()[0]
+        return len(hashes) - have

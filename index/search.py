@@ -1,0 +1,262 @@
+"""Hybrid search: FAISS dense vectors + BM25 over jieba tokens, fused.
+
+Both legs see the same normalised text (Traditional folded to Simplified,
+width folded), so a Simplified query finds a Traditional paragraph; results
+show the original text. Every result carries each leg's score and rank so
+a person can see why it matched.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sqlite3
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from common.textnorm import normalize, normalize_aligned
+from index import snapshot, vectors
+from index.embedder import QueryCache
+from index.tokenize import Tokenizer
+from kb import store
+
+LEGS = ("hybrid", "dense", "bm25")
+
+
+@dataclass
+class SearchResult:
+    """One answer candidate, with the evidence of both legs."""
+
+    chunk_id: int
+    text: str
+    document: str
+    title: str
+    headings: list[str]
+    kind: str
+    snippet: str
+    score: float
+    dense_score: float | None
+    dense_rank: int | None
+    bm25_score: float | None
+    bm25_rank: int | None
+    question: str = ""
+    answer: str = ""
+    tags: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data["answer"] = self.answer or None
+        return data
+
+
+@dataclass
+class SearchResponse:
+    """The answer to one query; ``answered`` is False when nothing is confident."""
+
+    query: str
+    answered: bool
+    results: list[SearchResult]
+    best_dense: float
+    elapsed_ms: float
+    coverage: float = 0.0
+
+    def as_json(self) -> dict:
+        return {
+            "query": self.query,
+            "answered": self.answered,
+            "best_dense": round(self.best_dense, 4),
+            "coverage": round(self.coverage, 3),
+            "elapsed_ms": round(self.elapsed_ms, 2),
+            "results": [r.as_json() for r in self.results],
+        }
+
+
+class Searcher:
+    """Answers queries from the live snapshot; picks up new snapshots automatically."""
+
+    def __init__(self, conn: sqlite3.Connection, root: Path, settings, embedder, tokenizer: Tokenizer):
+        self.conn = conn
+        self.root = root
+        self.settings = settings
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+        self.queries = QueryCache(embedder, settings.query_cache_size)
+        self._snapshot: snapshot.Snapshot | None = None
+        self._token = None
+        self._lock = threading.Lock()
+
+    def current(self) -> snapshot.Snapshot | None:
+        """The live snapshot, reloaded when another process published a new one."""
+        token = snapshot.current_token(self.root)
+        if token != self._token or self._snapshot is None:
+            with self._lock:
+                if token != self._token or self._snapshot is None:
+                    self._snapshot = snapshot.load(self.root, self.embedder.name, self.embedder.dim)
+                    self._token = token
+        return self._snapshot
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        documents: list[str] | None = None,
+        tags: list[str] | None = None,
+        leg: str = "hybrid",
+    ) -> SearchResponse:
+        """Top ``k`` chunks for ``query``, optionally only from some documents or tags."""
+        started = time.perf_counter()
+        if leg not in LEGS:
+            raise ValueError(f"unknown leg {leg!r} (expected one of {', '.join(LEGS)})")
+        norm = normalize(query)
+        snap = self.current()
+        if snap is None or not norm or snap.live_count == 0:
+            return SearchResponse(query, False, [], 0.0, (time.perf_counter() - started) * 1000)
+        filtered = bool(documents or tags)
+        pool = self.settings.candidates * (8 if filtered else 1)
+        terms = self.tokenizer.query_terms(norm)
+
+        # Both legs are keyed by chunk id: a chunk has several vector rows (itself and
+        # its sentences) and scores the best of them.
+        dense_rank: dict[int, int] = {}
+        dense_score: dict[int, float] = {}
+        qvec = self.queries.embed(norm)
+        if leg in ("hybrid", "dense"):
+            rows_wanted = min(pool * 4, len(snap.ids))
+            scores, rows = vectors.search(snap.vector_index, qvec, rows_wanted, self.settings.hnsw_ef_search)
+            for score, row in zip(scores, rows, strict=True):
+                if row < 0:
+                    continue
+                chunk = int(snap.ids[row])
+                if chunk >= 0 and chunk not in dense_score:
+                    dense_score[chunk] = float(score)
+                    dense_rank[chunk] = len(dense_rank) + 1
+                if len(dense_rank) >= pool:
+                    break
+
+        bm25_rank: dict[int, int] = {}
+        bm25_score: dict[int, float] = {}
+        if leg in ("hybrid", "bm25"):
+            all_scores = snap.keyword.scores(terms)
+            top = min(pool, int((all_scores > 0).sum()))
+            if top:
+                rows = np.argpartition(-all_scores, top - 1)[:top]
+                for row in rows[np.argsort(-all_scores[rows], kind="stable")]:
+                    chunk = int(snap.ids[row])
+                    if chunk >= 0:
+                        bm25_rank[chunk] = len(bm25_rank) + 1
+                        bm25_score[chunk] = float(all_scores[row])
+
+        fused = self._fuse(dense_rank, dense_score, bm25_rank, bm25_score, leg)
+        # Dense scores of keyword-only candidates, so every result shows both legs.
+        missing = [chunk for chunk in fused if chunk not in dense_score]
+        if missing:
+            rows_of = snap.rows_of(missing)
+            flat = [row for chunk in missing for row in rows_of[chunk]]
+            sims = vectors.reconstruct(snap.vector_index, flat) @ qvec if flat else []
+            position = 0
+            for chunk in missing:
+                count = len(rows_of[chunk])
+                dense_score[chunk] = float(max(sims[position : position + count], default=0.0))
+                position += count
+        ranked = sorted(fused, key=lambda chunk: (-fused[chunk], chunk))
+        best_dense = max((dense_score[c] for c in ranked[:10]), default=0.0)
+        coverage = snap.keyword.coverage(terms, [snap.primary_row(c) for c in ranked[:5]])
+
+        meta = store.fetch_chunks(self.conn, ranked)
+        results: list[SearchResult] = []
+        seen_text: set[str] = set()
+        for chunk_id in ranked:
+            chunk = meta.get(chunk_id)
+            if chunk is None:
+                continue
+            chunk_tags = json.loads(chunk["tags"]) + json.loads(chunk["doc_tags"])
+            if documents and chunk["doc_name"] not in documents and chunk["doc_title"] not in documents:
+                continue
+            if tags and not set(tags) & set(chunk_tags):
+                continue
+            key = re.sub(r"\s+", "", chunk["norm_text"])
+            if key in seen_text:
+                continue  # the same passage in two documents: show it once
+            seen_text.add(key)
+            results.append(
+                SearchResult(
+                    chunk_id=chunk_id,
+                    text=chunk["text"],
+                    document=chunk["doc_name"],
+                    title=chunk["doc_title"],
+                    headings=json.loads(chunk["headings"]),
+                    kind=chunk["kind"],
+                    snippet=highlight(chunk["text"], list(terms)),
+                    score=round(fused[chunk_id], 6),
+                    dense_score=round(dense_score[chunk_id], 4),
+                    dense_rank=dense_rank.get(chunk_id),
+                    bm25_score=round(bm25_score[chunk_id], 4) if chunk_id in bm25_score else None,
+                    bm25_rank=bm25_rank.get(chunk_id),
+                    question=chunk["question"],
+                    answer=chunk["answer"],
+                    tags=chunk_tags,
+                )
+            )
+            if len(results) >= k:
+                break
+        answered = bool(results) and (
+            best_dense >= self.settings.answer_threshold
+            or (
+                best_dense >= self.settings.answer_threshold_low and coverage >= self.settings.answer_coverage
+            )
+        )
+        return SearchResponse(
+            query, answered, results, best_dense, (time.perf_counter() - started) * 1000, coverage
+        )
+
+    def _fuse(self, dense_rank, dense_score, bm25_rank, bm25_score, leg) -> dict[int, float]:
+        s = self.settings
+        if leg == "dense":
+            return dict(dense_score)
+        if leg == "bm25":
+            return dict(bm25_score)
+        fused: dict[int, float] = {}
+        if s.fusion == "weighted":
+            top_bm25 = max(bm25_score.values(), default=1.0) or 1.0
+            for row, score in dense_score.items():
+                fused[row] = fused.get(row, 0.0) + s.dense_weight * score
+            for row, score in bm25_score.items():
+                fused[row] = fused.get(row, 0.0) + s.bm25_weight * score / top_bm25
+            return fused
+        for ranks, weight in ((dense_rank, s.dense_weight), (bm25_rank, s.bm25_weight)):
+            for row, rank in ranks.items():
+                fused[row] = fused.get(row, 0.0) + weight / (s.rrf_k + rank)
+        return fused
+
+
+def highlight(text: str, terms: list[str], width: int = 120) -> str:
+    """HTML-escaped window of ``text`` around the densest match, matches in ``<mark>``."""
+    aligned = normalize_aligned(text)
+    spans = []
+    for term in sorted({t for t in terms if len(t) > 1 or "\u4e00" <= t <= "\u9fff"}, key=len, reverse=True):
+        for match in re.finditer(re.escape(term), aligned):
+            if not any(a < match.end() and match.start() < b for a, b in spans):
+                spans.append((match.start(), match.end()))
+    spans.sort()
+    if len(text) <= width:
+        start, end = 0, len(text)
+    else:
+        best = max(spans, key=lambda s: sum(1 for t in spans if s[0] <= t[0] < s[0] + width), default=(0, 0))
+        start = max(0, min(best[0] - 20, len(text) - width))
+        end = start + width
+    out, cursor = [], start
+    for a, b in spans:
+        if a < start or b > end:
+            continue
+        out.append(html.escape(text[cursor:a]))
+        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
+        cursor = b
+    out.append(html.escape(text[cursor:end]))
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    return prefix + "".join(out) + suffix

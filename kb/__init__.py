@@ -1,0 +1,1 @@
+"""Knowledge base: files in, clean chunks out (loading, cleaning, chunking, versioned storage)."""

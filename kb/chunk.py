@@ -1,0 +1,177 @@
+"""Split cleaned blocks into chunks that respect Chinese structure.
+
+Headings (第X章, 第X节, 一、, 1., (1), 【】 and Markdown/Word headings) form a
+chain that travels with every chunk as context. Prose is cut at sentence
+ends and packed to a target size with a sentence of overlap; FAQ rows and
+``Q: … K: …`` reply-script pairs are kept whole, one chunk each.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb.models import Block, Chunk
+
+_CN_NUM = "一二三四五六七八九十百零〇两"
+_HEADING_RULES = (
+    (1, re.compile(rf"^第[{_CN_NUM}\d]+[章篇部]")),
+    (2, re.compile(rf"^第[{_CN_NUM}\d]+[节條条]")),
+    (2, re.compile(rf"^[{_CN_NUM}]+[、.．:：]")),
+    (3, re.compile(r"^\d{1,2}(?:[.．](?!\d)|、)")),
+    (4, re.compile(rf"^[(（](?:\d{{1,2}}|[{_CN_NUM}]+)[)）]")),
+    (3, re.compile(r"^(?=【[^】]{1,20}】$)【")),
+)
+_TERMINAL = re.compile(r"[。！？!?；;，,、：:]")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?=\s)|\s{2,}")
+# An item number inside a line starts a new sentence: "…沟通;3、负责…" / "…(2)负责…".
+_INLINE_ITEM = re.compile(rf"(?<=[^\s\d(（])(?=(?:[(（]\d{{1,2}}[)）]|\d{{1,2}}、|[{_CN_NUM}]、)\S)")
+_SCRIPT_Q = re.compile(r"(?:^|\s)(?:Q|问|顾客|客户)\s*[:：]")
+_SCRIPT_K = re.compile(r"(?:^|\s|[?？])(?:K|A|答|客服)\s*[:：]")
+_ITEM_START = re.compile(r"\s(?:\d{1,2}\)|\d{1,2}[.．、](?!\d)|[(（]\d{1,2}[)）])\s*")
+
+
+def heading_level(text: str) -> int:
+    """Level (1 = chapter ... 4 = item) if the line is a heading, else 0.
+
+    A numbered line is a heading only when it is short and has no sentence
+    punctuation: "三、沟通技巧" is one, "1、负责收集客户信息。" is an item of prose.
+    """
+    line = text.strip()
+    if len(line) > 25:
+        return 0
+    for level, rule in _HEADING_RULES:
+        match = rule.search(line)
+        if match:
+            title = line[match.end() :].strip()
+            # A real heading names something: no sentence punctuation, at least two characters.
+            if len(title) >= 2 and not _TERMINAL.search(title) and not title[-1].isdigit():
+                return level
+            return 0
+    return 0
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a paragraph, ending punctuation kept; item numbers start new ones."""
+    text = _INLINE_ITEM.sub("\n", text)
+    out = []
+    for part in text.split("\n"):
+        out += [s.strip() for s in _SENTENCE_END.split(part) if s and s.strip()]
+    return out
+
+
+def extract_script_pairs(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Split ``Q: … K: …`` reply-script pairs out of a paragraph.
+
+    Returns the prose before the first pair and the (question, reply) pairs.
+    A reply runs until the next question marker or numbered item.
+    """
+    replies = list(_SCRIPT_K.finditer(text))
+    if not replies:
+        return text, []
+    pairs = []
+    prose_end = None
+    for i, reply in enumerate(replies):
+        before = text[: reply.start() + (1 if text[reply.start()] in "?？" else 0)]
+        q_matches = list(_SCRIPT_Q.finditer(before))
+        q_match = q_matches[-1] if q_matches else None
+        item_starts = list(_ITEM_START.finditer(before))
+        if q_match and (not item_starts or q_match.start() >= item_starts[-1].start()):
+            q_start, q_text_start = q_match.start(), q_match.end()
+        elif item_starts:
+            q_start, q_text_start = item_starts[-1].start(), item_starts[-1].end()
+        else:
+            continue
+        if i > 0 and q_start < replies[i - 1].end():
+            continue
+        question = before[q_text_start:].strip()
+        end = replies[i + 1].start() if i + 1 < len(replies) else len(text)
+        rest = text[reply.end() : end]
+        cut = [m.start() for m in (_SCRIPT_Q.search(rest), _ITEM_START.search(rest)) if m]
+        answer = rest[: min(cut)] if cut else rest
+        if question and answer.strip():
+            pairs.append((question, answer.strip()))
+            prose_end = q_start if prose_end is None else prose_end
+    if not pairs:
+        return text, []
+    return text[:prose_end].strip(), pairs
+
+
+def chunk_blocks(
+    blocks: list[Block], target_chars: int, max_chars: int, overlap_sentences: int
+) -> list[Chunk]:
+    """Chunks of one document in reading order."""
+    chunks: list[Chunk] = []
+    chain: list[tuple[int, str]] = []
+    pending: list[str] = []  # sentences of the current section not yet emitted
+
+    def headings() -> list[str]:
+        return [text for _, text in chain]
+
+    def flush() -> None:
+        if pending:
+            chunks.extend(_pack(pending, headings(), target_chars, max_chars, overlap_sentences))
+            pending.clear()
+
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        if block.kind == "faq":
+            flush()
+            chunks.append(
+                Chunk(block.text, headings(), "faq", block.question, block.answer, block.similar, block.tags)
+            )
+            i += 1
+            continue
+        text = block.text.strip()
+        level = block.level if block.kind == "heading" else heading_level(text)
+        if level:
+            flush()
+            chain = [(lvl, t) for lvl, t in chain if lvl < level] + [(level, text)]
+            i += 1
+            continue
+        # "Q：…" on one line and "K：…" on the next form one pair.
+        if _SCRIPT_Q.match(text) and i + 1 < len(blocks) and _SCRIPT_K.match(blocks[i + 1].text.strip()):
+            text = f"{text} {blocks[i + 1].text.strip()}"
+            i += 1
+        prose, pairs = extract_script_pairs(text)
+        if pairs:
+            pending.extend(split_sentences(prose))
+            flush()
+            for question, answer in pairs:
+                chunks.append(Chunk(f"Q：{question}\nK：{answer}", headings(), "script", question, answer))
+        else:
+            pending.extend(split_sentences(text))
+        i += 1
+    flush()
+    return chunks
+
+
+def _pack(sentences: list[str], headings: list[str], target: int, hard_max: int, overlap: int) -> list[Chunk]:
+    """Greedy packing of sentences up to ``target`` characters with sentence overlap."""
+    pieces: list[str] = []
+    for sentence in sentences:
+        while len(sentence) > hard_max:  # an endless run-on: cut at a comma near the limit
+            cut = max(sentence.rfind(c, 0, hard_max) for c in "，,、 ")
+            cut = cut + 1 if cut > hard_max // 2 else hard_max
+            pieces.append(sentence[:cut])
+            sentence = sentence[cut:]
+        if sentence:
+            pieces.append(sentence)
+    chunks: list[Chunk] = []
+    current: list[str] = []
+    size = 0
+    fresh = 0  # sentences in ``current`` that no earlier chunk holds
+    for piece in pieces:
+        if current and size + len(piece) > target:
+            chunks.append(Chunk("".join(current), list(headings)))
+            current = current[-overlap:] if overlap else []
+            if sum(map(len, current)) + len(piece) > hard_max:
+                current = []
+            size = sum(map(len, current))
+            fresh = 0
+        current.append(piece)
+        size += len(piece)
+        fresh += 1
+    if current and fresh:
+        chunks.append(Chunk("".join(current), list(headings)))
+    return chunks

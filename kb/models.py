@@ -1,0 +1,80 @@
+"""Data classes passed between loading, cleaning, chunking and storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Block:
+    """One unit of a loaded document before chunking.
+
+    ``kind`` is ``paragraph`` (prose, split into sentences and packed),
+    ``heading`` (level 1 = chapter ... 4 = numbered item), or ``faq`` / ``script``
+    (a question and its answer, always kept whole as one chunk).
+    """
+
+    text: str
+    kind: str = "paragraph"
+    level: int = 0
+    question: str = ""
+    answer: str = ""
+    similar: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    line: int = 0
+
+
+@dataclass
+class LoadedDocument:
+    """A file turned into ordered blocks, with the facts learned while loading."""
+
+    path: str
+    title: str
+    blocks: list[Block]
+    encoding: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CleanReport:
+    """What cleaning removed from one document, counted by reason."""
+
+    kept: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def drop(self, reason: str, text: str) -> None:
+        self.dropped[reason] = self.dropped.get(reason, 0) + 1
+        samples = self.examples.setdefault(reason, [])
+        if len(samples) < 3:
+            samples.append(text[:60])
+
+    @property
+    def total_dropped(self) -> int:
+        return sum(self.dropped.values())
+
+
+@dataclass
+class Chunk:
+    """A searchable unit: the original text plus its heading chain and kind."""
+
+    text: str
+    headings: list[str]
+    kind: str = "text"
+    question: str = ""
+    answer: str = ""
+    similar: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    def index_text(self) -> str:
+        """What both retrieval legs see: heading context, the question variants, the text."""
+        parts = [" > ".join(self.headings)] if self.headings else []
+        if self.kind in ("faq", "script"):
+            parts += [self.question, *self.similar, self.answer]
+        else:
+            parts.append(self.text)
+        return "\n".join(p for p in parts if p)
+
+
+class IngestError(Exception):
+    """A file that cannot be ingested; the message names the file and the reason."""

@@ -1,0 +1,305 @@
+"""SQLite storage of documents, their versions and chunks.
+
+A document's chunks are written as ``pending`` rows, the index snapshot that
+references them is published, and only then are they switched ``live`` and
+the previous version's rows deleted: a search sees the old version or the new
+one, never both or neither, and a crash at any point leaves a loadable state.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+
+from common.db import migrate
+from kb.models import Chunk
+
+MIGRATIONS = [
+    """
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL,
+        title TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        content_hash TEXT NOT NULL,
+        encoding TEXT NOT NULL DEFAULT '',
+        tags TEXT NOT NULL DEFAULT '[]',
+        report TEXT NOT NULL DEFAULT '{}',
+        warnings TEXT NOT NULL DEFAULT '[]',
+        chunk_count INTEGER NOT NULL DEFAULT 0,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE chunks (
+        id INTEGER PRIMARY KEY,
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        ord INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        headings TEXT NOT NULL,
+        question TEXT NOT NULL DEFAULT '',
+        answer TEXT NOT NULL DEFAULT '',
+        similar TEXT NOT NULL DEFAULT '[]',
+        tags TEXT NOT NULL DEFAULT '[]',
+        index_text TEXT NOT NULL,
+        norm_text TEXT NOT NULL,
+        tokens TEXT NOT NULL
+    );
+    CREATE INDEX chunks_doc ON chunks(doc_id, version);
+    CREATE TABLE marks (
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        norm TEXT NOT NULL
+    );
+    CREATE INDEX marks_doc ON marks(doc_id);
+    CREATE TABLE query_log (
+        id INTEGER PRIMARY KEY,
+        ts REAL NOT NULL,
+        query TEXT NOT NULL,
+        answered INTEGER NOT NULL,
+        top_score REAL,
+        top_chunk INTEGER
+    );
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        ts REAL NOT NULL,
+        query TEXT NOT NULL,
+        chunk_id INTEGER,
+        vote INTEGER NOT NULL,
+        comment TEXT NOT NULL DEFAULT ''
+    );
+    """
+]
+
+
+@dataclass
+class DocumentInfo:
+    """A stored document as listed by ``docs``."""
+
+    id: int
+    name: str
+    path: str
+    title: str
+    version: int
+    content_hash: str
+    encoding: str
+    tags: list[str]
+    report: dict
+    warnings: list[str]
+    chunk_count: int
+    updated_at: float
+
+
+def init_schema(conn: sqlite3.Connection) -> None:
+    """Create or upgrade the knowledge-base tables."""
+    migrate(conn, "kb", MIGRATIONS)
+
+
+def _document(row: sqlite3.Row) -> DocumentInfo:
+    return DocumentInfo(
+        row["id"],
+        row["name"],
+        row["path"],
+        row["title"],
+        row["version"],
+        row["content_hash"],
+        row["encoding"],
+        json.loads(row["tags"]),
+        json.loads(row["report"]),
+        json.loads(row["warnings"]),
+        row["chunk_count"],
+        row["updated_at"],
+    )
+
+
+def list_documents(conn: sqlite3.Connection) -> list[DocumentInfo]:
+    """Every document, by name."""
+    return [_document(r) for r in conn.execute("SELECT * FROM documents ORDER BY name")]
+
+
+def get_document(conn: sqlite3.Connection, name_or_id: str | int) -> DocumentInfo | None:
+    """A document by name or numeric id."""
+    row = conn.execute(
+        "SELECT * FROM documents WHERE name = ? OR id = ?", (str(name_or_id), str(name_or_id))
+    ).fetchone()
+    return _document(row) if row else None
+
+
+def stage_version(
+    conn: sqlite3.Connection,
+    name: str,
+    path: str,
+    title: str,
+    content_hash: str,
+    encoding: str,
+    report: dict,
+    warnings: list[str],
+    chunks: list[tuple[Chunk, str, str]],
+    marks: list[tuple[str, str]],
+) -> tuple[int, int]:
+    """Write a new version's chunks as pending rows; returns ``(doc_id, version)``.
+
+    ``chunks`` holds ``(chunk, normalised index text, space-joined tokens)``.
+    The document row keeps pointing at the live version until :func:`promote`.
+    """
+    now = time.time()
+    with conn:
+        row = conn.execute("SELECT id, version FROM documents WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            doc_id = conn.execute(
+                "INSERT INTO documents(name, path, title, version, content_hash, encoding, report,"
+                " warnings, chunk_count, updated_at) VALUES (?, ?, ?, 0, '', ?, ?, ?, 0, ?)",
+                (
+                    name,
+                    path,
+                    title,
+                    encoding,
+                    json.dumps(report, ensure_ascii=False),
+                    json.dumps(warnings, ensure_ascii=False),
+                    now,
+                ),
+            ).lastrowid
+            version = 1
+        else:
+            doc_id, version = row["id"], row["version"] + 1
+        conn.execute("DELETE FROM chunks WHERE doc_id = ? AND state = 'pending'", (doc_id,))
+        conn.executemany(
+            "INSERT INTO chunks(doc_id, version, ord, state, kind, text, headings, question, answer,"
+            " similar, tags, index_text, norm_text, tokens)"
+            " VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    doc_id,
+                    version,
+                    i,
+                    c.kind,
+                    c.text,
+                    json.dumps(c.headings, ensure_ascii=False),
+                    c.question,
+                    c.answer,
+                    json.dumps(c.similar, ensure_ascii=False),
+                    json.dumps(c.tags, ensure_ascii=False),
+                    c.index_text(),
+                    norm,
+                    tokens,
+                )
+                for i, (c, norm, tokens) in enumerate(chunks)
+            ],
+        )
+        conn.execute(
+            "UPDATE documents SET path = ?, title = ?, encoding = ? WHERE id = ?",
+            (path, title, encoding, doc_id),
+        )
+        conn.execute("DELETE FROM marks WHERE doc_id = ?", (doc_id,))
+        conn.executemany(
+            "INSERT INTO marks(doc_id, kind, norm) VALUES (?, ?, ?)",
+            [(doc_id, kind, norm) for kind, norm in marks],
+        )
+    # Remember the staged version's metadata until promotion.
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS staged (doc_id INTEGER PRIMARY KEY, version INTEGER,"
+        " content_hash TEXT, report TEXT, warnings TEXT, chunk_count INTEGER)"
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO staged VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            doc_id,
+            version,
+            content_hash,
+            json.dumps(report, ensure_ascii=False),
+            json.dumps(warnings, ensure_ascii=False),
+            len(chunks),
+        ),
+    )
+    return doc_id, version
+
+
+def promote(conn: sqlite3.Connection) -> None:
+    """Make every staged version live and drop the versions they replace (one transaction)."""
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS staged (doc_id INTEGER PRIMARY KEY, version INTEGER,"
+        " content_hash TEXT, report TEXT, warnings TEXT, chunk_count INTEGER)"
+    )
+    now = time.time()
+    with conn:
+        for row in conn.execute("SELECT * FROM staged").fetchall():
+            conn.execute("DELETE FROM chunks WHERE doc_id = ? AND state = 'live'", (row["doc_id"],))
+            conn.execute(
+                "UPDATE chunks SET state = 'live' WHERE doc_id = ? AND version = ?",
+                (row["doc_id"], row["version"]),
+            )
+            conn.execute(
+                "UPDATE documents SET version = ?, content_hash = ?, report = ?, warnings = ?,"
+                " chunk_count = ?, updated_at = ? WHERE id = ?",
+                (
+                    row["version"],
+                    row["content_hash"],
+                    row["report"],
+                    row["warnings"],
+                    row["chunk_count"],
+                    now,
+                    row["doc_id"],
+                ),
+            )
+        conn.execute("DELETE FROM staged")
+
+
+def discard_pending(conn: sqlite3.Connection) -> int:
+    """Forget half-finished ingests (a crash before promotion); returns rows removed."""
+    with conn:
+        removed = conn.execute("DELETE FROM chunks WHERE state = 'pending'").rowcount
+        conn.execute("DELETE FROM documents WHERE version = 0")
+    return removed
+
+
+def delete_document(conn: sqlite3.Connection, doc_id: int) -> None:
+    """Remove a document with its chunks and dedup marks."""
+    with conn:
+        conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+
+
+def index_rows(conn: sqlite3.Connection, include_pending: bool = True) -> list[sqlite3.Row]:
+    """The rows an index snapshot is built from: pending versions replace live ones."""
+    rows = conn.execute(
+        "SELECT c.id, c.doc_id, c.state, c.version, c.kind, c.text, c.question, c.answer, c.similar,"
+        " c.norm_text, c.tokens FROM chunks c"
+        " WHERE c.state != 'removing' ORDER BY c.doc_id, c.version, c.ord"
+    ).fetchall()
+    if not include_pending:
+        return [r for r in rows if r["state"] == "live"]
+    pending_docs = {r["doc_id"] for r in rows if r["state"] == "pending"}
+    return [r for r in rows if r["state"] == "pending" or r["doc_id"] not in pending_docs]
+
+
+def fetch_chunks(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
+    """Chunk rows with their document's name and title, by id."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(
+        "SELECT c.*, d.name AS doc_name, d.title AS doc_title, d.tags AS doc_tags FROM chunks c"
+        f" JOIN documents d ON d.id = c.doc_id WHERE c.id IN ({marks})",
+        ids,
+    ).fetchall()
+    return {r["id"]: r for r in rows}
+
+
+def document_chunks(conn: sqlite3.Connection, doc_id: int) -> list[sqlite3.Row]:
+    """The live chunks of one document in order."""
+    return conn.execute(
+        "SELECT * FROM chunks WHERE doc_id = ? AND state = 'live' ORDER BY ord", (doc_id,)
+    ).fetchall()
+
+
+def other_marks(conn: sqlite3.Connection, exclude_doc: int | None) -> list[tuple[str, str]]:
+    """Dedup marks of every other document (cross-document duplicate detection)."""
+    return [
+        (r["kind"], r["norm"])
+        for r in conn.execute(
+            "SELECT kind, norm FROM marks WHERE doc_id IS NOT ? ORDER BY rowid", (exclude_doc,)
+        )
+    ]

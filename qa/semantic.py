@@ -1,0 +1,121 @@
+"""Semantic mode: accept paraphrases of a required phrase by embedding similarity.
+
+multilingual-e5 puts almost any two short service sentences above 0.85 cosine
+(好的，我帮您查一下 scores 0.92 against 您好，很高兴为您服务), so a bare threshold
+cries wolf. A sentence is accepted when (1) its best cosine to the rule's
+examples reaches the policy threshold and (2) after centring on the mean of
+all examples, it is closer to the examples than to the counter-examples
+(typical agent sentences that must not count).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from threading import Lock
+
+import numpy as np
+
+from qa.policy import Policy, Rule
+
+# Sentences, not clauses: "哈喽，很乐意为您效劳" is one greeting.
+_SENTENCE = re.compile(r"[^。！？!?~～\n]+[。！？!?~～]*")
+
+
+@dataclass(frozen=True)
+class SemanticHit:
+    """The best-matching sentence of a message and its similarity."""
+
+    start: int
+    end: int
+    text: str
+    similarity: float
+
+
+@dataclass
+class _Prepared:
+    examples: np.ndarray  # raw unit vectors
+    centred_examples: np.ndarray
+    centred_counter: np.ndarray | None
+    mean: np.ndarray
+
+
+class SemanticMatcher:
+    """Embeds each rule's examples once per policy and each candidate sentence once (LRU)."""
+
+    def __init__(self, policy: Policy, embedder, cache_size: int = 4096) -> None:
+        self.embedder = embedder
+        self.threshold = policy.semantic_threshold
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = Lock()
+        self._rules: dict[str, _Prepared] = {}
+        for rule in policy.rules:
+            if rule.semantic is not None:
+                self._rules[rule.id] = self._prepare(rule)
+
+    def _prepare(self, rule: Rule) -> _Prepared:
+        examples = self.embed(list(rule.semantic.examples))
+        counter = self.embed(list(rule.semantic.counter_examples)) if rule.semantic.counter_examples else None
+        mean = (
+            np.concatenate([examples, counter]).mean(axis=0) if counter is not None else examples.mean(axis=0)
+        )
+        return _Prepared(
+            examples, _centre(examples, mean), None if counter is None else _centre(counter, mean), mean
+        )
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Vectors for ``texts``, embedding only those not seen recently (in one batch)."""
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for text in texts:
+                if text in self._cache:
+                    self._cache.move_to_end(text)
+                    found[text] = self._cache[text]
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            vectors = self.embedder.embed_queries(missing)
+            with self._lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    found[text] = self._cache[text] = vector
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return np.stack([found[t] for t in texts])
+
+    def best_sentence(self, rule: Rule, texts: list[str]) -> list[SemanticHit | None]:
+        """For each message text, its best accepted sentence for ``rule`` (or None)."""
+        prepared = self._rules[rule.id]
+        units = [
+            (i, m.start(), m.end())
+            for i, text in enumerate(texts)
+            for m in _SENTENCE.finditer(text)
+            if m.group().strip()
+        ]
+        results: list[SemanticHit | None] = [None] * len(texts)
+        if not units:
+            return results
+        # One batch per conversation: every candidate sentence of every message at once.
+        vectors = self.embed([texts[i][s:e].strip() for i, s, e in units])
+        raw = (vectors @ prepared.examples.T).max(axis=1)
+        centred = _centre(vectors, prepared.mean)
+        towards = (centred @ prepared.centred_examples.T).max(axis=1)
+        away = (
+            (centred @ prepared.centred_counter.T).max(axis=1)
+            if prepared.centred_counter is not None
+            else None
+        )
+        for k, (i, start, end) in enumerate(units):
+            if raw[k] < self.threshold or (away is not None and towards[k] <= away[k]):
+                continue
+            if results[i] is None or raw[k] > results[i].similarity:
+                results[i] = SemanticHit(start, end, texts[i][start:end], round(float(raw[k]), 4))
+        return results
+
+
+def _centre(vectors: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    shifted = vectors - mean
+    norms = np.linalg.norm(shifted, axis=-1, keepdims=True)
+    return shifted / np.where(norms == 0, 1, norms)
