@@ -26,6 +26,7 @@ import numpy as np
 from common.settings import load_settings
 from common.textnorm import normalize
 from index.embed_cache import EmbeddingCache, content_hash
+from index.windows import chunk_windows
 from kb import store
 from kb.chunk import split_sentences
 from kb.knowledge_base import KnowledgeBase
@@ -69,23 +70,28 @@ def synthetic_chunks(n: int, seed: int = 7) -> list[Chunk]:
 def build_home(home: Path, n: int, kb: KnowledgeBase) -> float:
     """Store ``n`` synthetic chunks with random cached vectors; returns build seconds."""
     chunks = synthetic_chunks(n)
-    rows = []
+    rows, texts = [], []
     for chunk in chunks:
         norm = normalize(chunk.index_text())
         rows.append((chunk, norm, " ".join(kb.tokenizer.tokens(norm))))
+        fake_row = {
+            "norm_text": norm,
+            "kind": "text",
+            "text": chunk.text,
+            "question": "",
+            "answer": "",
+            "similar": "[]",
+        }
+        texts += chunk_windows(fake_row)
     rng = np.random.default_rng(3)
-    vectors = rng.standard_normal((n, kb.embedder.dim)).astype(np.float32)
+    vectors = rng.standard_normal((len(texts), kb.embedder.dim)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    cache = EmbeddingCache(kb.conn, kb.embedder)
+    EmbeddingCache(kb.conn, kb.embedder)  # creates the cache table
     with kb.conn:
         kb.conn.executemany(
             "INSERT OR REPLACE INTO embedding_cache(model, hash, vector) VALUES (?, ?, ?)",
-            [
-                (kb.embedder.name, content_hash(norm), v.tobytes())
-                for (_, norm, _), v in zip(rows, vectors, strict=True)
-            ],
+            [(kb.embedder.name, content_hash(t), v.tobytes()) for t, v in zip(texts, vectors, strict=True)],
         )
-    del cache
     started = time.perf_counter()
     store.stage_version(
         kb.conn, "synthetic.txt", "synthetic.txt", "synthetic", "x", "utf-8", {}, [], rows, []

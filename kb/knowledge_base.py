@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -58,16 +59,25 @@ class IngestReport:
         }
 
 
-def collect_files(paths: list[str | Path]) -> tuple[list[tuple[Path, str]], list[FileResult]]:
+def collect_files(paths: list) -> tuple[list[tuple[Path, str]], list[FileResult]]:
     """Expand folders recursively into ``(file, document name)`` pairs.
 
     A file's name is its path relative to the folder it was found under, or its
-    file name when given directly. Missing paths and unsupported files in a
-    folder are reported, not silently skipped.
+    file name when given directly; an item may also be a ``(file, name)`` pair
+    (uploads stored under a generated path keep the name the user knows).
+    Missing paths and unsupported files in a folder are reported, not skipped
+    silently.
     """
     found: list[tuple[Path, str]] = []
     problems: list[FileResult] = []
     for raw in paths:
+        if isinstance(raw, tuple):
+            path, name = Path(raw[0]), str(raw[1])
+            if path.is_file():
+                found.append((path, name))
+            else:
+                problems.append(FileResult(str(path), name, "error", error=f"{name}: no such file"))
+            continue
         path = Path(raw)
         if path.is_dir():
             for file in sorted(p for p in path.rglob("*") if p.is_file()):
@@ -110,6 +120,9 @@ class KnowledgeBase:
         self._embedder = embedder
         self._tokenizer = None
         self._searcher = None
+        self._cache = None
+        # Request threads share this object; one-row writes (query log, feedback) take turns.
+        self._log_lock = threading.Lock()
 
     # -- parts, loaded on first use ------------------------------------------
     @property
@@ -137,6 +150,15 @@ class KnowledgeBase:
                 self.conn, self.home / "index", self.settings, self.embedder, self.tokenizer
             )
         return self._searcher
+
+    def embedding_cache(self):
+        """The passage-embedding cache: the home database, or a shared file (setting)."""
+        from index.embed_cache import EmbeddingCache
+
+        if self._cache is None:
+            conn = connect(self.settings.embedding_cache) if self.settings.embedding_cache else self.conn
+            self._cache = EmbeddingCache(conn, self.embedder, self.settings.embed_batch_size)
+        return self._cache
 
     @contextmanager
     def _writer(self):
@@ -282,9 +304,8 @@ class KnowledgeBase:
 
     def _publish(self, full: bool = False, progress: bool = False) -> dict:
         from index.build import build_snapshot
-        from index.embed_cache import EmbeddingCache
 
-        cache = EmbeddingCache(self.conn, self.embedder, self.settings.embed_batch_size)
+        cache = self.embedding_cache()
         bar = None
         if progress:
             from tqdm import tqdm
@@ -344,7 +365,7 @@ class KnowledgeBase:
         response = self.searcher.search(query, k=k, documents=documents, tags=tags, leg=leg)
         if log:
             top = response.results[0] if response.results else None
-            with self.conn:
+            with self._log_lock, self.conn:
                 self.conn.execute(
                     "INSERT INTO query_log(ts, query, answered, top_score, top_chunk) VALUES (?, ?, ?, ?, ?)",
                     (
@@ -380,7 +401,7 @@ class KnowledgeBase:
         """Store an agent's 👍 (+1) or 👎 (-1) on a result."""
         if vote not in (1, -1):
             raise ValueError("vote must be 1 or -1")
-        with self.conn:
+        with self._log_lock, self.conn:
             self.conn.execute(
                 "INSERT INTO feedback(ts, query, chunk_id, vote, comment) VALUES (?, ?, ?, ?, ?)",
                 (time.time(), query, chunk_id, vote, comment),

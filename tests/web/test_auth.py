@@ -1,0 +1,173 @@
+"""Sign-in, roles, CSRF, first-run admin, error pages, upload limits and file-name checks."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from web.uploads import UploadError, check_name
+
+ROLE_PAGES = {  # a page of each role, and who may open it
+    "/": {"agent", "admin"},
+    "/admin/": {"admin"},
+    "/admin/hit-test": {"admin"},
+    "/qa/": {"qa", "admin"},
+    "/qa/policies": {"qa", "admin"},
+    "/quiz/": {"trainer", "admin"},
+    "/quiz/mine": {"agent", "qa", "trainer", "admin"},
+}
+
+
+def test_pages_need_sign_in(client):
+    for path in ROLE_PAGES:
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.location.startswith("/login?next=")
+
+
+@pytest.mark.parametrize("role", ["agent", "qa", "trainer", "admin"])
+def test_each_role_sees_only_its_pages(client, login_as, role):
+    login_as(client, role)
+    for path, allowed in ROLE_PAGES.items():
+        status = client.get(path).status_code
+        assert status == (200 if role in allowed else 403), (role, path, status)
+
+
+def test_navigation_shows_only_allowed_sections(client, login_as):
+    html = login_as(client, "qa").get("/qa/").get_data(as_text=True)
+    assert "质检" in html and "知识库管理" not in html and "培训测验" not in html
+
+
+def test_wrong_password_is_refused(client, csrf):
+    token = csrf(client, "/login")
+    response = client.post("/login", data={"username": "agent", "password": "nope-nope", "csrf_token": token})
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_login_redirects_only_to_same_site(client, csrf):
+    token = csrf(client, "/login")
+    response = client.post("/login?next=//evil.example/x",
+                           data={"username": "agent", "password": "agent-secret-1", "csrf_token": token})
+    assert response.location == "/"
+
+
+def test_form_without_csrf_token_is_rejected(client, login_as):
+    login_as(client, "admin")
+    response = client.post("/admin/users", data={"action": "create", "username": "x1", "role": "agent",
+                                                 "password": "12345678"})
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "CSRF" in text and "Traceback" not in text
+
+
+def test_session_cookie_is_httponly_and_lax(client, csrf):
+    token = csrf(client, "/login")
+    response = client.post("/login", data={"username": "agent", "password": "agent-secret-1", "csrf_token": token})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_logout(client, login_as, csrf):
+    login_as(client, "agent")
+    client.post("/logout", data={"csrf_token": csrf(client, "/")})
+    assert client.get("/").status_code == 302
+
+
+def test_first_run_prints_one_time_admin_password_and_forces_change(tmp_path, capsys):
+    import re
+
+    from web import create_app
+
+    app = create_app({"home": str(tmp_path / "home"), "TESTING": True})
+    printed = capsys.readouterr().err
+    password = re.search(r"one-time password: (\S+)", printed).group(1)
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    response = client.post("/login", data={"username": "admin", "password": password, "csrf_token": token})
+    assert response.location == "/account"
+    assert client.get("/admin/").location == "/account"  # nothing else until the password is changed
+    page = client.get("/account").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/account", data={"action": "password", "current": password, "new": "brand-new-pass",
+                                  "confirm": "brand-new-pass", "csrf_token": token})
+    assert client.get("/admin/").status_code == 200
+    # A second start with users present creates nobody and prints nothing.
+    create_app({"home": str(tmp_path / "home"), "TESTING": True})
+    assert "one-time" not in capsys.readouterr().err
+
+
+def test_admin_password_setting_creates_admin_without_forced_change(tmp_path, capsys):
+    from web import create_app
+
+    create_app({"home": str(tmp_path / "h"), "admin_password": "configured-pass", "TESTING": True})
+    assert "one-time" not in capsys.readouterr().err
+
+
+def test_cli_create_user_prints_a_working_token(app, tmp_path, capsys):
+    from app import main
+
+    home = app.extensions["kefu_settings"].home
+    assert main(["--home", home, "create-user", "lin", "--role", "agent", "--password", "lin-secret-1"]) == 0
+    token = capsys.readouterr().out.split("API token (shown once): ")[1].strip()
+    me = app.test_client().get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.get_json() == {"username": "lin", "role": "agent"}
+    assert main(["--home", home, "create-user", "lin", "--role", "agent", "--password", "lin-secret-1"]) == 2
+    assert "已存在" in capsys.readouterr().err
+
+
+def test_error_pages_are_friendly(client, login_as):
+    login_as(client, "agent")
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "页面不存在" in response.get_data(as_text=True)
+
+
+def test_unexpected_error_shows_no_stack_trace(app, client, login_as, monkeypatch):
+    from web.extensions import kb_service
+
+    login_as(client, "agent")
+    with app.app_context():
+        reader = kb_service().reader
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(reader, "search", explode)
+    response = client.get("/?q=退款")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "系统出错了" in text and "secret internal detail" not in text and "Traceback" not in text
+    api = client.get("/api/search?q=退款")
+    assert api.status_code == 500 and api.get_json()["error"]["status"] == 500
+
+
+def test_upload_size_limit(tmp_path):
+    import re
+
+    from web import create_app
+
+    app = create_app({"home": str(tmp_path / "h"), "admin_password": "small-limit-1", "max_upload_mb": 1,
+                      "TESTING": True})
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"username": "admin", "password": "small-limit-1", "csrf_token": token})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin/").get_data(as_text=True)).group(1)
+    big = io.BytesIO(b"x" * (1024 * 1024 + 10))
+    response = client.post("/admin/documents", data={"csrf_token": token, "files": (big, "大文件.txt")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert "1 MB" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", ["../x.md", "..\\x.md", "a/b.md", "/etc/passwd.md", ".hidden.md", "a\x00b.md",
+                                  "x.exe", "", "noext"])
+def test_bad_file_names_are_refused(name):
+    with pytest.raises(UploadError):
+        check_name(name, {".md", ".txt"})
+
+
+def test_chinese_file_names_are_kept():
+    assert check_name("售后服务手册 2024.md", {".md"}) == "售后服务手册 2024.md"

@@ -1,0 +1,213 @@
+"""Knowledge-base admin: documents (upload, versions, chunks, replace, delete), dictionary and
+synonyms, the hit-test page, gaps (unanswered queries and 👎), and user accounts."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from web import users
+from web.auth import role_required
+from web.extensions import db, kb, kb_service, settings
+from web.search import KIND_LABELS
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+STATUS_LABELS = {"added": "新增", "updated": "已更新", "unchanged": "未变化", "error": "失败"}
+DROP_LABELS = {  # reasons named by kb/clean.py; unknown reasons show as is
+    "duplicate FAQ entry": "重复的 FAQ 条目",
+    "page furniture": "页面框架（导航、页脚等）",
+    "related-links list": "相关链接列表",
+    "spam": "垃圾内容",
+    "boilerplate sentence": "套话/免责声明",
+    "empty or symbol-only line": "空行或纯符号",
+    "exact duplicate paragraph": "完全重复的段落",
+    "near duplicate paragraph": "近似重复的段落",
+    "repeated sentence": "重复的句子",
+}
+
+
+@bp.before_request
+@role_required("admin")
+def guard():
+    return None
+
+
+def _supported() -> set[str]:
+    from kb.loaders import SUPPORTED_SUFFIXES
+
+    return set(SUPPORTED_SUFFIXES)
+
+
+def _ingest(files, rename_to: str | None = None):
+    """Save uploads and ingest them; returns the report dict and refused files."""
+    from web.uploads import save_uploads
+
+    saved, errors = save_uploads(files, settings().home_path, "kb", _supported(), rename_to=rename_to)
+    tags = [t.strip() for t in request.form.get("tags", "").replace("，", ",").split(",") if t.strip()]
+    report = kb_service().ingest([s.path for s in saved], tags=tags).as_json() if saved else None
+    return report, errors
+
+
+@bp.get("/")
+def documents():
+    return render_template(
+        "admin/documents.html",
+        documents=kb().documents(),
+        suffixes=" ".join(sorted(_supported())),
+        drop_labels=DROP_LABELS,
+    )
+
+
+@bp.post("/documents")
+def upload():
+    report, errors = _ingest(request.files.getlist("files"))
+    if report is None and not errors:
+        flash("请选择要上传的文件", "error")
+        return redirect(url_for("admin.documents"))
+    return render_template(
+        "admin/ingest_report.html",
+        report=report,
+        errors=errors,
+        status_labels=STATUS_LABELS,
+        drop_labels=DROP_LABELS,
+    )
+
+
+def _document_or_404(doc_id: int):
+    document = kb().document(doc_id)
+    if document is None:
+        abort(404)
+    return document
+
+
+@bp.get("/documents/<int:doc_id>")
+def document(doc_id: int):
+    document = _document_or_404(doc_id)
+    return render_template(
+        "admin/document.html",
+        document=document,
+        chunks=kb().chunks(document.id),
+        kinds=KIND_LABELS,
+        drop_labels=DROP_LABELS,
+    )
+
+
+@bp.post("/documents/<int:doc_id>/replace")
+def replace(doc_id: int):
+    document = _document_or_404(doc_id)
+    files = [f for f in request.files.getlist("files") if f and f.filename][:1]
+    if not files:
+        flash("请选择新版本文件", "error")
+        return redirect(url_for("admin.document", doc_id=doc_id))
+    report, errors = _ingest(files, rename_to=document.name)
+    for error in errors:
+        flash(error, "error")
+    for item in (report or {}).get("files", []):
+        if item["status"] == "error":
+            flash(item["error"].replace(item["path"], item["name"]), "error")
+        elif item["status"] == "unchanged":
+            flash("内容与当前版本相同，未生成新版本", "info")
+        else:
+            flash(f"已更新为第 {item['version']} 版，共 {item['chunks']} 段", "success")
+    return redirect(url_for("admin.document", doc_id=doc_id))
+
+
+@bp.post("/documents/<int:doc_id>/delete")
+def delete(doc_id: int):
+    document = _document_or_404(doc_id)
+    kb_service().remove(str(document.id))
+    flash(f"已删除 {document.name}", "success")
+    return redirect(url_for("admin.documents"))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp")
+    with handle:
+        handle.write(text.replace("\r\n", "\n"))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(handle.name, path)
+
+
+@bp.route("/dictionary", methods=["GET", "POST"])
+def dictionary():
+    base = kb()
+    paths = {"user_dict": base.user_dict_path, "synonyms": base.synonyms_path}
+    if request.method == "POST":
+        old = {key: path.read_text(encoding="utf-8") for key, path in paths.items()}
+        new = {key: request.form.get(key, old[key]) for key in paths}
+        for key, path in paths.items():
+            _write_atomic(path, new[key])
+        try:
+            summary = kb_service().reindex()
+        except Exception as exc:  # jieba rejects a malformed dictionary line: put the old files back
+            for key, path in paths.items():
+                _write_atomic(path, old[key])
+            kb_service().reindex()
+            flash(f"词典有误，已恢复原内容：{exc}", "error")
+            return render_template("admin/dictionary.html", texts=new), 400
+        flash(f"已保存并重建索引（{summary.get('live', '?')} 段）", "success")
+        return redirect(url_for("admin.dictionary"))
+    texts = {key: path.read_text(encoding="utf-8") for key, path in paths.items()}
+    return render_template("admin/dictionary.html", texts=texts)
+
+
+@bp.get("/hit-test")
+def hit_test():
+    """The production search (same call, same settings), with both legs' evidence, unlogged."""
+    from index.search import LEGS
+
+    query = (request.args.get("q") or "").strip()[:200]
+    leg = request.args.get("leg", "hybrid")
+    if leg not in LEGS:
+        abort(400)
+    k = min(max(request.args.get("k", 20, type=int), 1), 50)
+    response = kb().search(query, k=k, leg=leg, log=False) if query else None
+    return render_template(
+        "admin/hit_test.html",
+        query=query,
+        leg=leg,
+        legs=LEGS,
+        k=k,
+        response=response,
+        kinds=KIND_LABELS,
+        settings=settings(),
+    )
+
+
+@bp.get("/gaps")
+def gaps():
+    return render_template("admin/gaps.html", gaps=kb().gaps())
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users_page():
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "create":
+            try:
+                user = users.create_user(
+                    db(),
+                    request.form.get("username", ""),
+                    request.form.get("password", ""),
+                    request.form.get("role", ""),
+                    must_change_password=True,
+                )
+                flash(f"已创建用户 {user.username}（{user.role_label}），首次登录需修改密码", "success")
+            except users.UserError as exc:
+                flash(str(exc), "error")
+        elif action == "delete":
+            user_id = request.form.get("user_id", type=int)
+            if user_id == g.user.id:
+                flash("不能删除自己的账户", "error")
+            elif user_id:
+                users.delete_user(db(), user_id)
+                flash("已删除用户", "success")
+        else:
+            abort(400)
+        return redirect(url_for("admin.users_page"))
+    return render_template("admin/users.html", users=users.list_users(db()), roles=users.ROLES)

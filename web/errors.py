@@ -1,0 +1,59 @@
+"""Error pages and JSON errors: a clear message for every failure, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: ("请求有误", "提交的内容不完整或格式不对，请检查后重试。"),
+    401: ("需要登录", "请先登录。"),
+    403: ("没有权限", "您的角色不能访问这个页面。如需开通，请联系管理员。"),
+    404: ("页面不存在", "您访问的页面或资源不存在，可能已被删除。"),
+    405: ("操作不允许", "这个地址不支持该操作。"),
+    413: ("文件太大", "上传的内容超过了大小上限。"),
+    500: ("系统出错了", "服务器处理请求时出错，已记录日志。请稍后重试，或联系管理员。"),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def render_error(status: int, detail: str | None = None):
+    """The error as JSON for the API, as a page otherwise."""
+    title, message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
+    if status == 413:
+        limit = current_app.extensions["kefu_settings"].max_upload_mb
+        message = f"上传的内容超过了 {limit} MB 的上限。请拆分后分批上传。"
+    if wants_json():
+        return jsonify({"error": {"status": status, "title": title, "message": detail or message}}), status
+    return render_template("error.html", status=status, title=title, message=detail or message), status
+
+
+def init_app(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_error(400, "表单已过期或来源不明（CSRF 校验失败）。请刷新页面后重新提交。")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        detail = exc.description if getattr(exc, "kefu_detail", False) else None
+        return render_error(exc.code or 500, detail)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(InternalServerError.code)
+
+
+def user_error(status: int, message: str) -> HTTPException:
+    """An HTTP error whose (user-facing, Chinese) message is shown as is."""
+    from werkzeug.exceptions import default_exceptions
+
+    exc = default_exceptions[status](message)
+    exc.kefu_detail = True
+    return exc

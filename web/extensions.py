@@ -1,0 +1,52 @@
+"""Per-app shared objects (CSRF, settings, the knowledge base) and per-request connections."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask import current_app, g
+from flask_wtf.csrf import CSRFProtect
+
+from common.db import connect
+from web.services import KnowledgeBaseService, get_service
+
+csrf = CSRFProtect()
+
+
+def settings():
+    """The resolved settings of this app."""
+    return current_app.extensions["kefu_settings"]
+
+
+def kb_service() -> KnowledgeBaseService:
+    """The app's shared knowledge base (reader/writer pair)."""
+    return get_service(current_app.extensions, settings())
+
+
+def kb():
+    """The shared knowledge base for reads: search, documents, chunks, feedback, gaps."""
+    return kb_service().reader
+
+
+def db() -> sqlite3.Connection:
+    """This request's connection to the product database."""
+    if "kefu_db" not in g:
+        # The web tables were migrated once when the app was created (auth.bootstrap_admin).
+        g.kefu_db = connect(settings().db_path)
+    return g.kefu_db
+
+
+def qa_db() -> sqlite3.Connection:
+    """This request's connection with the QA tables migrated."""
+    if "kefu_qa_db" not in g:
+        from qa.store import open_store
+
+        g.kefu_qa_db = open_store(settings().db_path)
+    return g.kefu_qa_db
+
+
+def close_connections(_exc=None) -> None:
+    for name in ("kefu_db", "kefu_qa_db", "kefu_quiz_db"):
+        conn = g.pop(name, None)
+        if conn is not None:
+            conn.close()

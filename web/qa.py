@@ -1,0 +1,326 @@
+"""QA staff: score uploaded transcripts, browse runs and conversations, agent pages, policy editor."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+
+from web import charts, policies
+from web.auth import role_required
+from web.extensions import kb_service, qa_db, settings
+from web.transcript_view import build_bubbles
+
+bp = Blueprint("qa", __name__, url_prefix="/qa")
+
+TRANSCRIPT_SUFFIXES = frozenset({".jsonl", ".json", ".csv", ".xlsx"})
+KIND_LABELS = {"required": "必说", "banned": "禁用语", "latency": "时效"}
+STATUS_LABELS = {"pass": "通过", "fail": "未通过", "na": "不适用"}
+ROLE_LABELS = {"customer": "顾客", "agent": "客服", "bot": "机器人", "system": "系统"}
+EXAMPLE_CONVERSATION = {
+    "id": "试运行-1",
+    "agent": "a01",
+    "channel": "chat",
+    "messages": [
+        {"role": "customer", "text": "在吗？我的快递怎么还没到", "ts": "2026-11-03T10:00:00+08:00"},
+        {
+            "role": "agent",
+            "text": "您好，很高兴为您服务，非常抱歉让您久等了，我马上帮您查询",
+            "ts": "2026-11-03T10:00:20+08:00",
+        },
+        {"role": "customer", "text": "好的", "ts": "2026-11-03T10:01:00+08:00"},
+        {
+            "role": "agent",
+            "text": "已经催促快递公司了，预计明天送达，祝您生活愉快",
+            "ts": "2026-11-03T10:02:30+08:00",
+        },
+    ],
+}
+
+
+@bp.before_request
+@role_required("qa")
+def guard():
+    return None
+
+
+# --- helpers over the qa package -----------------------------------------------------------
+
+
+def _policy(name: str):
+    """Load and validate a policy of the library; 404 when absent, 400 when invalid."""
+    from qa import PolicyError, parse_policy
+
+    try:
+        text = policies.read_policy(settings().home_path, name)
+    except policies.UploadError:
+        abort(404)
+    if text is None:
+        abort(404)
+    try:
+        return parse_policy(text, name, settings())
+    except PolicyError as exc:
+        flash("规则文件有误：" + "；".join(exc.errors), "error")
+        abort(400)
+
+
+def _scorer(policy, semantic: bool):
+    from qa import make_scorer
+
+    # Share the search embedder: one model in memory per process.
+    embedder = kb_service().reader.embedder if semantic and any(r.semantic for r in policy.rules) else None
+    return make_scorer(policy, settings(), semantic=semantic, embedder=embedder)
+
+
+def _run(run_id: int) -> dict:
+    from qa import list_runs
+
+    for run in list_runs(qa_db(), limit=1_000_000):
+        if run["id"] == run_id:
+            return run
+    abort(404)
+
+
+def _cards(run_id: int, agent: str | None = None) -> list[dict]:
+    from qa import get_scorecard, list_scorecards
+
+    return [
+        {**get_scorecard(qa_db(), row["id"]), "scorecard_id": row["id"]}
+        for row in list_scorecards(qa_db(), run_id, agent)
+    ]
+
+
+def _conversation(files: list[str], card: dict):
+    """Re-read the scored conversation from the run's stored transcript file."""
+    from qa import Conversation, read_transcripts
+
+    source_file = card.get("source", "").split(":")[0]
+    for file in files:
+        if Path(file).name != source_file or not Path(file).is_file():
+            continue
+        for item in read_transcripts(file, settings().timezone):
+            if isinstance(item, Conversation) and item.id == card["id"] and item.source == card["source"]:
+                return item
+    return None
+
+
+def _rule_labels(policy_text: str | None) -> dict[str, str]:
+    from qa import PolicyError, parse_policy
+
+    if not policy_text:
+        return {}
+    try:
+        return {r.id: r.description or r.id for r in parse_policy(policy_text).rules}
+    except PolicyError:
+        return {}
+
+
+# --- runs --------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    from qa import list_runs
+
+    return render_template(
+        "qa/index.html", runs=list_runs(qa_db()), policies=policies.list_policies(settings().home_path)
+    )
+
+
+@bp.post("/runs")
+def score():
+    from qa import save_run, score_files
+    from web.uploads import save_uploads
+
+    policy = _policy(request.form.get("policy", ""))
+    saved, errors = save_uploads(
+        request.files.getlist("files"), settings().home_path, "transcripts", TRANSCRIPT_SUFFIXES
+    )
+    for error in errors:
+        flash(error, "error")
+    if not saved:
+        flash("请选择要评分的对话文件（JSONL、JSON、CSV 或 XLSX）", "error")
+        return redirect(url_for("qa.index"))
+    semantic = request.form.get("semantic") == "on"
+    result = score_files([s.path for s in saved], policy, settings(), scorer=_scorer(policy, semantic))
+    run_id = save_run(qa_db(), result)
+    flash(f"已评分 {len(result.scorecards)} 个对话，{len(result.rejections)} 条记录无法读取", "success")
+    for rejection in result.rejections[:20]:
+        flash(
+            f"未读取：{Path(rejection.file).name} 第 {rejection.line} "
+            f"{'行' if rejection.unit != 'item' else '项'}：{rejection.reason}",
+            "warning",
+        )
+    return redirect(url_for("qa.run", run_id=run_id))
+
+
+@bp.get("/runs/<int:run_id>")
+def run(run_id: int):
+    return render_template("qa/run.html", run=_run(run_id), cards=_cards(run_id), status_labels=STATUS_LABELS)
+
+
+@bp.get("/runs/<int:run_id>/export.<fmt>")
+def export(run_id: int, fmt: str):
+    from web import qa_export
+
+    _run(run_id)
+    cards = _cards(run_id)
+    if fmt == "csv":
+        data, mime = qa_export.to_csv(cards), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        data, mime = (
+            qa_export.to_xlsx(cards),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        abort(404)
+    return Response(
+        data, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="qa-run-{run_id}.{fmt}"'}
+    )
+
+
+@bp.get("/scorecards/<int:scorecard_id>")
+def scorecard(scorecard_id: int):
+    from qa import get_scorecard
+
+    card = get_scorecard(qa_db(), scorecard_id)
+    if card is None:
+        abort(404)
+    run = _run(card["run_id"])
+    policy_text = qa_db().execute("SELECT policy_text FROM qa_runs WHERE id = ?", (run["id"],)).fetchone()[0]
+    labels = _rule_labels(policy_text)
+    conversation = _conversation(run["files"], card)
+    bubbles = build_bubbles(conversation.messages, card, labels) if conversation else None
+    return render_template(
+        "qa/scorecard.html",
+        card=card,
+        run=run,
+        bubbles=bubbles,
+        labels=labels,
+        status_labels=STATUS_LABELS,
+        kind_labels=KIND_LABELS,
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.get("/agents/<agent>")
+def agent(agent: str):
+    from qa import agent_history
+
+    history = agent_history(qa_db(), agent)
+    if not history:
+        abort(404)
+    cards = [c for entry in history for c in _cards(entry["run_id"], agent)]
+    bins = [0] * 10
+    for card in cards:
+        bins[min(int(card["score"] // 10), 9)] += 1
+    latest = history[-1]
+    failure = [(rule, rate * 100) for rule, rate in latest["rule_failure_rate"].items() if rate is not None]
+    latencies = [
+        s
+        for c in cards
+        for s in ([c["latency"]["first_response_s"]] if c["latency"]["first_response_s"] is not None else [])
+        + c["latency"]["reply_s"]
+    ]
+    edges = [10, 20, 30, 45, 60, 90, 120, 180]
+    latency_bins = [
+        (f"≤{e}s", sum(1 for s in latencies if (edges[i - 1] if i else -1) < s <= e))
+        for i, e in enumerate(edges)
+    ]
+    latency_bins.append((">180s", sum(1 for s in latencies if s > edges[-1])))
+    chart = {
+        "scores": charts.bar_chart([(f"{i * 10}", n) for i, n in enumerate(bins)], "得分分布（对话数）"),
+        "failures": charts.bar_chart(
+            failure,
+            "各规则失败率（最近一次评分）",
+            y_max=100,
+            y_fmt=lambda v: f"{v:.0f}%",
+            color="#c0392b",
+            value_fmt=lambda v: f"{v:.0f}%",
+        ),
+        "latency": charts.bar_chart(latency_bins, "回复用时分布（条）", color="#b9770e"),
+        "history": charts.line_chart(
+            [(h["created_at"][5:16].replace("T", " "), h["mean_score"]) for h in history], "历次平均分"
+        ),
+    }
+    return render_template("qa/agent.html", agent=agent, history=history, cards=cards, chart=chart)
+
+
+# --- policies ------------------------------------------------------------------------------
+
+
+@bp.get("/policies")
+def policy_list():
+    return render_template("qa/policies.html", policies=policies.list_policies(settings().home_path))
+
+
+@bp.route("/policies/edit", methods=["GET", "POST"])
+def policy_edit():
+    """Edit a policy: validate, try it on a pasted conversation, save (only when valid)."""
+    from qa import parse_policy, validate_policy_text
+
+    home = settings().home_path
+    name = (request.values.get("name") or "").strip()
+    try:
+        policies.policy_path(home, name)
+    except policies.UploadError as exc:
+        flash(f"规则文件名无效：{exc}（须以 .yaml 结尾，不含路径）", "error")
+        return redirect(url_for("qa.policy_list"))
+    sample = json.dumps(EXAMPLE_CONVERSATION, ensure_ascii=False, indent=2)
+    if request.method == "GET":
+        text = policies.read_policy(home, name)
+        if text is None:
+            text = policies.read_policy(home, "default.yaml") or ""
+        return render_template(
+            "qa/policy_edit.html", name=name, text=text, errors=None, trial=None, sample=sample
+        )
+    text = request.form.get("text", "")
+    action = request.form.get("action")
+    errors = validate_policy_text(text, name)
+    trial = None
+    status = 200
+    if errors:
+        status = 400
+    elif action == "save":
+        policies.save_policy(home, name, text)
+        flash(f"已保存 {name}", "success")
+        return redirect(url_for("qa.policy_edit", name=name))
+    elif action == "try":
+        sample = request.form.get("conversation", "")
+        trial = _try_policy(parse_policy(text, name, settings()), sample)
+        if isinstance(trial, str):
+            errors, trial, status = [trial], None, 400
+    elif action != "validate":
+        abort(400)
+    return render_template(
+        "qa/policy_edit.html",
+        name=name,
+        text=text,
+        errors=errors,
+        trial=trial,
+        sample=sample,
+        status_labels=STATUS_LABELS,
+    ), status
+
+
+def _try_policy(policy, pasted: str):
+    """Score a pasted conversation (JSON object or JSON Lines); a string is an error message."""
+    from qa import Conversation, read_transcripts, score_conversations
+
+    pasted = pasted.strip()
+    if not pasted:
+        return "请粘贴一段对话（JSON）"
+    suffix = ".json" if pasted.startswith(("{", "[")) else ".jsonl"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"试运行{suffix}"
+        path.write_text(pasted, encoding="utf-8")
+        items = list(read_transcripts(path, settings().timezone))
+    conversations = [i for i in items if isinstance(i, Conversation)]
+    if not conversations:
+        return "对话无法读取：" + "；".join(str(i).split(": ", 1)[-1] for i in items)
+    conversation = conversations[0]
+    card = score_conversations([conversation], policy, settings(), scorer=_scorer(policy, True))[0].as_dict()
+    labels = {r.id: r.description or r.id for r in policy.rules}
+    return {"card": card, "bubbles": build_bubbles(conversation.messages, card, labels), "labels": labels}

@@ -1,0 +1,230 @@
+"""Trainers build, review, publish and export quizzes; anyone signed in takes one by its share link."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from web.auth import login_required, role_required
+from web.extensions import db, kb, kb_service
+
+bp = Blueprint("quiz", __name__, url_prefix="/quiz")
+
+FORMAT_LABELS = {
+    "gift": "GIFT（Moodle 文本）",
+    "xml": "Moodle XML",
+    "xlsx": "Excel",
+    "csv": "CSV",
+    "json": "JSON",
+}
+MAX_QUESTIONS = 50
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="kefu-quiz-share")
+
+
+def share_token(quiz_id: int) -> str:
+    """An unguessable link token for a quiz (ids are sequential; a signature is not)."""
+    return _signer().dumps(quiz_id)
+
+
+def quiz_from_token(token: str) -> int:
+    try:
+        return int(_signer().loads(token))
+    except (BadSignature, ValueError, TypeError):
+        abort(404)
+
+
+def load_quiz(quiz_id: int):
+    from quiz import QuizError, get_quiz
+
+    try:
+        return get_quiz(db(), quiz_id)
+    except QuizError:
+        abort(404)
+
+
+def parse_options(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def attempts_of(quiz_id: int) -> list[dict]:
+    """Recorded attempts, newest first (read-only over the quiz tables)."""
+    rows = (
+        db()
+        .execute(
+            "SELECT taker, submitted_at, score, total FROM quiz_attempts WHERE quiz_id = ? ORDER BY id DESC",
+            (quiz_id,),
+        )
+        .fetchall()
+    )
+    return [dict(r) for r in rows]
+
+
+# --- trainers ------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@role_required("trainer")
+def index():
+    from quiz import QUESTION_TYPES, TYPE_LABELS, list_quizzes
+
+    return render_template("quiz/index.html", quizzes=list_quizzes(db()), documents=kb().documents(),
+                           types=QUESTION_TYPES, type_labels=TYPE_LABELS)  # fmt: skip
+
+
+@bp.post("/")
+@role_required("trainer")
+def build():
+    from quiz import QUESTION_TYPES
+
+    topic = request.form.get("topic", "").strip()[:100] or None
+    documents = request.form.getlist("documents") or None
+    types = [t for t in request.form.getlist("types") if t in QUESTION_TYPES] or list(QUESTION_TYPES)
+    count = min(max(request.form.get("count", 10, type=int) or 10, 1), MAX_QUESTIONS)
+    seed = request.form.get("seed", 1, type=int) or 1
+    title = request.form.get("title", "").strip()[:100] or None
+    try:
+        quiz = kb_service().generate_quiz(topic=topic, documents=documents, n=count, types=types, seed=seed,
+                                          title=title)  # fmt: skip
+    except ValueError as exc:
+        flash(f"无法生成测验：{exc}", "error")
+        return redirect(url_for("quiz.index"))
+    for note in quiz.notes:
+        flash(note, "warning")
+    return redirect(url_for("quiz.review", quiz_id=quiz.id))
+
+
+@bp.get("/<int:quiz_id>")
+@role_required("trainer")
+def review(quiz_id: int):
+    from quiz import QUESTION_TYPES, TYPE_LABELS
+
+    quiz = load_quiz(quiz_id)
+    link = (
+        url_for("quiz.take", token=share_token(quiz.id), _external=True)
+        if quiz.status == "published"
+        else None
+    )
+    return render_template("quiz/review.html", quiz=quiz, link=link, formats=FORMAT_LABELS,
+                           types=QUESTION_TYPES, type_labels=TYPE_LABELS)  # fmt: skip
+
+
+@bp.post("/<int:quiz_id>/questions/<int:question_id>")
+@role_required("trainer")
+def edit_question(quiz_id: int, question_id: int):
+    from quiz import QuizError, delete_question, update_question
+
+    try:
+        if request.form.get("action") == "delete":
+            delete_question(db(), question_id)
+            flash("已删除题目", "success")
+        else:
+            fields = {name: request.form.get(name, "").strip() for name in ("stem", "answer", "explanation")}
+            if "options" in request.form:
+                fields["options"] = parse_options(request.form["options"])
+            update_question(db(), question_id, **fields)
+            flash("已保存题目", "success")
+    except QuizError as exc:
+        flash(f"未保存：{exc}", "error")
+    return redirect(url_for("quiz.review", quiz_id=quiz_id) + f"#q{question_id}")
+
+
+@bp.post("/<int:quiz_id>/questions")
+@role_required("trainer")
+def add(quiz_id: int):
+    from quiz import Question, QuizError, add_question
+
+    try:
+        question = Question(type=request.form.get("type", "single"),
+                            stem=request.form.get("stem", "").strip(),
+                            options=parse_options(request.form.get("options", "")),
+                            answer=request.form.get("answer", "").strip(),
+                            explanation=request.form.get("explanation", "").strip())  # fmt: skip
+        add_question(db(), quiz_id, question)
+        flash("已添加题目", "success")
+    except (QuizError, ValueError) as exc:
+        flash(f"未添加：{exc}", "error")
+    return redirect(url_for("quiz.review", quiz_id=quiz_id))
+
+
+@bp.post("/<int:quiz_id>/publish")
+@role_required("trainer")
+def publish(quiz_id: int):
+    from quiz import QuizError, publish_quiz
+
+    try:
+        publish_quiz(db(), quiz_id)
+        flash("已发布：把下面的链接发给客服即可参加测验", "success")
+    except QuizError as exc:
+        flash(f"无法发布：{exc}", "error")
+    return redirect(url_for("quiz.review", quiz_id=quiz_id))
+
+
+@bp.get("/<int:quiz_id>/export/<fmt>")
+@role_required("trainer")
+def export(quiz_id: int, fmt: str):
+    from quiz import export_quiz
+
+    if fmt not in FORMAT_LABELS:
+        abort(404)
+    content, mimetype, filename = export_quiz(load_quiz(quiz_id), fmt)
+    return Response(
+        content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@bp.get("/<int:quiz_id>/results")
+@role_required("trainer")
+def results(quiz_id: int):
+    from quiz import item_analysis
+
+    quiz = load_quiz(quiz_id)
+    stats = {s.question_id: s for s in item_analysis(db(), quiz_id)} if quiz.status == "published" else {}
+    return render_template("quiz/results.html", quiz=quiz, attempts=attempts_of(quiz_id), stats=stats)
+
+
+# --- taking a quiz (any signed-in user) ---------------------------------------------------------
+
+
+@bp.get("/mine")
+@login_required
+def mine():
+    from quiz import list_quizzes
+
+    published = [q for q in list_quizzes(db()) if q["status"] == "published"]
+    for item in published:
+        item["token"] = share_token(item["id"])
+    return render_template("quiz/mine.html", quizzes=published)
+
+
+@bp.route("/take/<token>", methods=["GET", "POST"])
+@login_required
+def take(token: str):
+    from quiz import QuizError, record_attempt
+
+    quiz = load_quiz(quiz_from_token(token))
+    if quiz.status != "published":
+        abort(404)
+    if request.method == "POST":
+        answers = {str(q.id): request.form.get(f"q{q.id}", "") for q in quiz.questions}
+        try:
+            result = record_attempt(db(), quiz.id, g.user.username, answers)
+        except QuizError as exc:
+            flash(str(exc), "error")
+            return redirect(request.path)
+        by_id = {item["question_id"]: item for item in result["items"]}
+        return render_template("quiz/take.html", quiz=quiz, result=result, by_id=by_id)
+    return render_template("quiz/take.html", quiz=quiz, result=None, by_id={})

@@ -1,0 +1,172 @@
+/* Kefu Playbook page behaviour: plain JS, no framework, no network beyond this server. */
+(function () {
+  "use strict";
+  const csrfToken = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  function toast(text) {
+    let el = document.querySelector(".toast");
+    if (!el) {
+      el = document.createElement("div");
+      el.className = "toast";
+      el.setAttribute("role", "status");
+      document.body.appendChild(el);
+    }
+    el.textContent = text;
+    el.classList.add("show");
+    clearTimeout(el._timer);
+    el._timer = setTimeout(() => el.classList.remove("show"), 1600);
+  }
+
+  async function copyText(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch (err) { // older browsers or a non-secure origin: fall back to a hidden textarea
+      const area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+    }
+    toast("已复制，可直接粘贴给顾客");
+  }
+
+  // --- clicks: copy buttons, feedback votes -----------------------------------
+  document.addEventListener("click", async (event) => {
+    const copy = event.target.closest("[data-copy]");
+    if (copy) {
+      event.preventDefault();
+      copyText(copy.getAttribute("data-copy"));
+      return;
+    }
+    const vote = event.target.closest(".vote");
+    if (vote) {
+      const box = vote.closest(".feedback");
+      const list = vote.closest(".results");
+      const status = box.querySelector(".vote-status");
+      const response = await fetch("/api/feedback", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
+        body: JSON.stringify({
+          query: list ? list.dataset.query : "",
+          chunk_id: parseInt(box.dataset.chunk, 10),
+          vote: parseInt(vote.dataset.vote, 10),
+        }),
+      });
+      box.querySelectorAll(".vote").forEach((b) => b.classList.toggle("chosen", b === vote));
+      status.textContent = response.ok ? "已记录，谢谢" : "提交失败";
+    }
+  });
+
+  // --- confirm before destructive forms -----------------------------------------
+  document.addEventListener("submit", (event) => {
+    const message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+
+  // --- search as you type ---------------------------------------------------------
+  const input = document.getElementById("q");
+  const results = document.getElementById("results");
+  if (input && results) {
+    const bar = document.querySelector(".searchbar");
+    const delay = parseInt(bar.dataset.debounce, 10) || 250;
+    let timer = null, idleTimer = null, shown = input.value.trim(), seq = 0;
+
+    async function load(query, log, rerender = true) {
+      const url = "/search/results?q=" + encodeURIComponent(query) + "&log=" + (log ? "1" : "0");
+      if (!rerender) {  // only record the query: keep what the agent is looking at (and their votes)
+        fetch(url, {credentials: "same-origin"});
+        return;
+      }
+      const mine = ++seq;
+      const response = await fetch(url, {credentials: "same-origin"});
+      if (mine !== seq || !response.ok) return;  // a newer query is on its way
+      results.innerHTML = await response.text();  // server-rendered, escaped by Jinja
+      shown = query;
+      const next = query ? "?q=" + encodeURIComponent(query) : location.pathname;
+      history.replaceState(null, "", next);
+    }
+
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      clearTimeout(idleTimer);
+      const query = input.value.trim();
+      timer = setTimeout(() => { if (query !== shown) load(query, false); }, delay);
+      // A query left standing is a real question: log it (for the gaps page) once typing stops.
+      if (query) idleTimer = setTimeout(() => load(query, true, query !== shown), 2000);
+    });
+    document.getElementById("search-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      clearTimeout(timer);
+      clearTimeout(idleTimer);
+      load(input.value.trim(), true);
+    });
+
+    const items = () => Array.from(results.querySelectorAll(".result"));
+    document.addEventListener("keydown", (event) => {
+      const active = document.activeElement;
+      const typing = active && (active.tagName === "INPUT" || active.tagName === "TEXTAREA");
+      if (event.key === "/" && !typing) {
+        event.preventDefault();
+        input.focus();
+        input.select();
+        return;
+      }
+      const list = items();
+      const index = list.indexOf(active);
+      if (event.key === "ArrowDown" && (active === input || index >= 0) && list.length) {
+        event.preventDefault();
+        list[Math.min(index + 1, list.length - 1)].focus();
+      } else if (event.key === "ArrowUp" && index >= 0) {
+        event.preventDefault();
+        (index === 0 ? input : list[index - 1]).focus();
+      } else if (event.key === "Escape" && index >= 0) {
+        input.focus();
+      } else if ((event.key === "c" || event.key === "C") && index >= 0) {
+        const button = active.querySelector(".copy");
+        const text = button ? button.getAttribute("data-copy") : active.querySelector(".snippet").textContent;
+        copyText(text);
+      } else if (event.key === "Enter" && index >= 0 && event.target === active) {
+        const link = active.querySelector(".result-foot a");
+        if (link) link.click();
+      }
+    });
+  }
+
+  // --- a passage opened from search: bring it into view ------------------------------
+  const target = document.querySelector(".passage.target");
+  if (target) target.scrollIntoView({block: "center"});
+
+  // --- sortable tables -----------------------------------------------------------------
+  document.querySelectorAll("table.sortable").forEach((table) => {
+    table.querySelectorAll("th").forEach((th, column) => {
+      th.classList.add("sortable");
+      th.tabIndex = 0;
+      const sort = () => {
+        const ascending = !th.classList.contains("sorted-asc");
+        table.querySelectorAll("th").forEach((h) => h.classList.remove("sorted-asc", "sorted-desc"));
+        th.classList.add(ascending ? "sorted-asc" : "sorted-desc");
+        const body = table.tBodies[0];
+        const value = (row) => {
+          const cell = row.cells[column];
+          const raw = cell ? (cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim()) : "";
+          const number = parseFloat(raw);
+          return isNaN(number) || !/^-?[\d.]+%?$/.test(raw) ? raw : number;
+        };
+        const rows = Array.from(body.rows);
+        rows.sort((a, b) => {
+          const x = value(a), y = value(b);
+          const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y), "zh");
+          return ascending ? order : -order;
+        });
+        rows.forEach((row) => body.appendChild(row));
+      };
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", (event) => { if (event.key === "Enter") sort(); });
+    });
+  });
+})();

@@ -1,0 +1,67 @@
+"""Turn a conversation and its scorecard into chat bubbles with the evidence marked inline.
+
+Pure presentation: text segments (escaped by Jinja when rendered) with a CSS
+class and a tooltip per marked span, and per-message notes for evidence that
+has no span (a required phrase missing, a slow reply).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Bubble:
+    index: int
+    role: str
+    ts: str
+    segments: list[tuple[str, str, str]]  # (text, css class or "", tooltip)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (text, "fail" | "pass" | "info")
+
+
+def _mark_class(rule: dict, item: dict) -> str:
+    if item.get("note") == "触发":
+        return "ev-trigger"
+    if rule["kind"] == "banned":
+        return "ev-fail"
+    return "ev-pass"
+
+
+def build_bubbles(messages: list, card: dict, rule_labels: dict[str, str] | None = None) -> list[Bubble]:
+    """``messages``: objects with ``index, role, text, ts`` (qa.Message); ``card``: the scorecard JSON."""
+    labels = rule_labels or {}
+    spans: dict[int, list[tuple[int, int, str, str]]] = {}
+    notes: dict[int, list[tuple[str, str]]] = {}
+    for rule in card.get("rules", []):
+        label = labels.get(rule["id"]) or rule["id"]
+        for item in rule.get("evidence", []):
+            index = item["message"]
+            if item.get("span"):
+                start, end = item["span"]
+                tip = f"{label}：{item.get('note', '')}" + (f"（{item['term']}）" if item.get("term") else "")
+                spans.setdefault(index, []).append((start, end, _mark_class(rule, item), tip))
+                if rule["kind"] == "banned":
+                    notes.setdefault(index, []).append(
+                        (f"禁用语：{item.get('term') or item['text']}", "fail")
+                    )
+            elif item.get("seconds") is not None:
+                kind = "fail" if rule["status"] == "fail" and "超过" in item.get("note", "") else "info"
+                notes.setdefault(index, []).append((f"时效·{label}：{item.get('note', '')}", kind))
+            elif rule["status"] == "fail":
+                notes.setdefault(index, []).append((f"缺少：{label}（{item.get('note', '')}）", "fail"))
+    bubbles = []
+    for message in messages:
+        text = message.text
+        segments, cursor = [], 0
+        for start, end, css, tip in sorted(spans.get(message.index, [])):
+            if start < cursor or end > len(text):
+                continue  # overlapping evidence: the first span wins
+            if start > cursor:
+                segments.append((text[cursor:start], "", ""))
+            segments.append((text[start:end], css, tip))
+            cursor = end
+        if cursor < len(text):
+            segments.append((text[cursor:], "", ""))
+        ts = message.ts.strftime("%H:%M:%S") if hasattr(message.ts, "strftime") else str(message.ts)
+        bubbles.append(Bubble(message.index, message.role, ts, segments, notes.get(message.index, [])))
+    return bubbles

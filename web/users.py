@@ -1,0 +1,173 @@
+"""User accounts: roles, hashed passwords and per-user API tokens, in the product database.
+
+No Flask here: the CLI (`create-user`) and the web app both call these functions.
+Only a SHA-256 of each API token is stored, so a copied database does not leak
+working tokens; the token itself is shown once, when it is issued.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import sqlite3
+import time
+from dataclasses import dataclass
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from common.db import migrate
+
+ROLES = ("agent", "qa", "trainer", "admin")
+ROLE_LABELS = {"agent": "客服", "qa": "质检", "trainer": "培训", "admin": "管理员"}
+USERNAME = re.compile(r"^[\w.@-]{2,40}$")
+MIN_PASSWORD = 8
+
+MIGRATIONS = [
+    """
+    CREATE TABLE web_users (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL,
+        token_hash TEXT UNIQUE,
+        must_change_password INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL
+    );
+    """
+]
+
+
+class UserError(ValueError):
+    """Invalid user input (name taken, bad role, weak password); the message is user-facing."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in person and what they may do."""
+
+    id: int
+    username: str
+    role: str
+    must_change_password: bool = False
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+    def may(self, *roles: str) -> bool:
+        """True when the user has one of ``roles``; admins may everything."""
+        return self.role == "admin" or self.role in roles
+
+
+def init_schema(conn: sqlite3.Connection) -> None:
+    """Create or upgrade the web tables."""
+    migrate(conn, "web", MIGRATIONS)
+
+
+def _user(row: sqlite3.Row | None) -> User | None:
+    if row is None:
+        return None
+    return User(row["id"], row["username"], row["role"], bool(row["must_change_password"]))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def check_password_strength(password: str) -> None:
+    """Reject passwords too short to survive guessing."""
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"密码至少需要 {MIN_PASSWORD} 个字符")
+
+
+def create_user(
+    conn: sqlite3.Connection, username: str, password: str, role: str, must_change_password: bool = False
+) -> User:
+    """Add a user; raises :class:`UserError` for a taken name, unknown role or short password."""
+    username = username.strip()
+    if not USERNAME.match(username):
+        raise UserError("用户名需为 2–40 个字母、数字或 . _ @ -")
+    if role not in ROLES:
+        raise UserError(f"未知角色 {role!r}（可选：{', '.join(ROLES)}）")
+    check_password_strength(password)
+    try:
+        with conn:
+            user_id = conn.execute(
+                "INSERT INTO web_users(username, password_hash, role, must_change_password, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (username, generate_password_hash(password), role, int(must_change_password), time.time()),
+            ).lastrowid
+    except sqlite3.IntegrityError:
+        raise UserError(f"用户名 {username} 已存在") from None
+    return User(int(user_id), username, role, must_change_password)
+
+
+def authenticate(conn: sqlite3.Connection, username: str, password: str) -> User | None:
+    """The user when the password matches, else ``None`` (same answer for unknown names)."""
+    row = conn.execute("SELECT * FROM web_users WHERE username = ?", (username.strip(),)).fetchone()
+    if row is None:
+        # Hash anyway so response time does not reveal which user names exist.
+        check_password_hash(generate_password_hash("x"), password)
+        return None
+    return _user(row) if check_password_hash(row["password_hash"], password) else None
+
+
+def get_user(conn: sqlite3.Connection, user_id: int) -> User | None:
+    return _user(conn.execute("SELECT * FROM web_users WHERE id = ?", (user_id,)).fetchone())
+
+
+def user_for_token(conn: sqlite3.Connection, token: str) -> User | None:
+    """The owner of an API token, or ``None``."""
+    if not token:
+        return None
+    return _user(
+        conn.execute("SELECT * FROM web_users WHERE token_hash = ?", (_token_hash(token),)).fetchone()
+    )
+
+
+def issue_token(conn: sqlite3.Connection, user_id: int) -> str:
+    """A new API token for the user (the previous one stops working); shown to them once."""
+    token = "kefu_" + secrets.token_urlsafe(32)
+    with conn:
+        conn.execute("UPDATE web_users SET token_hash = ? WHERE id = ?", (_token_hash(token), user_id))
+    return token
+
+
+def set_password(conn: sqlite3.Connection, user_id: int, password: str) -> None:
+    """Change a password and clear the must-change flag."""
+    check_password_strength(password)
+    with conn:
+        conn.execute(
+            "UPDATE web_users SET password_hash = ?, must_change_password = 0 WHERE id = ?",
+            (generate_password_hash(password), user_id),
+        )
+
+
+def list_users(conn: sqlite3.Connection) -> list[dict]:
+    """Every user (no secrets), by name."""
+    rows = conn.execute(
+        "SELECT id, username, role, token_hash IS NOT NULL AS has_token, created_at"
+        " FROM web_users ORDER BY username"
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def delete_user(conn: sqlite3.Connection, user_id: int) -> None:
+    with conn:
+        conn.execute("DELETE FROM web_users WHERE id = ?", (user_id,))
+
+
+def ensure_admin(conn: sqlite3.Connection, password: str = "") -> str | None:
+    """Create the first admin when there are no users.
+
+    With ``password`` (the ``admin_password`` setting) it is used as is;
+    otherwise a one-time password is generated, returned for printing, and
+    must be changed at first sign-in. Returns ``None`` when users exist.
+    """
+    if conn.execute("SELECT 1 FROM web_users LIMIT 1").fetchone():
+        return None
+    one_time = not password
+    password = password or secrets.token_urlsafe(12)
+    create_user(conn, "admin", password, "admin", must_change_password=one_time)
+    return password if one_time else ""
