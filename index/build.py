@@ -92,11 +92,9 @@ def build_snapshot(
     )
     ids = np.concatenate([ids, np.asarray(owners, dtype=np.int64)])
     tokens_of = {r["id"]: r["tokens"].split() for r in rows}
+    # BM25 has one column per chunk: the chunk's primary (whole-chunk) row, in row order.
     keyword = KeywordIndex.build(
-        [
-            tokens_of.get(int(cid), []) if cid >= 0 and first else []
-            for cid, first in zip(ids, is_primary, strict=True)
-        ],
+        [tokens_of.get(int(cid), []) if cid >= 0 else [] for cid in ids[is_primary]],
         settings.bm25_k1,
         settings.bm25_b,
     )

@@ -25,14 +25,14 @@ class KeywordIndex:
         df = np.diff(matrix.indptr).astype(np.float32)
         self.idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def coverage(self, terms: dict[str, float], rows: list[int]) -> float:
-        """Best share of the query's IDF mass that one of ``rows`` contains.
+    def coverage(self, terms: dict[str, float], columns: list[int]) -> float:
+        """Best share of the query's IDF mass that one of the chunks (columns) contains.
 
         Unknown query words count as missing: a question about something the
         knowledge base never mentions covers little of itself.
         """
         known = [t for t in terms if terms[t] >= 1.0]
-        if not known or not rows:
+        if not known or not columns:
             return 0.0
         # Words absent from the vocabulary weigh like the rarest known word.
         weights = [
@@ -40,15 +40,14 @@ class KeywordIndex:
             for t in known
         ]
         total = sum(weights)
-        best = 0.0
-        for row in rows:
-            hit = sum(
-                w
-                for t, w in zip(known, weights, strict=True)
-                if t in self.vocab and self.matrix[self.vocab[t], row] > 0
-            )
-            best = max(best, hit / total)
-        return best
+        present = [t for t in known if t in self.vocab]
+        if not present:
+            return 0.0
+        # One slice for all (term, chunk) pairs instead of element-by-element access.
+        block = self.matrix[[self.vocab[t] for t in present]][:, columns].toarray() > 0
+        weight_of = dict(zip(known, weights, strict=True))
+        hits = np.asarray([weight_of[t] for t in present]) @ block
+        return float(hits.max() / total)
 
     @classmethod
     def build(cls, token_lists: list[list[str]], k1: float, b: float) -> KeywordIndex:

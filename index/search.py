@@ -144,12 +144,12 @@ class Searcher:
             all_scores = snap.keyword.scores(terms)
             top = min(pool, int((all_scores > 0).sum()))
             if top:
-                rows = np.argpartition(-all_scores, top - 1)[:top]
-                for row in rows[np.argsort(-all_scores[rows], kind="stable")]:
-                    chunk = int(snap.ids[row])
+                columns = np.argpartition(-all_scores, top - 1)[:top]
+                for column in columns[np.argsort(-all_scores[columns], kind="stable")]:
+                    chunk = int(snap.ids[snap.primary_rows[column]])
                     if chunk >= 0:
                         bm25_rank[chunk] = len(bm25_rank) + 1
-                        bm25_score[chunk] = float(all_scores[row])
+                        bm25_score[chunk] = float(all_scores[column])
 
         fused = self._fuse(dense_rank, dense_score, bm25_rank, bm25_score, leg)
         # Dense scores of keyword-only candidates, so every result shows both legs.
@@ -165,7 +165,7 @@ class Searcher:
                 position += count
         ranked = sorted(fused, key=lambda chunk: (-fused[chunk], chunk))
         best_dense = max((dense_score[c] for c in ranked[:10]), default=0.0)
-        coverage = snap.keyword.coverage(terms, [snap.primary_row(c) for c in ranked[:5]])
+        coverage = snap.keyword.coverage(terms, [snap.column_of(c) for c in ranked[:5]])
 
         meta = store.fetch_chunks(self.conn, ranked)
         results: list[SearchResult] = []

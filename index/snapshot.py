@@ -7,7 +7,8 @@ Layout of ``<home>/index/``::
         config.json         format version, model, dimension, index kind, counts, dictionary hash
         vectors.faiss       written by faiss.write_index
         ids.npy             row -> chunk id (-1 = tombstone), saved without pickle
-        primary.npy         True on each chunk's whole-chunk row (the others are its sentences)
+        primary.npy         True on each chunk's whole-chunk row (the others are its sentences);
+                            BM25 columns are these rows in order
         bm25_*.npy, bm25_vocab.json
 
 A new snapshot is written to a temporary folder, fsynced, renamed, and only
@@ -29,7 +30,7 @@ import numpy as np
 from index import vectors
 from index.keyword import KeywordIndex
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 KEEP_SNAPSHOTS = 2
 
 
@@ -53,10 +54,18 @@ class Snapshot:
         """Chunks served (each chunk has one primary row and maybe sentence rows)."""
         return int(((self.ids >= 0) & self.primary).sum())
 
-    def primary_row(self, chunk_id: int) -> int:
-        """The whole-chunk row of a chunk (its keyword column)."""
+    @property
+    def primary_rows(self) -> np.ndarray:
+        """Row of each BM25 column (columns are the primary rows in row order)."""
+        if not hasattr(self, "_primary_rows"):
+            self._primary_rows = np.flatnonzero(self.primary)
+        return self._primary_rows
+
+    def column_of(self, chunk_id: int) -> int:
+        """The BM25 column of a chunk."""
         rows = self.rows_of([chunk_id])[chunk_id]
-        return next((r for r in rows if self.primary[r]), rows[0] if rows else 0)
+        row = next((r for r in rows if self.primary[r]), rows[0] if rows else 0)
+        return int(np.searchsorted(self.primary_rows, row))
 
     def rows_of(self, chunk_ids: list[int]) -> dict[int, list[int]]:
         """Vector rows of each chunk (to score a chunk found only by the keyword leg)."""

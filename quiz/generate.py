@@ -18,7 +18,7 @@ import numpy as np
 
 from common.textnorm import normalize
 from quiz import distractors as dis
-from quiz.keys import NEGATION_FLIPS, Key, TermIndex, negation_key, number_keys
+from quiz.keys import NEGATION_FLIPS, Key, TermIndex, is_rule, negation_key, number_keys
 from quiz.models import (
     BLANK,
     CLOZE,
@@ -33,7 +33,8 @@ from quiz.models import (
     answer_key,
     fact_fingerprint,
 )
-from quiz.sources import Fact, collect_facts, split_sentences
+from quiz.rules import RULE_STEM, as_option, pick_flipped_rules
+from quiz.sources import Fact, collect_facts, repeated_heading, split_sentences
 
 TOPIC_CHUNKS = 30  # search results a topic is resolved to
 TOPIC_BUCKET = 10  # more relevant chunks are used first, in groups of this many
@@ -43,6 +44,7 @@ SCENARIO_POOL = 6  # other replies considered per scenario before the ambiguity 
 SCENARIO_MARGIN = 0.03  # a distractor must be this much further from the customer's words
 COLLOCATION_GAP = 8  # characters allowed between the blank's verb and a distractor the KB writes after it
 CLOZE_BLANK = "____"
+RULE_POOL = 8  # nearest flippable rules a rule-choice item draws its three wrong options from
 _UTTERANCE = re.compile(r"[?？吗呢吧么]|怎|什么|多久|多少|哪|几|能不能|可以|是否|你|我|您")
 _FILE_ID = re.compile(r"^\d*_?[0-9a-f]{12,}$")
 _BASE_DIFFICULTY = {TRUE_FALSE: 0.3, SCENARIO: 0.4, SINGLE: 0.45, CLOZE: 0.65}
@@ -58,11 +60,12 @@ class Candidate:
 
     fact: Fact
     key: Key
-    tier: int  # 0 number keys, 1 normative term keys, 2 other term keys
+    tier: int  # 0 number keys, 1 rules with a flippable marker, 2 term keys only
     order: float
     wrong: list[str] | None = None
     closeness: float = 0.0
     flip: Key | None = None  # a rule marker a true/false item can negate (不得 -> 可以)
+    rule: bool = False  # a duty or prohibition: the right option of a rule-choice item
 
 
 def _sentence_stem(fact: Fact) -> str:
@@ -119,6 +122,7 @@ class QuestionBuilder:
         self._chunk_vectors: tuple[list[int], np.ndarray] | None = None
         self._labels: dict[int, str] = {}
         self._kb_text: str | None = None
+        self.rules: list[Candidate] = []  # every rule a rule-choice item may flip into a wrong option
 
     # -- vectors -------------------------------------------------------------
     def chunk_vectors(self) -> tuple[list[int], np.ndarray]:
@@ -162,9 +166,11 @@ class QuestionBuilder:
                 continue  # a term blank in a descriptive sentence is rarely worth asking
             terms = self.terms.term_keys(fact.sentence, context)
             flip = negation_key(fact.sentence)
-            if terms or flip:
-                key = terms[0] if terms else flip
-                out.append(Candidate(fact, key, 1, self.rng.random(), flip=flip))
+            rule = bool(flip) or is_rule(fact.sentence)
+            if terms or rule:
+                key = terms[0] if terms else flip or Key("", 0, 0, "rule")
+                out.append(Candidate(fact, key, 1 if rule else 2, self.rng.random(), flip=flip, rule=rule))
+        self.rules = [c for c in out if c.flip]
         return out
 
     def wrong_answers(self, cand: Candidate) -> list[str]:
@@ -240,6 +246,11 @@ class QuestionBuilder:
         return options
 
     def single(self, cand: Candidate) -> Question | None:
+        """A number blank, else "which rule holds" on a rule, else (last resort) a term blank."""
+        if cand.key.kind != "number" and cand.rule:
+            question = self.rule_choice(cand)
+            if question is not None or cand.key.kind != "term":
+                return question
         if cand.key.kind not in ("number", "term"):
             return None
         wrong = self.wrong_answers(cand)
@@ -257,6 +268,33 @@ class QuestionBuilder:
             self._difficulty(SINGLE, cand.closeness),
             k.text,
             fact_fingerprint(s, k.text),
+        )
+
+    def rule_choice(self, cand: Candidate) -> Question | None:
+        """ "以下哪一项符合规定？": the rule as written against three other rules flipped."""
+        fact = cand.fact
+        if repeated_heading(fact.sentence):
+            return None  # a heading glued into the right option reads as garbled copy
+        # Wrong options come from the same manual only: the stem says "according to it".
+        others = sorted(
+            (c for c in self.rules if c.fact.sentence != fact.sentence and c.fact.doc_name == fact.doc_name),
+            key=lambda c: (abs(c.fact.chunk_id - fact.chunk_id), c.order),
+        )[:RULE_POOL]
+        self.rng.shuffle(others)  # nearest rules, but not the same three in every item
+        wrong = pick_flipped_rules(fact.sentence, [(c.fact.sentence, c.flip) for c in others])
+        if len(wrong) < 3:
+            return None
+        right = as_option(fact.sentence)
+        return Question(
+            SINGLE,
+            _sentence_stem(fact) + RULE_STEM,
+            self._options(right, wrong),
+            right,
+            "其余选项把原文的“不得/禁止/必须”改成了相反的说法。" + _explanation(fact),
+            _source(fact),
+            self._difficulty(SINGLE, 0.0),
+            right,
+            fact_fingerprint(fact.sentence, RULE_STEM),
         )
 
     def true_false(self, cand: Candidate) -> Question | None:

@@ -32,11 +32,21 @@ _NORMATIVE = re.compile(
 # Marks of web debris and of text that is not about doing the job.
 _JUNK = re.compile(
     r"整理|参考|小编|下载|投稿|推荐|欢迎阅读|范文|留学网|合集|目录|招聘|薪资|待遇|工作经验|优先|学历|"
-    r"大专|本科|年龄|普通话|同等水平|篇[一二三四五六七八九十\d]|[《》]?篇|祖国|http|www|\.com|&&|\*\*|\?/|</?\w|�|……"
+    r"大专|本科|年龄|普通话|同等水平|面试|候选人|应聘|篇[一二三四五六七八九十\d]|[《》]?篇|祖国|http|www|\.com|&&|\*\*|\?/|</?\w|�|……"
 )
 # Synonym-spun SEO copies of manuals ("小我物品禁止带入发卖区域" for "个人物品禁止带入销售区域")
 # read wrongly; these spinner substitutions give them away.
-_SPUN = re.compile(r"小我|发卖|赐与|知足|耐烦|急速|合时|办事台|一样平常|缘故|须要|供给|固准")
+_SPUN = re.compile(
+    r"小我|发卖|赐与|知足|耐烦|急速|合时|办事台|办事部|律例|一样平常|缘故|须要|供给|固准|弗成|不克不及|日常平凡|"
+    r"感到为主|情节严峻|说明偏向"
+)
+# A slide or list heading glued to the text under it ("产品知识客服人员应…", "技术工具的运用现代技术的…"):
+# a short title, then a new clause opener, then the title's own words again.
+_CLAUSE_START = re.compile(
+    r"客服|客户|在|当|对于|为了|现代|良好|公司|企业|我们|作为|顾客|员工|以|通过|电子商务|电商"
+)
+RUN_ON_CHARS = 36  # this many characters without any punctuation: garbled or run-together copy
+_COMMON_GRAMS = {"客服", "客户", "人员", "公司", "服务"}
 # Job-posting duties ("负责…", "熟悉…") are lists of tasks, not checkable facts.
 _DUTY = re.compile(
     r"^(?:负责|协助|熟悉|具备|完成|参与|配合|热爱|为人|能够|善于|具有|有较强|有良好|精通|掌握|了解|"
@@ -48,6 +58,13 @@ _SECTION = re.compile(r"^第[一二三四五六七八九十\d]+[章节部分篇]
 _ITEM = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[、.．)）]")
 _LABEL = re.compile(r"^[【\[][^】\]]{1,6}[】\]]\s*")
 
+# A subject that points back at an earlier sentence ("第一次违规罚款10元", "上述行为…", "该客户…"):
+# cut from its antecedent the sentence reads as a rule about nothing in particular.
+_ANAPHOR = re.compile(
+    r"^(?:发[现觉]|若|凡|对)?(?:第[一二三四五六七八九十\d]+次|首次|初次|再次|每次|一经)?"
+    r"(?:违规|违纪|违反者|此类|此项|此种|上述|以上|该(?![怎如])|本条)"
+)
+_BARE_PENALTY = re.compile(r"(?:次|经|旦)违[规纪](?:者|的)?[，,]?(?:罚|扣|处罚|警告|开除|辞退)")
 MIN_CHARS, MAX_CHARS = 14, 90  # shorter says nothing checkable; longer makes unreadable stems
 GLUE_CHARS = 20  # a semicolon piece shorter than this continues the previous sentence
 MIN_CJK_SHARE = 0.6  # below this a "sentence" is table or code debris
@@ -104,6 +121,49 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+def glued_heading(sentence: str) -> bool:
+    """True when the sentence opens with a heading that lost its line break.
+
+    The title's words come back right after it ("培训与发展客服经理应该重视员工的培训和发展"),
+    which a real subject followed by its predicate rarely does.
+    """
+    first = re.split(r"[，,。；;：:、]", sentence)[0]
+    if len(first) < 10:
+        return False
+    for length in range(2, 11):
+        head, rest = sentence[:length], sentence[length : length + 20]
+        if _NORMATIVE.search(head):
+            break  # the opening already states the rule: a subject, not a title
+        if not _CLAUSE_START.match(rest):
+            continue
+        grams = {head[i : i + 2] for i in range(len(head) - 1)} - _COMMON_GRAMS
+        if any(_CJK.fullmatch(g[0]) and _CJK.fullmatch(g[1]) and g in rest for g in grams):
+            return True
+    return False
+
+
+def repeated_heading(text: str) -> bool:
+    """True when a short opening noun phrase comes straight back ("工牌保持工牌清洁…").
+
+    That is a slide heading glued to the line under it; a subject is not
+    normally repeated two to four characters later.
+    """
+    norm = re.sub(r"\s+", "", text)
+    for length in (2, 3, 4):
+        head = norm[:length]
+        if len(_CJK.findall(head)) != length or head in _COMMON_GRAMS or head == "工作":
+            continue
+        if head in norm[length + 1 : 2 * length + 4]:
+            return True
+    return False
+
+
+def anaphoric(sentence: str) -> bool:
+    """True when the sentence's subject (违规/此类/上述/该…) refers back to an earlier one."""
+    norm = normalize(re.sub(r"\s+", "", sentence))
+    return bool(_ANAPHOR.match(norm) or _BARE_PENALTY.search(norm))
+
+
 def is_clean_sentence(sentence: str) -> bool:
     """Long enough, mostly Chinese, no web debris, not a job duty."""
     compact = re.sub(r"\s+", "", sentence)
@@ -126,6 +186,12 @@ def is_clean_sentence(sentence: str) -> bool:
     for left, right in ("“”", "（）", "()", "《》", "「」"):
         if norm.count(left) != norm.count(right):
             return False
+    if anaphoric(norm) or repeated_heading(norm):
+        return False
+    if glued_heading(norm) or re.search(rf"[^\W\d_]{{{RUN_ON_CHARS},}}", norm):
+        return False
+    if re.match(r"第[一二三四五六七八九十\d]+次", norm):
+        return False  # "第二次罚款100元": the offence it punishes was in an earlier sentence
     return not norm.startswith(
         ("如", "但", "而", "并", "且", "同时", "此外", "因此", "所以", "这", "那", "其")
     )
@@ -169,6 +235,8 @@ def chunk_facts(chunk) -> list[Fact]:
     duties = sum(1 for s in sentences if _DUTY.match(normalize(s)))
     if duties > MAX_DUTY_SHARE * len(sentences):
         return []
+    if any(_SPUN.search(normalize(s)) for s in sentences):
+        return []  # a spun copy is spun throughout: its "clean" sentences carry subtler substitutions
     facts = []
     for sentence in sentences:
         if is_clean_sentence(sentence):

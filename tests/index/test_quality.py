@@ -11,9 +11,9 @@ def test_hybrid_search_quality_floor(corpus_kb):
     report = evaluate(corpus_kb, load_queries())
     hybrid, bm25, dense = report["hybrid"], report["bm25"], report["dense"]
     assert hybrid["n"] >= 100
-    assert hybrid["recall@5"] >= 0.80, hybrid
-    assert hybrid["mrr@10"] >= 0.70, hybrid
-    assert hybrid["recall@1"] >= 0.60, hybrid
+    assert hybrid["recall@5"] >= 0.83, hybrid
+    assert hybrid["mrr@10"] >= 0.72, hybrid
+    assert hybrid["recall@1"] >= 0.62, hybrid
     # Fusion must beat each leg alone on ranking quality.
     assert hybrid["mrr@10"] > max(bm25["mrr@10"], dense["mrr@10"])
     no_answer = report["no_answer"]

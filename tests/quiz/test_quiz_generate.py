@@ -88,7 +88,7 @@ def test_documents_scope_and_shortfall_note(kb):
 
 
 def test_rules_without_numbers_become_negation_true_false_items(kb):
-    questions, _ = build_questions(kb, documents=["售后服务手册.md"], n=40, types=("tf",), seed=3)
+    questions, _ = build_questions(kb, documents=["售后服务手册.md"], n=200, types=("tf",), seed=3)
     negated = [q for q in questions if q.key in NEGATION_FLIPS]
     assert negated, [q.stem for q in questions]
     for q in negated:
