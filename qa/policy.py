@@ -1,7 +1,7 @@
 """QA policy files: YAML load, validation with errors that name the rule, and the model.
 
 A policy is a list of rules of three kinds: ``required`` phrases (with a
-position), ``banned`` terms and ``latency`` SLAs. See docs/qa.md for the format.
+position), ``banned`` terms and ``latency`` SLAs. See README.md (QA scoring, Policy file) for the format.
 The policy version is a hash of the parsed content, so editing a comment does
 not start a new version but changing a term or a point value does.
 """

@@ -175,5 +175,8 @@ def test_upload_stored_under_another_path_keeps_its_display_name(tiny_home, tmp_
     kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
     stored = _write(tmp_path / "uploads" / "a1b2c3", "file.bin.txt", POLICY_V1)
     report = kb.ingest([(stored, "退货规定（2026版）.txt"), (tmp_path / "gone.txt", "丢失.txt")])
-    assert [(f.name, f.status) for f in report.files] == [("丢失.txt", "error"), ("退货规定（2026版）.txt", "added")]
+    assert [(f.name, f.status) for f in report.files] == [
+        ("丢失.txt", "error"),
+        ("退货规定（2026版）.txt", "added"),
+    ]
     assert kb.search("几天内可以退货", k=1).results[0].document == "退货规定（2026版）.txt"

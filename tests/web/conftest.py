@@ -16,7 +16,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_KB = ROOT / "sample_data" / "kb"
 SAMPLE_TRANSCRIPTS = ROOT / "sample_data" / "transcripts"
-PASSWORDS = {"admin": "admin-secret-1", "agent": "agent-secret-1", "qa": "qa-secret-1", "trainer": "trainer-secret-1"}
+PASSWORDS = {
+    "admin": "admin-secret-1",
+    "agent": "agent-secret-1",
+    "qa": "qa-secret-1",
+    "trainer": "trainer-secret-1",
+}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -82,7 +87,9 @@ def csrf_token(client, path: str = "/account") -> str:
 def login(client, role: str):
     """Sign in as the user named after ``role``; returns the client."""
     token = csrf_token(client, "/login")
-    response = client.post("/login", data={"username": role, "password": PASSWORDS[role], "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": role, "password": PASSWORDS[role], "csrf_token": token}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
 
@@ -136,7 +143,9 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser context (no cookies) whose page fails the test on any JS dialog (XSS canary)."""
-    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
     page = context.new_page()
     page.dialogs = []

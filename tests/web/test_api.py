@@ -73,14 +73,27 @@ def test_search_only_the_pickup_file_knows_traditional_facts(client, auth):
 
 
 def test_search_filters_and_k(client, auth):
-    data = client.get("/api/search", query_string={"q": "退货", "k": 3, "doc": "常见问题.csv", "leg": "bm25"},
-                      headers=auth("agent")).get_json()
+    data = client.get(
+        "/api/search",
+        query_string={"q": "退货", "k": 3, "doc": "常见问题.csv", "leg": "bm25"},
+        headers=auth("agent"),
+    ).get_json()
     assert 0 < len(data["results"]) <= 3
     assert {r["document"] for r in data["results"]} == {"常见问题.csv"}
 
 
-@pytest.mark.parametrize("params", [{}, {"q": "  "}, {"q": "退款", "k": "abc"}, {"q": "退款", "k": 0},
-                                    {"q": "退款", "k": 51}, {"q": "退款", "leg": "magic"}, {"q": "长" * 501}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"q": "  "},
+        {"q": "退款", "k": "abc"},
+        {"q": "退款", "k": 0},
+        {"q": "退款", "k": 51},
+        {"q": "退款", "leg": "magic"},
+        {"q": "长" * 501},
+    ],
+)
 def test_search_bad_input(client, auth, params):
     response = client.get("/api/search", query_string=params, headers=auth("agent"))
     assert response.status_code == 400
@@ -102,8 +115,18 @@ def test_unanswered_queries_show_in_gaps(client, auth):
     assert "火星上的快递站几点关门" in unanswered and "不要记录这条" not in unanswered
 
 
-@pytest.mark.parametrize("body", [None, [], {"vote": 1}, {"query": "q", "vote": 2}, {"query": "q", "vote": True},
-                                  {"query": "q", "vote": 1, "chunk_id": "x"}, {"query": "q", "vote": 1, "comment": 5}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        [],
+        {"vote": 1},
+        {"query": "q", "vote": 2},
+        {"query": "q", "vote": True},
+        {"query": "q", "vote": 1, "chunk_id": "x"},
+        {"query": "q", "vote": 1, "comment": 5},
+    ],
+)
 def test_feedback_bad_input(client, auth, body):
     kwargs = {"json": body} if body is not None else {"data": "not json"}
     assert client.post("/api/feedback", headers=auth("agent"), **kwargs).status_code == 400
@@ -126,17 +149,27 @@ def test_documents_list_and_detail(client, auth):
 def test_ingest_new_version_and_delete(client, auth):
     first = "# 测试手册\n\n## 保修\n\n测试手册规定电水壶保修期为十八个月，凭发票办理。\n".encode()
     files = {"files": [(io.BytesIO(first), "接口测试手册.md")], "tags": "测试"}
-    report = client.post("/api/documents", data=files, headers=auth("admin"), content_type="multipart/form-data")
+    report = client.post(
+        "/api/documents", data=files, headers=auth("admin"), content_type="multipart/form-data"
+    )
     assert report.status_code == 201, report.get_json()
     item = report.get_json()["files"][0]
     assert (item["name"], item["status"], item["version"]) == ("接口测试手册.md", "added", 1)
     assert "path" not in item
-    again = client.post("/api/documents", data={"files": [(io.BytesIO(first), "接口测试手册.md")]},
-                        headers=auth("admin"), content_type="multipart/form-data")
+    again = client.post(
+        "/api/documents",
+        data={"files": [(io.BytesIO(first), "接口测试手册.md")]},
+        headers=auth("admin"),
+        content_type="multipart/form-data",
+    )
     assert again.status_code == 200 and again.get_json()["files"][0]["status"] == "unchanged"
     second = first.replace("十八个月".encode(), "二十四个月".encode())
-    updated = client.post("/api/documents", data={"files": [(io.BytesIO(second), "接口测试手册.md")]},
-                          headers=auth("admin"), content_type="multipart/form-data").get_json()
+    updated = client.post(
+        "/api/documents",
+        data={"files": [(io.BytesIO(second), "接口测试手册.md")]},
+        headers=auth("admin"),
+        content_type="multipart/form-data",
+    ).get_json()
     assert updated["files"][0]["status"] == "updated" and updated["files"][0]["version"] == 2
     removed = client.delete("/api/documents/接口测试手册.md", headers=auth("admin"))
     assert removed.get_json()["removed"] == "接口测试手册.md"
@@ -145,8 +178,12 @@ def test_ingest_new_version_and_delete(client, auth):
 
 @pytest.mark.parametrize("name", ["../../evil.md", "sub/evil.md", "evil.exe", ".bashrc"])
 def test_ingest_refuses_bad_names(client, auth, name):
-    response = client.post("/api/documents", data={"files": [(io.BytesIO(b"hello"), name)]},
-                           headers=auth("admin"), content_type="multipart/form-data")
+    response = client.post(
+        "/api/documents",
+        data={"files": [(io.BytesIO(b"hello"), name)]},
+        headers=auth("admin"),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
 
 
@@ -155,8 +192,15 @@ def test_ingest_without_files(client, auth):
 
 
 def test_ingest_reports_a_broken_file_and_keeps_the_rest(client, auth):
-    files = {"files": [(io.BytesIO(b""), "空文件.txt"), (io.BytesIO("正常的一段说明文字，用于测试导入。".encode()), "正常.txt")]}
-    report = client.post("/api/documents", data=files, headers=auth("admin"), content_type="multipart/form-data")
+    files = {
+        "files": [
+            (io.BytesIO(b""), "空文件.txt"),
+            (io.BytesIO("正常的一段说明文字，用于测试导入。".encode()), "正常.txt"),
+        ]
+    }
+    report = client.post(
+        "/api/documents", data=files, headers=auth("admin"), content_type="multipart/form-data"
+    )
     statuses = {f["name"]: f["status"] for f in report.get_json()["files"]}
     assert statuses == {"空文件.txt": "error", "正常.txt": "added"}
     client.delete("/api/documents/正常.txt", headers=auth("admin"))
@@ -166,8 +210,11 @@ def test_ingest_reports_a_broken_file_and_keeps_the_rest(client, auth):
 
 
 def test_qa_score_json_conversations_and_read_back(client, auth):
-    body = {"policy": "default.yaml", "semantic": False,
-            "conversations": [conversation(), conversation("api-2", text="你自己看")]}
+    body = {
+        "policy": "default.yaml",
+        "semantic": False,
+        "conversations": [conversation(), conversation("api-2", text="你自己看")],
+    }
     response = client.post("/api/qa/score", json=body, headers=auth("qa"))
     assert response.status_code == 201, response.get_json()
     data = response.get_json()
@@ -182,14 +229,24 @@ def test_qa_score_json_conversations_and_read_back(client, auth):
     assert banned["status"] == "fail" and banned["evidence"][0]["text"] == "你自己看"
     history = client.get("/api/qa/agents/a77", headers=auth("qa")).get_json()["history"]
     assert history[-1]["conversations"] == 2
-    assert any(r["id"] == data["run_id"] for r in client.get("/api/qa/runs", headers=auth("qa")).get_json()["runs"])
+    assert any(
+        r["id"] == data["run_id"] for r in client.get("/api/qa/runs", headers=auth("qa")).get_json()["runs"]
+    )
 
 
 def test_qa_score_uploaded_files_with_rejections(client, auth):
     broken = b'{"id": "x", "agent": "a1", "messages": []}\nnot json\n'
-    files = {"files": [(open(TRANSCRIPTS / "sample_long.csv", "rb"), "导出.csv"), (io.BytesIO(broken), "坏.jsonl")],
-             "policy": "default.yaml", "semantic": "0"}
-    data = client.post("/api/qa/score", data=files, headers=auth("qa"), content_type="multipart/form-data").get_json()
+    files = {
+        "files": [
+            (open(TRANSCRIPTS / "sample_long.csv", "rb"), "导出.csv"),
+            (io.BytesIO(broken), "坏.jsonl"),
+        ],
+        "policy": "default.yaml",
+        "semantic": "0",
+    }
+    data = client.post(
+        "/api/qa/score", data=files, headers=auth("qa"), content_type="multipart/form-data"
+    ).get_json()
     assert data["scored"] > 0 and data["rejected"] == 2
     assert {r["file"] for r in data["rejections"]} == {"坏.jsonl"}
 
@@ -204,8 +261,12 @@ def test_qa_score_bad_input(client, auth, body, status):
 
 
 def test_qa_score_multipart_without_files(client, auth):
-    response = client.post("/api/qa/score", data={"policy": "default.yaml"}, headers=auth("qa"),
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/api/qa/score",
+        data={"policy": "default.yaml"},
+        headers=auth("qa"),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
 
 
@@ -213,9 +274,14 @@ def test_qa_policies_and_validation(client, auth):
     assert "default.yaml" in client.get("/api/qa/policies", headers=auth("qa")).get_json()["policies"]
     good = (ROOT / "sample_data" / "policy" / "default.yaml").read_text(encoding="utf-8")
     assert client.post("/api/qa/policies/validate", json={"text": good}, headers=auth("qa")).get_json() == {
-        "valid": True, "errors": []}
-    bad = client.post("/api/qa/policies/validate", json={"text": "rules:\n  - id: x\n    kind: nonsense\n"},
-                      headers=auth("qa")).get_json()
+        "valid": True,
+        "errors": [],
+    }
+    bad = client.post(
+        "/api/qa/policies/validate",
+        json={"text": "rules:\n  - id: x\n    kind: nonsense\n"},
+        headers=auth("qa"),
+    ).get_json()
     assert bad["valid"] is False and bad["errors"]
     assert client.post("/api/qa/policies/validate", json={}, headers=auth("qa")).status_code == 400
 
@@ -233,8 +299,9 @@ def test_qa_missing_things_are_404(client, auth):
 def published_quiz(app, tokens):
     client = app.test_client()
     headers = {"Authorization": f"Bearer {tokens['trainer']}"}
-    quiz = client.post("/api/quizzes", json={"topic": "退款", "n": 4, "types": ["single", "tf"], "seed": 3},
-                       headers=headers)
+    quiz = client.post(
+        "/api/quizzes", json={"topic": "退款", "n": 4, "types": ["single", "tf"], "seed": 3}, headers=headers
+    )
     assert quiz.status_code == 201, quiz.get_json()
     quiz = quiz.get_json()
     published = client.post(f"/api/quizzes/{quiz['id']}/publish", headers=headers)
@@ -258,8 +325,9 @@ def test_quiz_generate_publish_attempt_analyse(client, auth, published_quiz):
 
 @pytest.mark.parametrize("fmt", ["gift", "xml", "xlsx", "csv", "json"])
 def test_quiz_export_every_format(client, auth, published_quiz, fmt):
-    response = client.get(f"/api/quizzes/{published_quiz['id']}/export", query_string={"format": fmt},
-                          headers=auth("trainer"))
+    response = client.get(
+        f"/api/quizzes/{published_quiz['id']}/export", query_string={"format": fmt}, headers=auth("trainer")
+    )
     assert response.status_code == 200 and response.data
     assert "attachment" in response.headers["Content-Disposition"]
     if fmt == "json":
@@ -281,13 +349,18 @@ def test_quiz_bad_input(client, auth, method, path, body, status):
 def test_quiz_attempt_bad_input(client, auth, published_quiz):
     url = f"/api/quizzes/{published_quiz['id']}/attempts"
     assert client.post(url, json={"answers": "A"}, headers=auth("agent")).status_code == 400
-    assert client.post("/api/quizzes/99999/attempts", json={"answers": {}}, headers=auth("agent")).status_code == 404
+    assert (
+        client.post("/api/quizzes/99999/attempts", json={"answers": {}}, headers=auth("agent")).status_code
+        == 404
+    )
     fmt = client.get(f"/api/quizzes/{published_quiz['id']}/export?format=pdf", headers=auth("trainer"))
     assert fmt.status_code == 400
 
 
 def test_draft_quiz_takes_no_attempts(client, auth):
-    draft = client.post("/api/quizzes", json={"topic": "发票", "n": 2, "types": ["tf"]}, headers=auth("trainer"))
+    draft = client.post(
+        "/api/quizzes", json={"topic": "发票", "n": 2, "types": ["tf"]}, headers=auth("trainer")
+    )
     quiz_id = draft.get_json()["id"]
     response = client.post(f"/api/quizzes/{quiz_id}/attempts", json={"answers": {}}, headers=auth("agent"))
     assert response.status_code == 404

@@ -49,15 +49,18 @@ def test_wrong_password_is_refused(client, csrf):
 
 def test_login_redirects_only_to_same_site(client, csrf):
     token = csrf(client, "/login")
-    response = client.post("/login?next=//evil.example/x",
-                           data={"username": "agent", "password": "agent-secret-1", "csrf_token": token})
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"username": "agent", "password": "agent-secret-1", "csrf_token": token},
+    )
     assert response.location == "/"
 
 
 def test_form_without_csrf_token_is_rejected(client, login_as):
     login_as(client, "admin")
-    response = client.post("/admin/users", data={"action": "create", "username": "x1", "role": "agent",
-                                                 "password": "12345678"})
+    response = client.post(
+        "/admin/users", data={"action": "create", "username": "x1", "role": "agent", "password": "12345678"}
+    )
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert "CSRF" in text and "Traceback" not in text
@@ -65,7 +68,9 @@ def test_form_without_csrf_token_is_rejected(client, login_as):
 
 def test_session_cookie_is_httponly_and_lax(client, csrf):
     token = csrf(client, "/login")
-    response = client.post("/login", data={"username": "agent", "password": "agent-secret-1", "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": "agent", "password": "agent-secret-1", "csrf_token": token}
+    )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
@@ -85,14 +90,24 @@ def test_first_run_prints_one_time_admin_password_and_forces_change(tmp_path, ca
     printed = capsys.readouterr().err
     password = re.search(r"one-time password: (\S+)", printed).group(1)
     client = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    token = re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)
+    ).group(1)
     response = client.post("/login", data={"username": "admin", "password": password, "csrf_token": token})
     assert response.location == "/account"
     assert client.get("/admin/").location == "/account"  # nothing else until the password is changed
     page = client.get("/account").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    client.post("/account", data={"action": "password", "current": password, "new": "brand-new-pass",
-                                  "confirm": "brand-new-pass", "csrf_token": token})
+    client.post(
+        "/account",
+        data={
+            "action": "password",
+            "current": password,
+            "new": "brand-new-pass",
+            "confirm": "brand-new-pass",
+            "csrf_token": token,
+        },
+    )
     assert client.get("/admin/").status_code == 200
     # A second start with users present creates nobody and prints nothing.
     create_app({"home": str(tmp_path / "home"), "TESTING": True})
@@ -149,21 +164,31 @@ def test_upload_size_limit(tmp_path):
 
     from web import create_app
 
-    app = create_app({"home": str(tmp_path / "h"), "admin_password": "small-limit-1", "max_upload_mb": 1,
-                      "TESTING": True})
+    app = create_app(
+        {"home": str(tmp_path / "h"), "admin_password": "small-limit-1", "max_upload_mb": 1, "TESTING": True}
+    )
     client = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    token = re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)
+    ).group(1)
     client.post("/login", data={"username": "admin", "password": "small-limit-1", "csrf_token": token})
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin/").get_data(as_text=True)).group(1)
+    token = re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get("/admin/").get_data(as_text=True)
+    ).group(1)
     big = io.BytesIO(b"x" * (1024 * 1024 + 10))
-    response = client.post("/admin/documents", data={"csrf_token": token, "files": (big, "大文件.txt")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/admin/documents",
+        data={"csrf_token": token, "files": (big, "大文件.txt")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
     assert "1 MB" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("name", ["../x.md", "..\\x.md", "a/b.md", "/etc/passwd.md", ".hidden.md", "a\x00b.md",
-                                  "x.exe", "", "noext"])
+@pytest.mark.parametrize(
+    "name",
+    ["../x.md", "..\\x.md", "a/b.md", "/etc/passwd.md", ".hidden.md", "a\x00b.md", "x.exe", "", "noext"],
+)
 def test_bad_file_names_are_refused(name):
     with pytest.raises(UploadError):
         check_name(name, {".md", ".txt"})

@@ -55,8 +55,10 @@ def test_agent_searches_as_they_type_copies_votes_and_sees_no_answer(page, sign_
 
 def test_admin_uploads_inspects_hit_tests_reviews_gaps_and_deletes(page, sign_in, tmp_path):
     manual = tmp_path / "浏览器测试手册.md"
-    manual.write_text(f"# 浏览器测试手册\n\n## 保修\n\n浏览器测试手册规定烤箱保修期为三十个月{XSS}，凭发票办理。\n",
-                      encoding="utf-8")
+    manual.write_text(
+        f"# 浏览器测试手册\n\n## 保修\n\n浏览器测试手册规定烤箱保修期为三十个月{XSS}，凭发票办理。\n",
+        encoding="utf-8",
+    )
     faq = tmp_path / "浏览器测试问答.csv"
     faq.write_text("问题,答案\n烤箱坏了怎么办？,请先拍照留证，再联系客服登记维修。\n", encoding="utf-8")
     sign_in(page, "admin")
@@ -93,7 +95,9 @@ def test_qa_uploads_sorts_reads_bubbles_charts_and_edits_policy(page, sign_in, t
         encoding="utf-8")  # fmt: skip
     sign_in(page, "qa")
     page.goto("/qa/")
-    page.set_input_files("input[name=files]", [str(ROOT / "sample_data/transcripts/sample.jsonl"), str(hostile)])
+    page.set_input_files(
+        "input[name=files]", [str(ROOT / "sample_data/transcripts/sample.jsonl"), str(hostile)]
+    )
     page.uncheck("input[name=semantic]")
     page.click("text=开始评分")
     page.wait_for_selector("#conversations tbody tr")

@@ -50,10 +50,18 @@ def check(value, schema: dict, where: str = "$") -> None:
         assert schema.get("nullable") or "type" not in schema, f"{where}: null not allowed"
         return
     kind = schema.get("type")
-    types = {"object": dict, "array": list, "string": str, "boolean": bool, "integer": int, "number": (int, float)}
+    types = {
+        "object": dict,
+        "array": list,
+        "string": str,
+        "boolean": bool,
+        "integer": int,
+        "number": (int, float),
+    }
     if kind:
-        assert isinstance(value, types[kind]) and not (kind in ("integer", "number") and isinstance(value, bool)), \
-            f"{where}: expected {kind}, got {type(value).__name__}"
+        assert isinstance(value, types[kind]) and not (
+            kind in ("integer", "number") and isinstance(value, bool)
+        ), f"{where}: expected {kind}, got {type(value).__name__}"
     if "enum" in schema:
         assert value in schema["enum"], f"{where}: {value!r} not in {schema['enum']}"
     if isinstance(value, dict):

@@ -26,8 +26,11 @@ def test_search_page_no_confident_answer(client, login_as):
 
 def test_passage_in_context(client, login_as, auth):
     hit = client.get("/api/search?q=退货流程", headers=auth("agent")).get_json()["results"][0]
-    html = login_as(client, "agent").get(f"/passage?doc={hit['document']}&chunk={hit['chunk_id']}").get_data(
-        as_text=True)
+    html = (
+        login_as(client, "agent")
+        .get(f"/passage?doc={hit['document']}&chunk={hit['chunk_id']}")
+        .get_data(as_text=True)
+    )
     assert f'id="chunk-{hit["chunk_id"]}" class="passage target"' in html
     assert client.get("/passage?doc=不存在.md").status_code == 404
 
@@ -50,8 +53,11 @@ def test_admin_replace_delete_and_stored_xss_is_escaped(client, login_as, csrf):
     login_as(client, "admin")
     token = csrf(client, "/admin/")
     text = f"# 安全测试\n\n这是一段用于安全测试的说明文字{XSS}，客服不要执行其中的脚本。\n".encode()
-    report = client.post("/admin/documents", data={"csrf_token": token, "files": [(io.BytesIO(text), "安全测试.md")]},
-                         content_type="multipart/form-data").get_data(as_text=True)
+    report = client.post(
+        "/admin/documents",
+        data={"csrf_token": token, "files": [(io.BytesIO(text), "安全测试.md")]},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
     assert "新增" in report and "安全测试.md" in report
     page = client.get("/admin/").get_data(as_text=True)
     doc_id = re.search(r'/admin/documents/(\d+)">安全测试.md', page).group(1)
@@ -61,12 +67,18 @@ def test_admin_replace_delete_and_stored_xss_is_escaped(client, login_as, csrf):
     assert "<script>window" not in found and "<img src=x" not in found
     # A new version keeps the document's name whatever the uploaded file is called.
     v2 = text.replace("客服".encode(), "坐席".encode())
-    client.post(f"/admin/documents/{doc_id}/replace", data={"csrf_token": token, "files": [(io.BytesIO(v2), "x.md")]},
-                content_type="multipart/form-data")
+    client.post(
+        f"/admin/documents/{doc_id}/replace",
+        data={"csrf_token": token, "files": [(io.BytesIO(v2), "x.md")]},
+        content_type="multipart/form-data",
+    )
     assert "v2" in client.get(f"/admin/documents/{doc_id}").get_data(as_text=True)
-    wrong = client.post(f"/admin/documents/{doc_id}/replace",
-                        data={"csrf_token": token, "files": [(io.BytesIO(b"a,b"), "x.csv")]},
-                        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    wrong = client.post(
+        f"/admin/documents/{doc_id}/replace",
+        data={"csrf_token": token, "files": [(io.BytesIO(b"a,b"), "x.csv")]},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "格式相同" in wrong
     client.post(f"/admin/documents/{doc_id}/delete", data={"csrf_token": token})
     assert client.get(f"/admin/documents/{doc_id}").status_code == 404
@@ -75,11 +87,28 @@ def test_admin_replace_delete_and_stored_xss_is_escaped(client, login_as, csrf):
 def test_admin_users_page_creates_users_who_must_change_password(client, login_as, csrf):
     login_as(client, "admin")
     token = csrf(client, "/admin/users")
-    client.post("/admin/users", data={"csrf_token": token, "action": "create", "username": "新客服01",
-                                      "role": "agent", "password": "first-pass-1"})
+    client.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "action": "create",
+            "username": "新客服01",
+            "role": "agent",
+            "password": "first-pass-1",
+        },
+    )
     assert "新客服01" in client.get("/admin/users").get_data(as_text=True)
-    short = client.post("/admin/users", data={"csrf_token": token, "action": "create", "username": "x2",
-                                              "role": "agent", "password": "short"}, follow_redirects=True)
+    short = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "action": "create",
+            "username": "x2",
+            "role": "agent",
+            "password": "short",
+        },
+        follow_redirects=True,
+    )
     assert "至少需要 8 个字符" in short.get_data(as_text=True)
 
 
@@ -91,9 +120,15 @@ def test_dictionary_edit_reindexes(client, login_as, csrf):
     synonyms = re.search(r'name="synonyms"[^>]*>(.*?)</textarea>', page, re.S).group(1)
     import html
 
-    response = client.post("/admin/dictionary", data={"csrf_token": token, "user_dict": html.unescape(user_dict),
-                                                      "synonyms": html.unescape(synonyms) + "\n电水壶 热水壶 烧水壶\n"},
-                           follow_redirects=True)
+    response = client.post(
+        "/admin/dictionary",
+        data={
+            "csrf_token": token,
+            "user_dict": html.unescape(user_dict),
+            "synonyms": html.unescape(synonyms) + "\n电水壶 热水壶 烧水壶\n",
+        },
+        follow_redirects=True,
+    )
     assert "已保存并重建索引" in response.get_data(as_text=True)
     assert "烧水壶" in client.get("/admin/dictionary").get_data(as_text=True)
 
@@ -106,10 +141,15 @@ def qa_run(client, login_as, csrf):
     hostile = {"id": "xss-1", "agent": "a66", "messages": [
         {"role": "customer", "text": XSS + "我要投诉", "ts": "2026-11-03T10:00:00+08:00"},
         {"role": "agent", "text": "你自己看" + XSS, "ts": "2026-11-03T10:02:00+08:00"}]}  # fmt: skip
-    files = [(open(ROOT / "sample_data" / "transcripts" / "sample.jsonl", "rb"), "sample.jsonl"),
-             (io.BytesIO(json.dumps(hostile, ensure_ascii=False).encode()), "恶意.jsonl")]
-    response = client.post("/qa/runs", data={"csrf_token": token, "policy": "default.yaml", "files": files},
-                           content_type="multipart/form-data")
+    files = [
+        (open(ROOT / "sample_data" / "transcripts" / "sample.jsonl", "rb"), "sample.jsonl"),
+        (io.BytesIO(json.dumps(hostile, ensure_ascii=False).encode()), "恶意.jsonl"),
+    ]
+    response = client.post(
+        "/qa/runs",
+        data={"csrf_token": token, "policy": "default.yaml", "files": files},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     return response.location
 
@@ -134,19 +174,41 @@ def test_policy_editor_validates_tries_and_saves(client, login_as, csrf):
     login_as(client, "qa")
     token = csrf(client, "/qa/policies")
     text = (ROOT / "sample_data" / "policy" / "default.yaml").read_text(encoding="utf-8")
-    bad = client.post("/qa/policies/edit", data={"csrf_token": token, "name": "新规则.yaml", "text": "rules: []",
-                                                 "action": "save"})
+    bad = client.post(
+        "/qa/policies/edit",
+        data={"csrf_token": token, "name": "新规则.yaml", "text": "rules: []", "action": "save"},
+    )
     assert bad.status_code == 400 and "未保存" in bad.get_data(as_text=True)
     trial = {"id": "t", "agent": "a1", "messages": [
         {"role": "customer", "text": "在吗", "ts": "2026-11-03T10:00:00+08:00"},
         {"role": "agent", "text": "不归我管", "ts": "2026-11-03T10:00:05+08:00"}]}  # fmt: skip
-    tried = client.post("/qa/policies/edit", data={"csrf_token": token, "name": "新规则.yaml", "text": text,
-                                                   "conversation": json.dumps(trial), "action": "try"})
-    assert "试运行结果" in tried.get_data(as_text=True) and '<mark class="ev-fail"' in tried.get_data(as_text=True)
-    garbage = client.post("/qa/policies/edit", data={"csrf_token": token, "name": "新规则.yaml", "text": text,
-                                                     "conversation": "{oops", "action": "try"})
+    tried = client.post(
+        "/qa/policies/edit",
+        data={
+            "csrf_token": token,
+            "name": "新规则.yaml",
+            "text": text,
+            "conversation": json.dumps(trial),
+            "action": "try",
+        },
+    )
+    assert "试运行结果" in tried.get_data(as_text=True) and '<mark class="ev-fail"' in tried.get_data(
+        as_text=True
+    )
+    garbage = client.post(
+        "/qa/policies/edit",
+        data={
+            "csrf_token": token,
+            "name": "新规则.yaml",
+            "text": text,
+            "conversation": "{oops",
+            "action": "try",
+        },
+    )
     assert garbage.status_code == 400 and "对话无法读取" in garbage.get_data(as_text=True)
-    client.post("/qa/policies/edit", data={"csrf_token": token, "name": "新规则.yaml", "text": text, "action": "save"})
+    client.post(
+        "/qa/policies/edit", data={"csrf_token": token, "name": "新规则.yaml", "text": text, "action": "save"}
+    )
     assert "新规则.yaml" in client.get("/qa/policies").get_data(as_text=True)
     escape = client.get("/qa/policies/edit?name=../../secret.yaml", follow_redirects=True)
     assert "规则文件名无效" in escape.get_data(as_text=True)
@@ -155,19 +217,25 @@ def test_policy_editor_validates_tries_and_saves(client, login_as, csrf):
 def test_quiz_pages_full_journey(client, login_as, csrf):
     login_as(client, "trainer")
     token = csrf(client, "/quiz/")
-    built = client.post("/quiz/", data={"csrf_token": token, "topic": "运费", "types": ["single", "tf"], "count": "3"})
+    built = client.post(
+        "/quiz/", data={"csrf_token": token, "topic": "运费", "types": ["single", "tf"], "count": "3"}
+    )
     assert built.status_code == 302
     review = client.get(built.location).get_data(as_text=True)
     quiz_id = built.location.rsplit("/", 1)[1]
     question_id = re.search(r'id="q(\d+)"', review).group(1)
     client.post(f"/quiz/{quiz_id}/questions/{question_id}", data={"csrf_token": token, "action": "delete"})
-    client.post(f"/quiz/{quiz_id}/questions", data={"csrf_token": token, "type": "tf",
-                                                   "stem": "退货运费一律由顾客承担。", "answer": "错误"})
+    client.post(
+        f"/quiz/{quiz_id}/questions",
+        data={"csrf_token": token, "type": "tf", "stem": "退货运费一律由顾客承担。", "answer": "错误"},
+    )
     review = client.get(f"/quiz/{quiz_id}").get_data(as_text=True)
     assert "退货运费一律由顾客承担。" in review
     client.post(f"/quiz/{quiz_id}/publish", data={"csrf_token": token})
-    link = re.search(r'id="share-link" value="http://localhost(/quiz/take/[^"]+)"', client.get(
-        f"/quiz/{quiz_id}").get_data(as_text=True)).group(1)
+    link = re.search(
+        r'id="share-link" value="http://localhost(/quiz/take/[^"]+)"',
+        client.get(f"/quiz/{quiz_id}").get_data(as_text=True),
+    ).group(1)
     for fmt in ("gift", "xml", "xlsx", "csv", "json"):
         assert client.get(f"/quiz/{quiz_id}/export/{fmt}").status_code == 200
     agent = client.application.test_client()
