@@ -26,6 +26,7 @@ from index.tokenize import Tokenizer
 from kb import store
 
 LEGS = ("hybrid", "dense", "bm25")
+FILTER_EXACT_MAX = 5000  # filtered searches over at most this many chunks score every one
 
 
 @dataclass
@@ -79,12 +80,21 @@ class SearchResponse:
 class Searcher:
     """Answers queries from the live snapshot; picks up new snapshots automatically."""
 
-    def __init__(self, conn: sqlite3.Connection, root: Path, settings, embedder, tokenizer: Tokenizer):
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        root: Path,
+        settings,
+        embedder,
+        tokenizer: Tokenizer,
+        tokenizer_factory=None,
+    ):
         self.conn = conn
         self.root = root
         self.settings = settings
         self.embedder = embedder
         self.tokenizer = tokenizer
+        self.tokenizer_factory = tokenizer_factory
         self.queries = QueryCache(embedder, settings.query_cache_size)
         self._snapshot: snapshot.Snapshot | None = None
         self._token = None
@@ -98,6 +108,10 @@ class Searcher:
                 if token != self._token or self._snapshot is None:
                     self._snapshot = snapshot.load(self.root, self.embedder.name, self.embedder.dim)
                     self._token = token
+                    built_with = self._snapshot.config.get("dictionary_hash") if self._snapshot else None
+                    if built_with and built_with != self.tokenizer.dictionary_hash and self.tokenizer_factory:
+                        # Another process reindexed with an edited dictionary: read it again.
+                        self.tokenizer = self.tokenizer_factory()
         return self._snapshot
 
     def search(
@@ -116,69 +130,50 @@ class Searcher:
         snap = self.current()
         if snap is None or not norm or snap.live_count == 0:
             return SearchResponse(query, False, [], 0.0, (time.perf_counter() - started) * 1000)
-        filtered = bool(documents or tags)
-        pool = self.settings.candidates * (8 if filtered else 1)
+        allowed = store.chunk_ids_matching(self.conn, documents, tags) if documents or tags else None
+        pool = self.settings.candidates
         terms = self.tokenizer.query_terms(norm)
+        qvec = self.queries.embed(norm)
 
         # Both legs are keyed by chunk id: a chunk has several vector rows (itself and
         # its sentences) and scores the best of them.
         dense_rank: dict[int, int] = {}
         dense_score: dict[int, float] = {}
-        qvec = self.queries.embed(norm)
         if leg in ("hybrid", "dense"):
-            rows_wanted = min(pool * 4, len(snap.ids))
-            scores, rows = vectors.search(snap.vector_index, qvec, rows_wanted, self.settings.hnsw_ef_search)
-            for score, row in zip(scores, rows, strict=True):
-                if row < 0:
-                    continue
-                chunk = int(snap.ids[row])
-                if chunk >= 0 and chunk not in dense_score:
-                    dense_score[chunk] = float(score)
-                    dense_rank[chunk] = len(dense_rank) + 1
-                if len(dense_rank) >= pool:
-                    break
+            for chunk, score in self._dense(snap, qvec, pool, allowed):
+                dense_score[chunk] = score
+                dense_rank[chunk] = len(dense_rank) + 1
 
         bm25_rank: dict[int, int] = {}
         bm25_score: dict[int, float] = {}
         if leg in ("hybrid", "bm25"):
             all_scores = snap.keyword.scores(terms)
+            if allowed is not None:
+                all_scores = np.where(np.isin(snap.column_chunks, list(allowed)), all_scores, 0)
             top = min(pool, int((all_scores > 0).sum()))
             if top:
                 columns = np.argpartition(-all_scores, top - 1)[:top]
                 for column in columns[np.argsort(-all_scores[columns], kind="stable")]:
-                    chunk = int(snap.ids[snap.primary_rows[column]])
+                    chunk = int(snap.column_chunks[column])
                     if chunk >= 0:
                         bm25_rank[chunk] = len(bm25_rank) + 1
                         bm25_score[chunk] = float(all_scores[column])
 
+        # Dense scores of keyword-only candidates first: weighted fusion adds them,
+        # and every result shows both legs.
+        missing = [chunk for chunk in bm25_score if chunk not in dense_score]
+        dense_score.update(self._chunk_similarities(snap, qvec, missing))
         fused = self._fuse(dense_rank, dense_score, bm25_rank, bm25_score, leg)
-        # Dense scores of keyword-only candidates, so every result shows both legs.
-        missing = [chunk for chunk in fused if chunk not in dense_score]
-        if missing:
-            rows_of = snap.rows_of(missing)
-            flat = [row for chunk in missing for row in rows_of[chunk]]
-            sims = vectors.reconstruct(snap.vector_index, flat) @ qvec if flat else []
-            position = 0
-            for chunk in missing:
-                count = len(rows_of[chunk])
-                dense_score[chunk] = float(max(sims[position : position + count], default=0.0))
-                position += count
         ranked = sorted(fused, key=lambda chunk: (-fused[chunk], chunk))
-        best_dense = max((dense_score[c] for c in ranked[:10]), default=0.0)
-        coverage = snap.keyword.coverage(terms, [snap.column_of(c) for c in ranked[:5]])
 
         meta = store.fetch_chunks(self.conn, ranked)
         results: list[SearchResult] = []
         seen_text: set[str] = set()
         for chunk_id in ranked:
             chunk = meta.get(chunk_id)
-            if chunk is None:
+            if chunk is None or (allowed is not None and chunk_id not in allowed):
                 continue
             chunk_tags = json.loads(chunk["tags"]) + json.loads(chunk["doc_tags"])
-            if documents and chunk["doc_name"] not in documents and chunk["doc_title"] not in documents:
-                continue
-            if tags and not set(tags) & set(chunk_tags):
-                continue
             key = re.sub(r"\s+", "", chunk["norm_text"])
             if key in seen_text:
                 continue  # the same passage in two documents: show it once
@@ -204,6 +199,9 @@ class Searcher:
             )
             if len(results) >= k:
                 break
+        # Confidence is judged on what the agent is shown, after filters and dedup.
+        best_dense = max((r.dense_score for r in results), default=0.0)
+        coverage = snap.keyword.coverage(terms, [snap.column_of(r.chunk_id) for r in results[:5]])
         answered = bool(results) and (
             best_dense >= self.settings.answer_threshold
             or (
@@ -213,6 +211,41 @@ class Searcher:
         return SearchResponse(
             query, answered, results, best_dense, (time.perf_counter() - started) * 1000, coverage
         )
+
+    def _dense(self, snap, qvec: np.ndarray, pool: int, allowed: set[int] | None) -> list[tuple[int, float]]:
+        """Top ``pool`` chunks by their best vector, best first, within ``allowed`` if given."""
+        if allowed is not None and len(allowed) <= FILTER_EXACT_MAX:
+            # A small filtered set is scored exactly: no candidate pool can miss it.
+            scored = self._chunk_similarities(snap, qvec, sorted(allowed))
+            return sorted(scored.items(), key=lambda item: (-item[1], item[0]))[:pool]
+        wanted = min(pool * (32 if allowed is not None else 4), len(snap.ids))
+        scores, rows = vectors.search(snap.vector_index, qvec, wanted, self.settings.hnsw_ef_search)
+        out: dict[int, float] = {}
+        for score, row in zip(scores, rows, strict=True):
+            if row < 0:
+                continue
+            chunk = int(snap.ids[row])
+            if chunk >= 0 and chunk not in out and (allowed is None or chunk in allowed):
+                out[chunk] = float(score)
+                if len(out) >= pool:
+                    break
+        return list(out.items())
+
+    @staticmethod
+    def _chunk_similarities(snap, qvec: np.ndarray, chunks: list[int]) -> dict[int, float]:
+        """Best cosine over each chunk's stored vectors."""
+        if not chunks:
+            return {}
+        rows_of = snap.rows_of(chunks)
+        flat = [row for chunk in chunks for row in rows_of[chunk]]
+        sims = vectors.reconstruct(snap.vector_index, flat) @ qvec if flat else np.zeros(0)
+        out, position = {}, 0
+        for chunk in chunks:
+            count = len(rows_of[chunk])
+            if count:
+                out[chunk] = float(sims[position : position + count].max())
+            position += count
+        return out
 
     def _fuse(self, dense_rank, dense_score, bm25_rank, bm25_score, leg) -> dict[int, float]:
         s = self.settings

@@ -61,6 +61,13 @@ class Snapshot:
             self._primary_rows = np.flatnonzero(self.primary)
         return self._primary_rows
 
+    @property
+    def column_chunks(self) -> np.ndarray:
+        """Chunk id of each BM25 column (-1 for a removed chunk)."""
+        if not hasattr(self, "_column_chunks"):
+            self._column_chunks = self.ids[self.primary_rows]
+        return self._column_chunks
+
     def column_of(self, chunk_id: int) -> int:
         """The BM25 column of a chunk."""
         rows = self.rows_of([chunk_id])[chunk_id]
@@ -138,7 +145,7 @@ def load(root: Path, model: str, dim: int) -> Snapshot | None:
         config,
         vectors.read(folder / "vectors.faiss"),
         ids,
-        KeywordIndex.load(folder, len(ids)),
+        KeywordIndex.load(folder, int(primary.sum())),
         primary,
     )
 

@@ -136,10 +136,13 @@ class KnowledgeBase:
     @property
     def tokenizer(self):
         if self._tokenizer is None:
-            from index.tokenize import Tokenizer
-
-            self._tokenizer = Tokenizer(self.user_dict_path, self.synonyms_path)
+            self._tokenizer = self._new_tokenizer()
         return self._tokenizer
+
+    def _new_tokenizer(self):
+        from index.tokenize import Tokenizer
+
+        return Tokenizer(self.user_dict_path, self.synonyms_path)
 
     @property
     def searcher(self):
@@ -147,7 +150,12 @@ class KnowledgeBase:
             from index.search import Searcher
 
             self._searcher = Searcher(
-                self.conn, self.home / "index", self.settings, self.embedder, self.tokenizer
+                self.conn,
+                self.home / "index",
+                self.settings,
+                self.embedder,
+                self.tokenizer,
+                tokenizer_factory=self._new_tokenizer,
             )
         return self._searcher
 
@@ -200,8 +208,21 @@ class KnowledgeBase:
                         "UPDATE documents SET version = ?, chunk_count = ?, content_hash = '' WHERE id = ?",
                         (row["version"], row["n"], row["doc_id"]),
                     )
-            # A removal that crashed before publishing did not happen.
-            self.conn.execute("UPDATE chunks SET state = 'live' WHERE state = 'removing'")
+        removing = self.conn.execute(
+            "SELECT doc_id, group_concat(id) AS ids FROM chunks WHERE state = 'removing' GROUP BY doc_id"
+        ).fetchall()
+        for row in removing:
+            ids = {int(i) for i in row["ids"].split(",")}
+            if ids & published:
+                # The crash came before the snapshot without the document: it was not removed.
+                with self.conn:
+                    self.conn.execute(
+                        "UPDATE chunks SET state = 'live' WHERE doc_id = ? AND state = 'removing'",
+                        (row["doc_id"],),
+                    )
+            else:
+                # The snapshot no longer serves it: finish the removal.
+                store.delete_document(self.conn, row["doc_id"])
         store.discard_pending(self.conn)
 
     # -- writing ------------------------------------------------------------
@@ -215,37 +236,66 @@ class KnowledgeBase:
         started = time.time()
         files, results = collect_files(paths)
         with self._writer():
-            staged = False
-            for path, name in files:
-                result = self._stage_file(path, name, tags or [])
-                results.append(result)
-                staged = staged or result.status in ("added", "updated")
             report = IngestReport(results)
-            if staged:
-                report.index = self._publish(progress=progress)
-                store.promote(self.conn)
+            report.files += self._stage_batch(files, tags or [])
+            if any(f.status in ("added", "updated") for f in report.files):
+                self._publish_and_promote(report, progress)
         report.seconds = time.time() - started
         return report
 
-    def _stage_file(self, path: Path, name: str, tags: list[str]) -> FileResult:
+    def _stage_batch(self, files: list[tuple[Path, str]], tags: list[str], force: bool = False) -> list:
+        """Stage every file of a batch against one dedup memory.
+
+        The memory holds the marks of every document that is not restaged here
+        plus, as the batch goes on, those of the files just staged, so a
+        paragraph repeated across two new files is kept once.
+        """
+        digests: dict[str, str] = {}
+        restaged: set[int] = set()
+        for path, name in files:
+            try:
+                digests[name] = hashlib.sha1(path.read_bytes()).hexdigest()
+            except OSError:
+                continue
+            existing = store.get_document(self.conn, name)
+            if existing and (force or existing.content_hash != digests[name]):
+                restaged.add(existing.id)
+        memory = Fingerprints(self.settings.near_duplicate_jaccard)
+        for kind, norm in store.marks_except(self.conn, restaged):
+            if kind == "p":
+                memory.seen_paragraph(norm)
+            else:
+                memory.sentences.add(norm)
+        return [self._stage_file(path, name, tags, memory, force) for path, name in files]
+
+    def _publish_and_promote(self, report: IngestReport, progress: bool = False) -> None:
+        """Publish a snapshot with the staged versions, then make them live.
+
+        On any error the store is put back in a consistent state (what the live
+        snapshot serves is promoted, the rest discarded) before re-raising.
+        """
+        try:
+            report.index = self._publish(progress=progress)
+            store.promote(self.conn)
+        except BaseException:
+            self._recover()
+            raise
+
+    def _stage_file(
+        self, path: Path, name: str, tags: list[str], memory: Fingerprints, force: bool = False
+    ) -> FileResult:
         try:
             data = path.read_bytes()
         except OSError as exc:
             return FileResult(str(path), name, "error", error=f"{path}: cannot read ({exc.strerror})")
         digest = hashlib.sha1(data).hexdigest()
         existing = store.get_document(self.conn, name)
-        if existing and existing.content_hash == digest and existing.version > 0:
+        if existing and existing.content_hash == digest and existing.version > 0 and not force:
             return FileResult(str(path), name, "unchanged", existing.version, existing.chunk_count)
         try:
             loaded = load_file(path, self.settings.max_file_mb * 1024 * 1024)
         except IngestError as exc:
             return FileResult(str(path), name, "error", error=str(exc))
-        memory = Fingerprints(self.settings.near_duplicate_jaccard)
-        for kind, norm in store.other_marks(self.conn, existing.id if existing else None):
-            if kind == "p":
-                memory.seen_paragraph(norm)
-            else:
-                memory.sentences.add(norm)
         memory.new_marks.clear()
         blocks, report = clean_blocks(loaded.blocks, memory)
         marks = memory.new_marks
@@ -303,16 +353,29 @@ class KnowledgeBase:
         )
 
     def _publish(self, full: bool = False, progress: bool = False) -> dict:
+        from index import snapshot
         from index.build import build_snapshot
+        from index.windows import chunk_windows
 
+        folder = snapshot.current_folder(self.home / "index")
+        if folder is not None and not full:
+            built_with = json.loads((folder / "config.json").read_text(encoding="utf-8")).get(
+                "dictionary_hash"
+            )
+            if built_with and built_with != self.tokenizer.dictionary_hash:
+                # The dictionary or synonyms changed since the last build: tokens of
+                # every chunk must come from the same dictionary as the queries.
+                self._retokenize()
+                full = True
         cache = self.embedding_cache()
         bar = None
         if progress:
             from tqdm import tqdm
 
-            missing = cache.count_missing([r["norm_text"] for r in store.index_rows(self.conn)])
+            texts = [t for r in store.index_rows(self.conn) for t in chunk_windows(r)]
+            missing = cache.count_missing(texts)
             if missing:
-                bar = tqdm(total=missing, desc="embedding", unit="chunk")
+                bar = tqdm(total=missing, desc="embedding", unit="text")
         try:
             return build_snapshot(
                 self.conn,
@@ -327,8 +390,22 @@ class KnowledgeBase:
             if bar:
                 bar.close()
 
+    def _retokenize(self) -> None:
+        """Tokenise every stored chunk again with the current dictionary and synonyms."""
+        rows = self.conn.execute("SELECT id, norm_text FROM chunks").fetchall()
+        with self.conn:
+            self.conn.executemany(
+                "UPDATE chunks SET tokens = ? WHERE id = ?",
+                [(" ".join(self.tokenizer.tokens(r["norm_text"])), r["id"]) for r in rows],
+            )
+
     def remove(self, name_or_id: str) -> store.DocumentInfo:
-        """Delete a document and its chunks; the index drops them without a rebuild."""
+        """Delete a document and its chunks; the index drops them without a rebuild.
+
+        Other documents that dropped paragraphs as duplicates are processed again
+        from their files (embeddings cached), so text that only this document
+        still held is not lost with it.
+        """
         with self._writer():
             doc = store.get_document(self.conn, name_or_id)
             if doc is None:
@@ -338,6 +415,16 @@ class KnowledgeBase:
                 self.conn.execute("UPDATE chunks SET state = 'removing' WHERE doc_id = ?", (doc.id,))
             self._publish()
             store.delete_document(self.conn, doc.id)
+            others = [
+                (Path(d.path), d.name)
+                for d in store.list_documents(self.conn)
+                if any("duplicate" in r or "repeated" in r for r in d.report.get("dropped", {}))
+                and Path(d.path).is_file()
+            ]
+            if others:
+                report = IngestReport(self._stage_batch(others, [], force=True))
+                if any(f.status in ("added", "updated") for f in report.files):
+                    self._publish_and_promote(report)
             return doc
 
     def reindex(self, progress: bool = False) -> dict:
@@ -348,12 +435,7 @@ class KnowledgeBase:
         """
         with self._writer():
             self._tokenizer = None
-            rows = self.conn.execute("SELECT id, norm_text FROM chunks").fetchall()
-            with self.conn:
-                self.conn.executemany(
-                    "UPDATE chunks SET tokens = ? WHERE id = ?",
-                    [(" ".join(self.tokenizer.tokens(r["norm_text"])), r["id"]) for r in rows],
-                )
+            self._retokenize()
             summary = self._publish(full=True, progress=progress)
         if self._searcher is not None:
             self._searcher.tokenizer = self.tokenizer

@@ -115,6 +115,7 @@ def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
 
 
 _HTML_DROP = "script, style, noscript, nav, header, footer, aside, form, iframe, svg, button"
+_HTML_CONTAINERS = {"div", "section"}
 _HTML_BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "pre", "blockquote"}
 
 
@@ -131,18 +132,41 @@ def _load_html(path: Path, data: bytes) -> LoadedDocument:
     blocks = []
     if root is not None:
         for node in root.traverse():
-            if node.tag not in _HTML_BLOCKS:
+            if node.tag not in _HTML_BLOCKS and node.tag not in _HTML_CONTAINERS:
                 continue
             content = node.text(separator="", strip=True)
             if not content:
                 continue
             if node.tag[0] == "h" and node.tag[1:].isdigit():
                 blocks.append(Block(content, "heading", min(int(node.tag[1:]), 4)))
+            elif node.tag in _HTML_CONTAINERS:
+                # A div/section with no block inside holds prose directly (div-and-br pages).
+                if not _has_block_descendant(node):
+                    blocks += [Block(line.strip()) for line in _text_with_breaks(node) if line.strip()]
             elif not _has_block_ancestor(node, root):
                 blocks.append(Block(content))
     if not blocks and root is not None:
         blocks = [Block(line) for line in root.text(separator="\n").splitlines() if line.strip()]
     return LoadedDocument(str(path), title or path.stem, blocks, encoding=encoding)
+
+
+def _text_with_breaks(node) -> list[str]:
+    """Text of an element, split into lines at <br> only (inline tags do not break)."""
+    parts = []
+    for child in node.traverse(include_text=True):
+        if child.tag == "br":
+            parts.append("\n")
+        elif child.tag == "-text":
+            parts.append(child.text_content or "")
+    return "".join(parts).splitlines()
+
+
+def _has_block_descendant(node) -> bool:
+    return any(
+        child.tag in _HTML_BLOCKS or child.tag in _HTML_CONTAINERS
+        for child in node.traverse(include_text=False)
+        if child is not node and child.mem_id != node.mem_id
+    )
 
 
 def _has_block_ancestor(node, root) -> bool:
@@ -160,12 +184,14 @@ def _faq_blocks(path: Path, rows: list[list[str]], row_offset: int = 1) -> Loade
     header_at, mapping = None, {}
     for i, row in enumerate(rows[:10]):
         names = [str(c or "").strip().lower() for c in row]
-        found = {
-            field: names.index(alias)
-            for field, aliases in FAQ_COLUMNS.items()
-            for alias in aliases
-            if alias in names
-        }
+        found: dict[str, int] = {}
+        for field, aliases in FAQ_COLUMNS.items():
+            # The first alias in priority order wins; a column serves one field only.
+            column = next(
+                (names.index(a) for a in aliases if a in names and names.index(a) not in found.values()), None
+            )
+            if column is not None:
+                found[field] = column
         if "question" in found and "answer" in found:
             header_at, mapping = i, found
             break

@@ -72,8 +72,38 @@ MIGRATIONS = [
         vote INTEGER NOT NULL,
         comment TEXT NOT NULL DEFAULT ''
     );
+    """,
+    # Chunk ids are never reused (AUTOINCREMENT): a snapshot that still lists a
+    # deleted id must not find another chunk under it.
     """
+    CREATE TABLE chunks_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        ord INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        headings TEXT NOT NULL,
+        question TEXT NOT NULL DEFAULT '',
+        answer TEXT NOT NULL DEFAULT '',
+        similar TEXT NOT NULL DEFAULT '[]',
+        tags TEXT NOT NULL DEFAULT '[]',
+        index_text TEXT NOT NULL,
+        norm_text TEXT NOT NULL,
+        tokens TEXT NOT NULL
+    );
+    INSERT INTO chunks_new SELECT * FROM chunks;
+    DROP TABLE chunks;
+    ALTER TABLE chunks_new RENAME TO chunks;
+    CREATE INDEX chunks_doc ON chunks(doc_id, version);
+    """,
 ]
+
+_STAGED = (
+    "CREATE TEMP TABLE IF NOT EXISTS staged (doc_id INTEGER PRIMARY KEY, version INTEGER,"
+    " content_hash TEXT, report TEXT, warnings TEXT, chunk_count INTEGER, marks TEXT)"
+)
 
 
 @dataclass
@@ -194,18 +224,10 @@ def stage_version(
             "UPDATE documents SET path = ?, title = ?, encoding = ? WHERE id = ?",
             (path, title, encoding, doc_id),
         )
-        conn.execute("DELETE FROM marks WHERE doc_id = ?", (doc_id,))
-        conn.executemany(
-            "INSERT INTO marks(doc_id, kind, norm) VALUES (?, ?, ?)",
-            [(doc_id, kind, norm) for kind, norm in marks],
-        )
-    # Remember the staged version's metadata until promotion.
+    # Remember the staged version's metadata (and dedup marks) until promotion.
+    conn.execute(_STAGED)
     conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS staged (doc_id INTEGER PRIMARY KEY, version INTEGER,"
-        " content_hash TEXT, report TEXT, warnings TEXT, chunk_count INTEGER)"
-    )
-    conn.execute(
-        "INSERT OR REPLACE INTO staged VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO staged VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             doc_id,
             version,
@@ -213,20 +235,34 @@ def stage_version(
             json.dumps(report, ensure_ascii=False),
             json.dumps(warnings, ensure_ascii=False),
             len(chunks),
+            json.dumps(marks, ensure_ascii=False),
         ),
     )
     return doc_id, version
 
 
 def promote(conn: sqlite3.Connection) -> None:
-    """Make every staged version live and drop the versions they replace (one transaction)."""
-    conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS staged (doc_id INTEGER PRIMARY KEY, version INTEGER,"
-        " content_hash TEXT, report TEXT, warnings TEXT, chunk_count INTEGER)"
-    )
+    """Make every staged version live and drop the versions they replace (one transaction).
+
+    Only staged versions whose pending rows still exist are promoted, so a
+    stale entry (an ingest that failed after staging) can never replace a
+    live version with nothing.
+    """
+    conn.execute(_STAGED)
     now = time.time()
     with conn:
         for row in conn.execute("SELECT * FROM staged").fetchall():
+            pending = conn.execute(
+                "SELECT 1 FROM chunks WHERE doc_id = ? AND version = ? AND state = 'pending' LIMIT 1",
+                (row["doc_id"], row["version"]),
+            ).fetchone()
+            if pending is None:
+                continue
+            conn.execute("DELETE FROM marks WHERE doc_id = ?", (row["doc_id"],))
+            conn.executemany(
+                "INSERT INTO marks(doc_id, kind, norm) VALUES (?, ?, ?)",
+                [(row["doc_id"], kind, norm) for kind, norm in json.loads(row["marks"])],
+            )
             conn.execute("DELETE FROM chunks WHERE doc_id = ? AND state = 'live'", (row["doc_id"],))
             conn.execute(
                 "UPDATE chunks SET state = 'live' WHERE doc_id = ? AND version = ?",
@@ -249,10 +285,12 @@ def promote(conn: sqlite3.Connection) -> None:
 
 
 def discard_pending(conn: sqlite3.Connection) -> int:
-    """Forget half-finished ingests (a crash before promotion); returns rows removed."""
+    """Forget half-finished ingests (a crash or error before promotion); returns rows removed."""
+    conn.execute(_STAGED)
     with conn:
         removed = conn.execute("DELETE FROM chunks WHERE state = 'pending'").rowcount
         conn.execute("DELETE FROM documents WHERE version = 0")
+        conn.execute("DELETE FROM staged")
     return removed
 
 
@@ -288,11 +326,35 @@ def fetch_chunks(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.
     return {r["id"]: r for r in rows}
 
 
+def chunk_ids_matching(
+    conn: sqlite3.Connection, documents: list[str] | None, tags: list[str] | None
+) -> set[int]:
+    """Ids of chunks in the named documents (name or title) and carrying one of the tags."""
+    rows = conn.execute(
+        "SELECT c.id, c.tags, d.name, d.title, d.tags AS doc_tags FROM chunks c"
+        " JOIN documents d ON d.id = c.doc_id WHERE c.state != 'removing'"
+    ).fetchall()
+    out = set()
+    for row in rows:
+        if documents and row["name"] not in documents and row["title"] not in documents:
+            continue
+        if tags and not set(tags) & set(json.loads(row["tags"]) + json.loads(row["doc_tags"])):
+            continue
+        out.add(row["id"])
+    return out
+
+
 def document_chunks(conn: sqlite3.Connection, doc_id: int) -> list[sqlite3.Row]:
     """The live chunks of one document in order."""
     return conn.execute(
         "SELECT * FROM chunks WHERE doc_id = ? AND state = 'live' ORDER BY ord", (doc_id,)
     ).fetchall()
+
+
+def marks_except(conn: sqlite3.Connection, excluded: set[int]) -> list[tuple[str, str]]:
+    """Dedup marks of every document not in ``excluded`` (cross-document duplicate detection)."""
+    rows = conn.execute("SELECT doc_id, kind, norm FROM marks ORDER BY rowid").fetchall()
+    return [(r["kind"], r["norm"]) for r in rows if r["doc_id"] not in excluded]
 
 
 def other_marks(conn: sqlite3.Connection, exclude_doc: int | None) -> list[tuple[str, str]]:

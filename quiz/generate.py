@@ -18,7 +18,18 @@ import numpy as np
 
 from common.textnorm import normalize
 from quiz import distractors as dis
-from quiz.keys import NEGATION_FLIPS, Key, TermIndex, is_rule, negation_key, number_keys
+from quiz.keys import (
+    _CONCRETE,
+    _EMPTY_RULE,
+    _EXHORTATION,
+    NEGATION_FLIPS,
+    Key,
+    TermIndex,
+    is_platitude,
+    is_rule,
+    negation_key,
+    number_keys,
+)
 from quiz.models import (
     BLANK,
     CLOZE,
@@ -33,7 +44,15 @@ from quiz.models import (
     answer_key,
     fact_fingerprint,
 )
-from quiz.rules import RULE_STEM, as_option, pick_flipped_rules
+from quiz.rules import (
+    RULE_STEM,
+    as_option,
+    change_detail,
+    detail_changes,
+    gives_away_by_form,
+    pick_changed_rules,
+    role_vocabulary,
+)
 from quiz.sources import Fact, collect_facts, repeated_heading, split_sentences
 
 TOPIC_CHUNKS = 30  # search results a topic is resolved to
@@ -44,7 +63,17 @@ SCENARIO_POOL = 6  # other replies considered per scenario before the ambiguity 
 SCENARIO_MARGIN = 0.03  # a distractor must be this much further from the customer's words
 COLLOCATION_GAP = 8  # characters allowed between the blank's verb and a distractor the KB writes after it
 CLOZE_BLANK = "____"
-RULE_POOL = 8  # nearest flippable rules a rule-choice item draws its three wrong options from
+RULE_POOL = 8  # nearest concrete rules a rule-choice item draws its three wrong options from
+# After a flipped marker, a clause that still states the duty or its purpose
+# ("不必交接,确保该时段有在线客服接待", "不必使用服务用语,回复时要礼貌") contradicts the flip.
+_CLAUSE_AFTER_FLIP = re.compile(
+    r"[，,；;].*(?:确保|保证|做好|以便|以求|以免|避免|好让|(?<![需重主只想还])要(?![求点素])|务必|(?<![无毋胡])须|(?<![相适响反供对回答呼效感])应(?![用对付聘届]))"
+)
+# Courtesy and attitude ("保持冷静", "礼貌", "及时回复", "保守机密"): true of any job, a platitude
+# unless a concrete detail (number, time, role) comes with it.
+_COURTESY = re.compile(
+    r"礼貌|亲切|耐心|冷静|情绪|及时|关心|感谢|隐私|机密|秘密|保密|整洁|清洁|干净|仔细|负面"
+)
 _UTTERANCE = re.compile(r"[?？吗呢吧么]|怎|什么|多久|多少|哪|几|能不能|可以|是否|你|我|您")
 _FILE_ID = re.compile(r"^\d*_?[0-9a-f]{12,}$")
 _BASE_DIFFICULTY = {TRUE_FALSE: 0.3, SCENARIO: 0.4, SINGLE: 0.45, CLOZE: 0.65}
@@ -122,7 +151,8 @@ class QuestionBuilder:
         self._chunk_vectors: tuple[list[int], np.ndarray] | None = None
         self._labels: dict[int, str] = {}
         self._kb_text: str | None = None
-        self.rules: list[Candidate] = []  # every rule a rule-choice item may flip into a wrong option
+        self.rules: list[Candidate] = []  # concrete rules a rule-choice item may change into wrong options
+        self._roles: tuple[tuple[str, ...], ...] | None = None
 
     # -- vectors -------------------------------------------------------------
     def chunk_vectors(self) -> tuple[list[int], np.ndarray]:
@@ -170,8 +200,31 @@ class QuestionBuilder:
             if terms or rule:
                 key = terms[0] if terms else flip or Key("", 0, 0, "rule")
                 out.append(Candidate(fact, key, 1 if rule else 2, self.rng.random(), flip=flip, rule=rule))
-        self.rules = [c for c in out if c.flip]
+        self.rules = [
+            c
+            for c in out
+            if (c.rule or self.is_rule_fact(c.fact))
+            and not repeated_heading(c.fact.sentence)
+            and self.details(c.fact)
+        ]
         return out
+
+    # -- concrete details ----------------------------------------------------
+    def roles(self) -> tuple[tuple[str, ...], ...]:
+        """The roles the manuals themselves name (a changed role is one of the KB's own)."""
+        if self._roles is None:
+            self._kb_text_ready()
+            self._roles = role_vocabulary(self._kb_text or "")
+        return self._roles
+
+    def details(self, fact: Fact) -> list[tuple[int, int, list[str]]]:
+        """Concrete details of the fact (number, time of day, role) with same-kind replacements."""
+        stem = fact.sentence + " ".join(fact.headings)
+
+        def numbers(key: Key) -> list[str]:
+            return dis.number_distractors(key, self.known, stem, random.Random(fact.sentence))
+
+        return detail_changes(fact.sentence, self.roles(), numbers)
 
     def wrong_answers(self, cand: Candidate) -> list[str]:
         """Three distractors for the candidate's key (cached on the candidate)."""
@@ -248,11 +301,18 @@ class QuestionBuilder:
     def single(self, cand: Candidate) -> Question | None:
         """A number blank, else "which rule holds" on a rule, else (last resort) a term blank."""
         if cand.key.kind != "number" and cand.rule:
+            # No term-blank fallback on a rule: a noun swapped into a rule is a weak item.
+            return self.rule_choice(cand)
+        if cand.key.kind == "number" and self.rng.random() < 0.5 and self.is_rule_fact(cand.fact):
+            # A rule with a number is asked half the time as "which rule holds" against
+            # other rules with one detail changed, else as a number blank.
             question = self.rule_choice(cand)
-            if question is not None or cand.key.kind != "term":
+            if question is not None:
                 return question
         if cand.key.kind not in ("number", "term"):
             return None
+        if cand.key.kind == "term" and self.vague(cand.fact.sentence):
+            return None  # a noun blank in an exhortation or a courtesy platitude tests nothing
         wrong = self.wrong_answers(cand)
         if not wrong:
             return None
@@ -271,36 +331,50 @@ class QuestionBuilder:
         )
 
     def rule_choice(self, cand: Candidate) -> Question | None:
-        """ "以下哪一项符合规定？": the rule as written against three other rules flipped."""
+        """ "以下哪一项符合规定？": the rule as written against three other rules, one detail changed.
+
+        The right rule must itself carry a concrete detail (number, time, role):
+        a platitude is never the answer, and every option reads alike.
+        """
         fact = cand.fact
-        if repeated_heading(fact.sentence):
-            return None  # a heading glued into the right option reads as garbled copy
+        if repeated_heading(fact.sentence) or not self.details(fact):
+            return None  # a glued heading reads as garbled copy; no detail: a platitude
+        if _COURTESY.search(fact.sentence) and not number_keys(fact.sentence):
+            return None
         # Wrong options come from the same manual only: the stem says "according to it".
         others = sorted(
             (c for c in self.rules if c.fact.sentence != fact.sentence and c.fact.doc_name == fact.doc_name),
             key=lambda c: (abs(c.fact.chunk_id - fact.chunk_id), c.order),
         )[:RULE_POOL]
         self.rng.shuffle(others)  # nearest rules, but not the same three in every item
-        wrong = pick_flipped_rules(fact.sentence, [(c.fact.sentence, c.flip) for c in others])
+        changed = []
+        for c in others:
+            text = change_detail(c.fact.sentence, self.details(c.fact), self.rng)
+            if text is not None:
+                changed.append((c.fact.sentence, text))
+        wrong = pick_changed_rules(fact.sentence, changed)
         if len(wrong) < 3:
             return None
         right = as_option(fact.sentence)
+        options = self._options(right, wrong)
+        if gives_away_by_form(options, right):
+            return None
         return Question(
             SINGLE,
             _sentence_stem(fact) + RULE_STEM,
-            self._options(right, wrong),
+            options,
             right,
-            "其余选项把原文的“不得/禁止/必须”改成了相反的说法。" + _explanation(fact),
+            "其余选项各改动了原文的一个具体细节（数字、时间或岗位）。" + _explanation(fact),
             _source(fact),
-            self._difficulty(SINGLE, 0.0),
+            self._difficulty(SINGLE, 0.3),
             right,
             fact_fingerprint(fact.sentence, RULE_STEM),
         )
 
     def true_false(self, cand: Candidate) -> Question | None:
         if cand.key.kind != "number":
-            # A swapped term often still reads true: only a swapped number or a negated rule is surely false.
-            return self.negated_rule(cand) if cand.flip else None
+            # A swapped term often still reads true: only a changed detail or a negated rule is surely false.
+            return self.changed_rule(cand) or (self.negated_rule(cand) if self.flippable(cand) else None)
         wrong = self.wrong_answers(cand)
         if not wrong:
             return None
@@ -319,6 +393,56 @@ class QuestionBuilder:
             self._difficulty(TRUE_FALSE, cand.closeness),
             k.text,
             fact_fingerprint(s, k.text),
+        )
+
+    @staticmethod
+    def is_rule_fact(fact: Fact) -> bool:
+        return bool(is_rule(fact.sentence) or negation_key(fact.sentence))
+
+    @staticmethod
+    def vague(sentence: str) -> bool:
+        """An exhortation, a platitude or a courtesy rule without a number, time or role."""
+        return bool(
+            _EXHORTATION.search(sentence)
+            or _COURTESY.search(sentence)
+            or is_platitude(sentence)
+            or _EMPTY_RULE.search(sentence)  # "遵守公司纪律,不得违反公司规定": a tautology
+            or not _CONCRETE.search(sentence)
+            or re.match(r"公司|企业|客服部门|部门", sentence)  # the employer's duty, not the agent's
+        )
+
+    def flippable(self, cand: Candidate) -> bool:
+        """A flip reads as a clean, non-obvious falsehood: no later clause restates the duty."""
+        if cand.flip is None:
+            return False
+        s = cand.fact.sentence
+        if _CLAUSE_AFTER_FLIP.search(s[cand.flip.end :]):
+            return False
+        return not _COURTESY.search(s)
+
+    def changed_rule(self, cand: Candidate) -> Question | None:
+        """True/false on a rule as written, or with one role or time of day changed."""
+        if not cand.rule and not cand.flip:
+            return None
+        s = cand.fact.sentence
+        changes = self.details(cand.fact)
+        if not changes or (_COURTESY.search(s) and not number_keys(s)):
+            return None
+        start, end, replacements = changes[self.rng.randrange(len(changes))]
+        truth = self.rng.random() < 0.5
+        other = replacements[self.rng.randrange(len(replacements))]
+        statement = s if truth else s[:start] + other + s[end:]
+        note = "正确。" if truth else f"错误。原文是“{s[start:end]}”，不是“{other}”。"
+        return Question(
+            TRUE_FALSE,
+            "判断正误：" + _sentence_stem(cand.fact) + _finish(statement),
+            [TRUE_TEXT, FALSE_TEXT],
+            TRUE_TEXT if truth else FALSE_TEXT,
+            note + _explanation(cand.fact),
+            _source(cand.fact),
+            self._difficulty(TRUE_FALSE, 0.3),
+            s[start:end],
+            fact_fingerprint(s, s[start:end]),
         )
 
     def negated_rule(self, cand: Candidate) -> Question:

