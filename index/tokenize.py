@@ -90,7 +90,8 @@ class Tokenizer:
         self._jieba.initialize()
         digest = hashlib.sha1()
         if user_dict and user_dict.exists():
-            self._jieba.load_userdict(str(user_dict))
+            with open(user_dict, "rb") as handle:  # jieba leaves a path it opens unclosed
+                self._jieba.load_userdict(handle)
             digest.update(user_dict.read_bytes())
         self.synonyms = read_synonyms(synonyms) if synonyms else {}
         for word in self.synonyms:

@@ -44,6 +44,7 @@ from quiz.models import (
     answer_key,
     fact_fingerprint,
 )
+from quiz.procedures import Procedure, echoes_previous, find_procedures, is_attitude
 from quiz.rules import (
     RULE_STEM,
     as_option,
@@ -63,11 +64,22 @@ SCENARIO_POOL = 6  # other replies considered per scenario before the ambiguity 
 SCENARIO_MARGIN = 0.03  # a distractor must be this much further from the customer's words
 COLLOCATION_GAP = 8  # characters allowed between the blank's verb and a distractor the KB writes after it
 CLOZE_BLANK = "____"
+PROCEDURE_STEM_FIRST = "第一步是（　　）。"
+# A term blank is guessable when its neighbours are written with the key this many
+# times more often (and at least GUESS_MIN_COUNT times) than with the best distractor.
+GUESS_RATIO = 3
+GUESS_MIN_COUNT = 2
+# A money amount right before the blank ("予以5-50元/次不等的（　　）") tells it is a fine.
+_AMOUNT_BEFORE = re.compile(r"\d+(?:\.\d+)?(?:[-~至到]\d+)?元(?:/[次人天])?[^，,。；;]{0,4}$")
+# A reply cut off mid-list ("…营业执照、注册商标、税务登记证、") is not an approved reply as written.
+_CUT_REPLY = re.compile(r"[、，,：:（(“]$")
+_STAGE = re.compile(r"等待\d|再回复|下述语句|[~～]\s*$")
 RULE_POOL = 8  # nearest concrete rules a rule-choice item draws its three wrong options from
 # After a flipped marker, a clause that still states the duty or its purpose
-# ("不必交接,确保该时段有在线客服接待", "不必使用服务用语,回复时要礼貌") contradicts the flip.
+# ("不必交接,确保该时段有在线客服接待", "不必使用服务用语,回复时要礼貌",
+# "不必在单据上注明为退现,要求主管以上人员签字认可") contradicts the flip.
 _CLAUSE_AFTER_FLIP = re.compile(
-    r"[，,；;].*(?:确保|保证|做好|以便|以求|以免|避免|好让|(?<![需重主只想还])要(?![求点素])|务必|(?<![无毋胡])须|(?<![相适响反供对回答呼效感])应(?![用对付聘届]))"
+    r"[，,；;].*(?:确保|保证|做好|以便|以求|以免|避免|好让|(?<![需重主只想还])要(?![求点素])|务必|(?<![无毋胡])须|(?<=[，,；;])要求|(?<![相适响反供对回答呼效感])应(?![用对付聘届]))"
 )
 # Courtesy and attitude ("保持冷静", "礼貌", "及时回复", "保守机密"): true of any job, a platitude
 # unless a concrete detail (number, time, role) comes with it.
@@ -285,6 +297,51 @@ class QuestionBuilder:
         verb = self.terms.governing_verb(cand.fact.sentence, cand.key.start)
         return bool(verb) and dis.written_after(verb, term, self._kb_text, COLLOCATION_GAP)
 
+    def collocations(self, sentence: str, start: int, end: int, term: str) -> int:
+        """How often the KB writes ``term`` next to the blank's neighbours (2 characters each side).
+
+        The source sentence itself is not counted.
+        """
+        self._kb_text_ready()
+        left, right = normalize(sentence[max(0, start - 2) : start]), normalize(sentence[end : end + 2])
+        own, norm = normalize(sentence[max(0, start - 2) : end + 2]), normalize(term)
+        grams = ([left + norm] if len(left) == 2 else []) + ([norm + right] if len(right) == 2 else [])
+        text = self._kb_text or ""
+        return sum(max(0, text.count(g) - own.count(g)) for g in grams)
+
+    def verb_predicts(self, sentence: str, start: int, term: str) -> bool:
+        """True when the blank's governing verb is followed by ``term`` in much of the KB's uses of it."""
+        self._kb_text_ready()
+        verb = self.terms.governing_verb(sentence, start)
+        if not verb:
+            return False
+        text = self._kb_text or ""
+        pattern = (
+            re.escape(normalize(verb))
+            + rf"[^，,。；;：:！？!?\n]{{0,{COLLOCATION_GAP}}}"
+            + re.escape(normalize(term))
+        )
+        with_term = len(re.findall(pattern, text)) - 1  # the source sentence itself
+        return with_term >= GUESS_MIN_COUNT and with_term >= 0.3 * text.count(normalize(verb))
+
+    def guessable(self, cand: Candidate, wrong: list[str]) -> bool:
+        """True when a term blank can be answered from the words around it, without the rule.
+
+        "接听客户（电话）", "培训（计划）": the KB writes the key next to the
+        blank's neighbours far more often than any distractor (a collocation
+        test on the KB's own text); "予以5-50元/次不等的（罚款）": an amount
+        right before the blank says it is a fine; "备注…": a verb whose object
+        in the KB is mostly the key predicts it.
+        """
+        s, k = cand.fact.sentence, cand.key
+        if _AMOUNT_BEFORE.search(s[: k.start]):
+            return True
+        key_count = self.collocations(s, k.start, k.end, k.text)
+        best_other = max((self.collocations(s, k.start, k.end, w) for w in wrong), default=0)
+        if key_count >= GUESS_MIN_COUNT and key_count >= GUESS_RATIO * best_other:
+            return True
+        return self.verb_predicts(s, k.start, k.text)
+
     def _kb_text_ready(self) -> None:
         if self._kb_text is None:
             self._kb_text = "\n".join(normalize(c["text"]) for c in self.all_chunks if c["kind"] == "text")
@@ -314,7 +371,7 @@ class QuestionBuilder:
         if cand.key.kind == "term" and self.vague(cand.fact.sentence):
             return None  # a noun blank in an exhortation or a courtesy platitude tests nothing
         wrong = self.wrong_answers(cand)
-        if not wrong:
+        if not wrong or (cand.key.kind == "term" and self.guessable(cand, wrong)):
             return None
         s, k = cand.fact.sentence, cand.key
         stem = _sentence_stem(cand.fact) + _finish(s[: k.start] + BLANK + s[k.end :])
@@ -371,15 +428,22 @@ class QuestionBuilder:
             fact_fingerprint(fact.sentence, RULE_STEM),
         )
 
-    def true_false(self, cand: Candidate) -> Question | None:
+    def true_false(self, cand: Candidate, truth: bool | None = None) -> Question | None:
         if cand.key.kind != "number":
             # A swapped term often still reads true: only a changed detail or a negated rule is surely false.
-            return self.changed_rule(cand) or (self.negated_rule(cand) if self.flippable(cand) else None)
+            question = self.changed_rule(cand)
+            if question is None and self.flippable(cand):
+                question = self.negated_rule(cand)
+            elif question is None and cand.flip is not None and not _COURTESY.search(cand.fact.sentence):
+                # A later clause restates the duty: the flip would contradict itself, so the
+                # rule is only asked as written.
+                question = self.negated_rule(cand, truth=True)
+            return question
         wrong = self.wrong_answers(cand)
         if not wrong:
             return None
         s, k = cand.fact.sentence, cand.key
-        truth = self.rng.random() < 0.5
+        truth = self.rng.random() < 0.5 if truth is None else truth
         statement = s if truth else s[: k.start] + wrong[0] + s[k.end :]
         stem = "判断正误：" + _sentence_stem(cand.fact) + _finish(statement)
         note = "正确。" if truth else f"错误。应为“{k.text}”而不是“{wrong[0]}”。"
@@ -445,11 +509,11 @@ class QuestionBuilder:
             fact_fingerprint(s, s[start:end]),
         )
 
-    def negated_rule(self, cand: Candidate) -> Question:
+    def negated_rule(self, cand: Candidate, truth: bool | None = None) -> Question:
         """True/false on a rule as written, or with its one marker flipped (不得 -> 可以)."""
         s, k = cand.fact.sentence, cand.flip
         flipped = NEGATION_FLIPS[k.text]
-        truth = self.rng.random() < 0.5
+        truth = self.rng.random() < 0.5 if truth is None else truth
         statement = s if truth else s[: k.start] + flipped + s[k.end :]
         note = "正确。" if truth else f"错误。原文是“{k.text}”，不是“{flipped}”。"
         return Question(
@@ -488,6 +552,67 @@ class QuestionBuilder:
             accepted,
         )
 
+    def procedure_questions(self, chunks) -> list[Question]:
+        """ "第一步是？" and "……之后的下一步是？" from the manuals' numbered procedures.
+
+        The options are other steps of the same procedure. Each procedure gives
+        its first step and disjoint pairs of consecutive steps (2->3, 4->5, ...),
+        so no two of its questions ask the same fact.
+        """
+        # Steps are read from whole documents (a topic's chunks leave gaps), then kept
+        # when the procedure starts in one of the chunks asked for.
+        wanted = {c["id"] for c in chunks}
+        docs = {c["doc_id"] for c in chunks}
+        whole = [c for c in self.all_chunks if c["doc_id"] in docs]
+        out = []
+        for proc in find_procedures(whole, self.document_label):
+            if proc.chunk_id not in wanted:
+                continue
+            steps = proc.steps
+            start = len(out)
+            prefix = f"根据《{proc.document}》“{proc.name}”，"
+            wrong = self.rng.sample(steps[1:], 3)
+            if not is_attitude(steps[0]):  # "保持心情平静" first: a state of mind, not a step to order
+                out.append(
+                    self._procedure_question(proc, prefix + PROCEDURE_STEM_FIRST, steps[0], wrong, steps[0])
+                )
+                continue  # one question per procedure: a second one would give away the first
+            for k in range(1, len(steps) - 1, 2):
+                rest = [step for i, step in enumerate(steps) if i not in (k, k + 1)]
+                if len(rest) < 3:
+                    break
+                if is_attitude(steps[k]) or is_attitude(steps[k + 1]):
+                    continue
+                if echoes_previous(steps[k], steps[k + 1]):
+                    continue  # "审核资料无误后…" right after "审核…资料": the wording gives it away
+                out.append(
+                    self._procedure_question(
+                        proc,
+                        prefix + f"“{steps[k]}”之后的下一步是（　　）。",
+                        steps[k + 1],
+                        self.rng.sample(rest, 3),
+                        f"{steps[k]}；{steps[k + 1]}",
+                    )
+                )
+                if len(out) > start:
+                    break
+        return out
+
+    def _procedure_question(
+        self, proc: Procedure, stem: str, right: str, wrong: list[str], sentence: str
+    ) -> Question:
+        return Question(
+            SINGLE,
+            stem,
+            self._options(right, wrong),
+            right,
+            proc.explanation() + f"（出自《{proc.document}》）",
+            Source(proc.doc_name or proc.document, list(proc.headings), sentence, proc.chunk_id),
+            self._difficulty(SINGLE, 0.4),
+            right,
+            fact_fingerprint(proc.name + sentence, right),
+        )
+
     def scenarios(self, chunks) -> list[Question]:
         """Scenario questions from reply-script and FAQ chunks, in chunk order.
 
@@ -503,11 +628,20 @@ class QuestionBuilder:
             asked, answer = chunk["question"].strip(), chunk["answer"].strip()
             if not _UTTERANCE.search(asked):
                 continue  # a label such as "多次议价的顾客", not something a customer says
+            if _CUT_REPLY.search(answer):
+                continue  # the reply was cut off in the manual: not approved as written
             picked: list[str] = []
             for sim, cid in self.neighbours(chunk["id"], 30, (chunk["kind"],)):
                 other = self.by_id[cid]
                 text = (other["answer"] or "").strip()
-                if not text or sim >= 0.95 or answer_key(other["question"]) == answer_key(asked):
+                if not _UTTERANCE.search(other["question"] or "") or _STAGE.search(text):
+                    continue  # a label's reply may answer this very request; stage directions are not a reply
+                if (
+                    not text
+                    or _CUT_REPLY.search(text)
+                    or sim >= 0.95
+                    or answer_key(other["question"]) == answer_key(asked)
+                ):
                     continue
                 # Another reply to the same request would be right too: skip look-alikes.
                 if any(
@@ -557,8 +691,14 @@ class QuestionBuilder:
             line = re.sub(r"\s+", "", heads[0] if heads else split_sentences(first["text"])[0])
             line = re.sub(r"^[\d一二三四五六七八九十]+[.、]", "", line)
             line = re.sub(r"(.{4,}?)\1+", r"\1", re.split(r"[(（,，。:：;；、]", line)[0])
-            self._labels[chunk["doc_id"]] = line[:16] or title
+            # Scraped pages glue title lines together (客服管理手册客服服务手册): keep the first
+            # title, which ends with a title word.
+            first_title = _TITLE_END.match(line)
+            self._labels[chunk["doc_id"]] = (first_title.group(1) if first_title else line[:16]) or title
         return self._labels[chunk["doc_id"]]
+
+
+_TITLE_END = re.compile(r"^(.{2,14}?(?:职责说明书|说明书|管理手册|手册|制度|规范|指南|职责|職責|流程|打造))")
 
 
 def _select_chunks(kb, topic: str | None, documents: list[str] | None) -> list:
@@ -605,6 +745,8 @@ def build_questions(
     pool = sorted(builder.candidates(facts), key=lambda c: (rank[c.fact.chunk_id], c.tier, c.order))
     scenarios = builder.scenarios(chunks) if SCENARIO in types else []
     builder.rng.shuffle(scenarios)
+    procedures = builder.procedure_questions(chunks) if SINGLE in types else []
+    builder.rng.shuffle(procedures)
     makers = {SINGLE: builder.single, TRUE_FALSE: builder.true_false, CLOZE: builder.cloze}
 
     chosen: list[Question] = []
@@ -614,26 +756,39 @@ def build_questions(
         grams = _bigrams(sentence)
         return all(len(grams & g) <= 0.6 * min(len(grams), len(g)) for g in used_grams)
 
+    def from_list(items: list[Question]) -> Question | None:
+        while items:
+            q = items.pop(0)
+            if is_new_fact(q.source.sentence):
+                return q
+        return None
+
+    def from_pool(kind: str) -> Question | None:
+        for cand in list(pool):
+            if not is_new_fact(cand.fact.sentence):
+                pool.remove(cand)
+                continue
+            q = makers[kind](cand)
+            if q is not None and not q.validate():
+                pool.remove(cand)
+                return q
+        return None
+
     active = list(types)
-    turn = 0
+    turn = singles = 0
     while len(chosen) < n and active:
         kind = active[turn % len(active)]
-        question = None
         if kind == SCENARIO:
-            while scenarios and question is None:
-                q = scenarios.pop(0)
-                if is_new_fact(q.source.sentence):
-                    question = q
+            question = from_list(scenarios)
+        elif kind == SINGLE:
+            # Procedure steps and facts take turns; either fills in when the other runs out.
+            first, second = (procedures, None) if singles % 2 == 0 else (None, procedures)
+            question = (from_list(first) if first is not None else from_pool(kind)) or (
+                from_list(second) if second is not None else from_pool(kind)
+            )
+            singles += 1
         else:
-            for cand in list(pool):
-                if not is_new_fact(cand.fact.sentence):
-                    pool.remove(cand)
-                    continue
-                q = makers[kind](cand)
-                if q is not None and not q.validate():
-                    pool.remove(cand)
-                    question = q
-                    break
+            question = from_pool(kind)
         if question is None:
             active.remove(kind)
             continue

@@ -57,6 +57,11 @@ _PLAN = re.compile(r"预期成果|工作计划|工作总结|心得|展望")
 _SECTION = re.compile(r"^第[一二三四五六七八九十\d]+[章节部分篇]")
 _ITEM = re.compile(r"^[（(]?[一二三四五六七八九十\d]{1,3}[、.．)）]")
 _LABEL = re.compile(r"^[【\[][^】\]]{1,6}[】\]]\s*")
+# A sentence that explains a general concept or textbook method (the Pareto chart's "关键的少数"
+# at 80%, "所谓…是指…") is not a rule of the job: true anywhere, asked nowhere.
+_DEFINITION = re.compile(
+    r"排列图|因果图|帕累托|二八|八二|关键的少数|是指|指的是|所谓|称为|称之为|叫做|定义为|原理|法则|定律|理论"
+)
 
 # A subject that points back at an earlier sentence ("第一次违规罚款10元", "上述行为…", "该客户…"):
 # cut from its antecedent the sentence reads as a rule about nothing in particular.
@@ -164,6 +169,11 @@ def anaphoric(sentence: str) -> bool:
     return bool(_ANAPHOR.match(norm) or _BARE_PENALTY.search(norm))
 
 
+def defines_concept(sentence: str) -> bool:
+    """True when the sentence defines a general concept or method rather than stating a rule."""
+    return bool(_DEFINITION.search(normalize(sentence)))
+
+
 def is_clean_sentence(sentence: str) -> bool:
     """Long enough, mostly Chinese, no web debris, not a job duty."""
     compact = re.sub(r"\s+", "", sentence)
@@ -187,6 +197,8 @@ def is_clean_sentence(sentence: str) -> bool:
         if norm.count(left) != norm.count(right):
             return False
     if anaphoric(norm) or repeated_heading(norm):
+        return False
+    if defines_concept(norm):
         return False
     if glued_heading(norm) or re.search(rf"[^\W\d_]{{{RUN_ON_CHARS},}}", norm):
         return False
