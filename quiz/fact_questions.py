@@ -181,17 +181,7 @@ class FactQuestions:
         other = replacements[self.rng.randrange(len(replacements))]
         statement = s if truth else s[:start] + other + s[end:]
         note = "正确。" if truth else f"错误。原文是“{s[start:end]}”，不是“{other}”。"
-        return Question(
-            TRUE_FALSE,
-            "判断正误：" + _sentence_stem(cand.fact) + _finish(statement),
-            [TRUE_TEXT, FALSE_TEXT],
-            TRUE_TEXT if truth else FALSE_TEXT,
-            note + _explanation(cand.fact),
-            _source(cand.fact),
-            self._difficulty(TRUE_FALSE, 0.3),
-            s[start:end],
-            fact_fingerprint(s, s[start:end]),
-        )
+        return self._statement(cand, statement, truth, note, 0.3, s[start:end])
 
     def negated_rule(self, cand: Candidate, truth: bool | None = None) -> Question:
         """True/false on a rule as written, or with its one marker flipped (不得 -> 可以)."""
@@ -200,6 +190,12 @@ class FactQuestions:
         truth = self.rng.random() < 0.5 if truth is None else truth
         statement = s if truth else s[: k.start] + flipped + s[k.end :]
         note = "正确。" if truth else f"错误。原文是“{k.text}”，不是“{flipped}”。"
+        return self._statement(cand, statement, truth, note, 0.0, k.text)
+
+    def _statement(
+        self, cand: Candidate, statement: str, truth: bool, note: str, confusion: float, key: str
+    ) -> Question:
+        """A true/false question on ``statement`` (the rule as written, or with ``key`` changed)."""
         return Question(
             TRUE_FALSE,
             "判断正误：" + _sentence_stem(cand.fact) + _finish(statement),
@@ -207,9 +203,9 @@ class FactQuestions:
             TRUE_TEXT if truth else FALSE_TEXT,
             note + _explanation(cand.fact),
             _source(cand.fact),
-            self._difficulty(TRUE_FALSE, 0.0),
-            k.text,
-            fact_fingerprint(s, k.text),
+            self._difficulty(TRUE_FALSE, confusion),
+            key,
+            fact_fingerprint(cand.fact.sentence, key),
         )
 
     def cloze(self, cand: Candidate) -> Question | None:
