@@ -300,15 +300,13 @@ def delete_document(conn: sqlite3.Connection, doc_id: int) -> None:
         conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 
 
-def index_rows(conn: sqlite3.Connection, include_pending: bool = True) -> list[sqlite3.Row]:
+def index_rows(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     """The rows an index snapshot is built from: pending versions replace live ones."""
     rows = conn.execute(
         "SELECT c.id, c.doc_id, c.state, c.version, c.kind, c.text, c.question, c.answer, c.similar,"
         " c.norm_text, c.tokens FROM chunks c"
         " WHERE c.state != 'removing' ORDER BY c.doc_id, c.version, c.ord"
     ).fetchall()
-    if not include_pending:
-        return [r for r in rows if r["state"] == "live"]
     pending_docs = {r["doc_id"] for r in rows if r["state"] == "pending"}
     return [r for r in rows if r["state"] == "pending" or r["doc_id"] not in pending_docs]
 
@@ -355,13 +353,3 @@ def marks_except(conn: sqlite3.Connection, excluded: set[int]) -> list[tuple[str
     """Dedup marks of every document not in ``excluded`` (cross-document duplicate detection)."""
     rows = conn.execute("SELECT doc_id, kind, norm FROM marks ORDER BY rowid").fetchall()
     return [(r["kind"], r["norm"]) for r in rows if r["doc_id"] not in excluded]
-
-
-def other_marks(conn: sqlite3.Connection, exclude_doc: int | None) -> list[tuple[str, str]]:
-    """Dedup marks of every other document (cross-document duplicate detection)."""
-    return [
-        (r["kind"], r["norm"])
-        for r in conn.execute(
-            "SELECT kind, norm FROM marks WHERE doc_id IS NOT ? ORDER BY rowid", (exclude_doc,)
-        )
-    ]
