@@ -55,7 +55,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("hnsw_ef_search", 64, "HNSW search breadth."),
     Setting("sentence_vectors", True, "Embed each sentence of a chunk too; a chunk scores its best vector."),
     Setting("candidates", 50, "Candidates taken from each leg before fusion."),
-    Setting("fusion", "weighted", "'weighted' (cosine + weight x BM25/top BM25) or 'rrf' (reciprocal rank)."),
+    Setting(
+        "fusion",
+        "learned",
+        "'learned' (re-rank both legs' candidates with the trained ranker), 'weighted'"
+        " (cosine + weight x BM25/top BM25) or 'rrf' (reciprocal rank).",
+    ),
+    Setting(
+        "ranker_model",
+        "",
+        "JSON model of the learned ranker (empty: the bundled index/ranker.json); train one with"
+        " bench/kb_train_ranker.py.",
+    ),
     Setting("rrf_k", 60, "RRF rank constant."),
     Setting("dense_weight", 1.0, "Weight of the dense leg in fusion."),
     Setting("bm25_weight", 0.015, "Weight of the keyword leg in fusion (measured on bench/, see README)."),

@@ -31,9 +31,14 @@ class KeywordIndex:
         Unknown query words count as missing: a question about something the
         knowledge base never mentions covers little of itself.
         """
+        shares = self.coverages(terms, columns)
+        return float(shares.max()) if len(shares) else 0.0
+
+    def coverages(self, terms: dict[str, float], columns: list[int]) -> np.ndarray:
+        """Share of the query's IDF mass contained in each chunk (column)."""
         known = [t for t in terms if terms[t] >= 1.0]
         if not known or not columns:
-            return 0.0
+            return np.zeros(len(columns), dtype=np.float32)
         # Words absent from the vocabulary weigh like the rarest known word.
         weights = [
             float(self.idf[self.vocab[t]]) if t in self.vocab else float(self.idf.max(initial=1.0))
@@ -42,12 +47,12 @@ class KeywordIndex:
         total = sum(weights)
         present = [t for t in known if t in self.vocab]
         if not present:
-            return 0.0
+            return np.zeros(len(columns), dtype=np.float32)
         # One slice for all (term, chunk) pairs instead of element-by-element access.
         block = self.matrix[[self.vocab[t] for t in present]][:, columns].toarray() > 0
         weight_of = dict(zip(known, weights, strict=True))
         hits = np.asarray([weight_of[t] for t in present]) @ block
-        return float(hits.max() / total)
+        return (hits / total).astype(np.float32)
 
     @classmethod
     def build(cls, token_lists: list[list[str]], k1: float, b: float) -> KeywordIndex:

@@ -20,13 +20,15 @@ from pathlib import Path
 import numpy as np
 
 from common.textnorm import normalize, normalize_aligned
-from index import snapshot, vectors
+from index import rerank, snapshot, vectors
 from index.embedder import QueryCache
 from index.tokenize import Tokenizer
 from kb import store
 
 LEGS = ("hybrid", "dense", "bm25")
 FILTER_EXACT_MAX = 5000  # filtered searches over at most this many chunks score every one
+BIGRAM_CACHE_SIZE = 50_000  # chunk texts never change under an id, so their bigrams are cached
+NEAR_DUPLICATE = 0.7  # a result sharing this share of its character bigrams with a shown one is hidden
 
 
 @dataclass
@@ -99,6 +101,11 @@ class Searcher:
         self._snapshot: snapshot.Snapshot | None = None
         self._token = None
         self._lock = threading.Lock()
+        self.ranker = None
+        self._bigrams: dict[int, tuple[set[str], set[str]]] = {}
+        if settings.fusion == "learned":
+            model = Path(settings.ranker_model) if settings.ranker_model else rerank.MODEL_PATH
+            self.ranker = rerank.LinearRanker.load(model)
 
     def current(self) -> snapshot.Snapshot | None:
         """The live snapshot, reloaded when another process published a new one."""
@@ -131,53 +138,37 @@ class Searcher:
         if snap is None or not norm or snap.live_count == 0:
             return SearchResponse(query, False, [], 0.0, (time.perf_counter() - started) * 1000)
         allowed = store.chunk_ids_matching(self.conn, documents, tags) if documents or tags else None
-        pool = self.settings.candidates
         terms = self.tokenizer.query_terms(norm)
         qvec = self.queries.embed(norm)
 
-        # Both legs are keyed by chunk id: a chunk has several vector rows (itself and
-        # its sentences) and scores the best of them.
-        dense_rank: dict[int, int] = {}
-        dense_score: dict[int, float] = {}
-        if leg in ("hybrid", "dense"):
-            for chunk, score in self._dense(snap, qvec, pool, allowed):
-                dense_score[chunk] = score
-                dense_rank[chunk] = len(dense_rank) + 1
-
-        bm25_rank: dict[int, int] = {}
-        bm25_score: dict[int, float] = {}
-        if leg in ("hybrid", "bm25"):
-            all_scores = snap.keyword.scores(terms)
-            if allowed is not None:
-                all_scores = np.where(np.isin(snap.column_chunks, list(allowed)), all_scores, 0)
-            top = min(pool, int((all_scores > 0).sum()))
-            if top:
-                columns = np.argpartition(-all_scores, top - 1)[:top]
-                for column in columns[np.argsort(-all_scores[columns], kind="stable")]:
-                    chunk = int(snap.column_chunks[column])
-                    if chunk >= 0:
-                        bm25_rank[chunk] = len(bm25_rank) + 1
-                        bm25_score[chunk] = float(all_scores[column])
-
-        # Dense scores of keyword-only candidates first: weighted fusion adds them,
-        # and every result shows both legs.
-        missing = [chunk for chunk in bm25_score if chunk not in dense_score]
-        dense_score.update(self._chunk_similarities(snap, qvec, missing))
-        fused = self._fuse(dense_rank, dense_score, bm25_rank, bm25_score, leg)
+        legs = self._legs(snap, terms, qvec, allowed, leg)
+        dense_rank, dense_score, bm25_rank, bm25_score = legs
+        if leg == "hybrid" and self.settings.fusion == "learned":
+            stats, meta, chunks, features = self._ranker_inputs(snap, norm, terms, qvec, legs)
+            dense_score = {chunk: stat[0] for chunk, stat in stats.items()}
+            scores = self.ranker.scores(features)
+            fused = {chunk: float(score) for chunk, score in zip(chunks, scores, strict=True)}
+        else:
+            # Dense scores of keyword-only candidates first: weighted fusion adds them,
+            # and every result shows both legs.
+            missing = [chunk for chunk in bm25_score if chunk not in dense_score]
+            dense_score.update(self._chunk_similarities(snap, qvec, missing))
+            fused = self._fuse(dense_rank, dense_score, bm25_rank, bm25_score, leg)
+            meta = store.fetch_chunks(self.conn, list(fused))
         ranked = sorted(fused, key=lambda chunk: (-fused[chunk], chunk))
 
-        meta = store.fetch_chunks(self.conn, ranked)
         results: list[SearchResult] = []
-        seen_text: set[str] = set()
+        shown: list[set[str]] = []
         for chunk_id in ranked:
             chunk = meta.get(chunk_id)
             if chunk is None or (allowed is not None and chunk_id not in allowed):
                 continue
             chunk_tags = json.loads(chunk["tags"]) + json.loads(chunk["doc_tags"])
-            key = re.sub(r"\s+", "", chunk["norm_text"])
-            if key in seen_text:
-                continue  # the same passage in two documents: show it once
-            seen_text.add(key)
+            cached = self._bigrams.get(chunk_id)
+            grams = cached[0] if cached else rerank.bigrams(chunk["norm_text"])
+            if grams and any(len(grams & other) >= NEAR_DUPLICATE * len(grams) for other in shown):
+                continue  # the same passage (or most of it) again, e.g. in a spun copy: show it once
+            shown.append(grams)
             results.append(
                 SearchResult(
                     chunk_id=chunk_id,
@@ -201,7 +192,7 @@ class Searcher:
                 break
         # Confidence is judged on what the agent is shown, after filters and dedup.
         best_dense = max((r.dense_score for r in results), default=0.0)
-        coverage = snap.keyword.coverage(terms, [snap.column_of(r.chunk_id) for r in results[:5]])
+        coverage = snap.keyword.coverage(terms, snap.columns_of([r.chunk_id for r in results[:5]]))
         answered = bool(results) and (
             best_dense >= self.settings.answer_threshold
             or (
@@ -211,6 +202,53 @@ class Searcher:
         return SearchResponse(
             query, answered, results, best_dense, (time.perf_counter() - started) * 1000, coverage
         )
+
+    def _legs(self, snap, terms, qvec, allowed, leg):
+        """Ranks and scores of the dense and keyword legs, keyed by chunk id."""
+        pool = self.settings.candidates
+        # Both legs are keyed by chunk id: a chunk has several vector rows (itself and
+        # its sentences) and scores the best of them.
+        dense_rank: dict[int, int] = {}
+        dense_score: dict[int, float] = {}
+        if leg in ("hybrid", "dense"):
+            for chunk, score in self._dense(snap, qvec, pool, allowed):
+                dense_score[chunk] = score
+                dense_rank[chunk] = len(dense_rank) + 1
+        bm25_rank: dict[int, int] = {}
+        bm25_score: dict[int, float] = {}
+        if leg in ("hybrid", "bm25"):
+            all_scores = snap.keyword.scores(terms)
+            if allowed is not None:
+                all_scores = np.where(np.isin(snap.column_chunks, list(allowed)), all_scores, 0)
+            top = min(pool, int((all_scores > 0).sum()))
+            if top:
+                columns = np.argpartition(-all_scores, top - 1)[:top]
+                for column in columns[np.argsort(-all_scores[columns], kind="stable")]:
+                    chunk = int(snap.column_chunks[column])
+                    if chunk >= 0:
+                        bm25_rank[chunk] = len(bm25_rank) + 1
+                        bm25_score[chunk] = float(all_scores[column])
+
+        return dense_rank, dense_score, bm25_rank, bm25_score
+
+    def ranker_features(self, query: str) -> tuple[list[int], np.ndarray, dict]:
+        """Candidate chunk ids, their ranker features and rows (for training the ranker)."""
+        norm = normalize(query)
+        snap = self.current()
+        terms = self.tokenizer.query_terms(norm)
+        qvec = self.queries.embed(norm)
+        legs = self._legs(snap, terms, qvec, None, "hybrid")
+        _, meta, chunks, features = self._ranker_inputs(snap, norm, terms, qvec, legs)
+        return chunks, features, meta
+
+    def _ranker_inputs(self, snap, norm, terms, qvec, legs):
+        """Vector statistics, rows, ids and feature matrix of every candidate of both legs."""
+        dense_rank, dense_score, bm25_rank, bm25_score = legs
+        candidates = list(dict.fromkeys([*dense_score, *bm25_score]))
+        stats = self._chunk_stats(snap, qvec, candidates)
+        meta = store.fetch_chunks(self.conn, candidates)
+        chunks, features = self._features(snap, norm, terms, stats, dense_rank, bm25_rank, bm25_score, meta)
+        return stats, meta, chunks, features
 
     def _dense(self, snap, qvec: np.ndarray, pool: int, allowed: set[int] | None) -> list[tuple[int, float]]:
         """Top ``pool`` chunks by their best vector, best first, within ``allowed`` if given."""
@@ -234,18 +272,64 @@ class Searcher:
     @staticmethod
     def _chunk_similarities(snap, qvec: np.ndarray, chunks: list[int]) -> dict[int, float]:
         """Best cosine over each chunk's stored vectors."""
+        return {chunk: stat[0] for chunk, stat in Searcher._chunk_stats(snap, qvec, chunks).items()}
+
+    @staticmethod
+    def _chunk_stats(snap, qvec: np.ndarray, chunks: list[int]) -> dict[int, tuple[float, float, float, int]]:
+        """(best, whole-chunk, mean of best two, vector count) cosines of each chunk's vectors."""
+        rows_of = snap.rows_of(chunks)
+        chunks = [chunk for chunk in chunks if rows_of[chunk]]
         if not chunks:
             return {}
-        rows_of = snap.rows_of(chunks)
-        flat = [row for chunk in chunks for row in rows_of[chunk]]
-        sims = vectors.reconstruct(snap.vector_index, flat) @ qvec if flat else np.zeros(0)
-        out, position = {}, 0
-        for chunk in chunks:
-            count = len(rows_of[chunk])
-            if count:
-                out[chunk] = float(sims[position : position + count].max())
-            position += count
-        return out
+        flat = np.asarray([row for chunk in chunks for row in rows_of[chunk]], dtype=np.int64)
+        counts = np.asarray([len(rows_of[chunk]) for chunk in chunks])
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        sims = vectors.reconstruct(snap.vector_index, flat) @ qvec
+        best = np.maximum.reduceat(sims, starts)
+        # Each chunk has one primary (whole-chunk) row; fall back to the best if missing.
+        primary = snap.primary[flat]
+        whole = best.copy()
+        owner = np.repeat(np.arange(len(chunks)), counts)
+        whole[owner[primary]] = sims[primary]
+        runner_up = np.maximum.reduceat(np.where(sims < np.repeat(best, counts), sims, -np.inf), starts)
+        top2 = np.where(np.isfinite(runner_up), (best + runner_up) / 2, best)
+        return {
+            chunk: (float(b), float(w), float(t), int(n))
+            for chunk, b, w, t, n in zip(chunks, best, whole, top2, counts, strict=True)
+        }
+
+    def _features(self, snap, norm, terms, stats, dense_rank, bm25_rank, bm25_score, meta):
+        """Candidate chunk ids and their ranker feature matrix (see index/rerank.py)."""
+        chunks = [chunk for chunk in stats if chunk in meta]
+        coverage = snap.keyword.coverages(terms, snap.columns_of(chunks))
+        candidates = []
+        for chunk, cov in zip(chunks, coverage, strict=True):
+            row = meta[chunk]
+            grams = self._bigrams.get(chunk)
+            if grams is None:
+                if len(self._bigrams) >= BIGRAM_CACHE_SIZE:
+                    self._bigrams.clear()
+                grams = self._bigrams[chunk] = (
+                    rerank.bigrams(row["norm_text"]),
+                    rerank.bigrams(rerank.heading_text(row["headings"])),
+                )
+            candidates.append(
+                rerank.Candidate(
+                    dense_best=stats[chunk][0],
+                    dense_whole=stats[chunk][1],
+                    dense_top2=stats[chunk][2],
+                    n_vectors=stats[chunk][3],
+                    bm25=bm25_score.get(chunk, 0.0),
+                    dense_rank=dense_rank.get(chunk),
+                    bm25_rank=bm25_rank.get(chunk),
+                    coverage=float(cov),
+                    text=row["norm_text"],
+                    text_bigrams=grams[0],
+                    heading_bigrams=grams[1],
+                    is_entry=row["kind"] in ("faq", "script"),
+                )
+            )
+        return chunks, rerank.feature_matrix(norm, candidates)
 
     def _fuse(self, dense_rank, dense_score, bm25_rank, bm25_score, leg) -> dict[int, float]:
         s = self.settings

@@ -52,7 +52,9 @@ class Snapshot:
     @property
     def live_count(self) -> int:
         """Chunks served (each chunk has one primary row and maybe sentence rows)."""
-        return int(((self.ids >= 0) & self.primary).sum())
+        if not hasattr(self, "_live_count"):
+            self._live_count = int(((self.ids >= 0) & self.primary).sum())
+        return self._live_count
 
     @property
     def primary_rows(self) -> np.ndarray:
@@ -74,19 +76,32 @@ class Snapshot:
         row = next((r for r in rows if self.primary[r]), rows[0] if rows else 0)
         return int(np.searchsorted(self.primary_rows, row))
 
+    def columns_of(self, chunk_ids: list[int]) -> list[int]:
+        """The BM25 columns of several chunks at once."""
+        if not chunk_ids:
+            return []
+        if not hasattr(self, "_column_sorted"):
+            order = np.argsort(self.column_chunks, kind="stable")
+            self._column_sorted = (order, self.column_chunks[order])
+        order, sorted_chunks = self._column_sorted
+        wanted = np.asarray(chunk_ids, dtype=sorted_chunks.dtype)
+        pos = np.searchsorted(sorted_chunks, wanted).clip(0, max(len(sorted_chunks) - 1, 0))
+        found = sorted_chunks[pos] == wanted if len(sorted_chunks) else np.zeros(len(wanted), dtype=bool)
+        return [
+            int(order[p]) if hit else self.column_of(chunk)
+            for chunk, p, hit in zip(chunk_ids, pos.tolist(), found.tolist(), strict=True)
+        ]
+
     def rows_of(self, chunk_ids: list[int]) -> dict[int, list[int]]:
         """Vector rows of each chunk (to score a chunk found only by the keyword leg)."""
-        if not hasattr(self, "_rows_of"):
+        if not hasattr(self, "_sorted"):
             order = np.argsort(self.ids, kind="stable")
-            sorted_ids = self.ids[order]
-            self._sorted = (order, sorted_ids)
-            self._rows_of = True
+            self._sorted = (order, self.ids[order])
         order, sorted_ids = self._sorted
-        out = {}
-        for cid in chunk_ids:
-            lo, hi = np.searchsorted(sorted_ids, [cid, cid + 1])
-            out[cid] = order[lo:hi].tolist()
-        return out
+        wanted = np.asarray(chunk_ids, dtype=sorted_ids.dtype)
+        lo = np.searchsorted(sorted_ids, wanted).tolist()
+        hi = np.searchsorted(sorted_ids, wanted + 1).tolist()
+        return {cid: order[a:b].tolist() for cid, a, b in zip(chunk_ids, lo, hi, strict=True)}
 
 
 def _fsync_dir(path: Path) -> None:

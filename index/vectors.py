@@ -50,9 +50,9 @@ def search(index, query: np.ndarray, k: int, ef_search: int) -> tuple[np.ndarray
     return scores[0], rows[0]
 
 
-def reconstruct(index, rows: list[int]) -> np.ndarray:
+def reconstruct(index, rows) -> np.ndarray:
     """Stored vectors of the given rows (to score candidates found by the other leg)."""
-    if not rows:
+    if len(rows) == 0:
         return np.zeros((0, index.d), dtype=np.float32)
     return index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
 
