@@ -14,7 +14,7 @@ from kb.models import Block, Chunk
 
 _CN_NUM = "一二三四五六七八九十百零〇两"
 _HEADING_RULES = (
-    (1, re.compile(rf"^第[{_CN_NUM}\d]+[章篇部]")),
+    (1, re.compile(rf"^第[{_CN_NUM}\d]+(?:[章篇部]|单元|單元)")),
     (2, re.compile(rf"^第[{_CN_NUM}\d]+[节條条]")),
     (2, re.compile(rf"^[{_CN_NUM}]+[、.．:：]")),
     (3, re.compile(r"^\d{1,2}(?:[.．](?!\d)|、)")),
@@ -25,6 +25,14 @@ _TERMINAL = re.compile(r"[。！？!?；;，,、：:]")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?=\s)|\s{2,}")
 # An item number inside a line starts a new sentence: "…沟通;3、负责…" / "…(2)负责…".
 _INLINE_ITEM = re.compile(rf"(?<=[^\s\d(（])(?=(?:[(（]\d{{1,2}}[)）]|\d{{1,2}}、|[{_CN_NUM}]、)\S)")
+# A heading glued to its first paragraph in scraped text: "第三单元存包处一、宗旨1.服务台…",
+# "第二章:概述2.1 工作职责…", "二、专业素养1. 专业形象…". Only when an item number follows.
+_ITEM_AHEAD = rf"(?=[{_CN_NUM}]+、|\d{{1,2}}(?:[.．]\d{{1,2}})?(?:[.．、]|\s)|[(（][{_CN_NUM}\d]{{1,2}}[)）])"
+_TITLE_CHAR = r"[^\s，,。；;：:!?！？“”\"]"
+_INLINE_HEADINGS = (
+    (1, re.compile(rf"^第[{_CN_NUM}\d]+(?:[章篇]|单元|單元)[:：]?\s*{_TITLE_CHAR}{{1,16}}?\s*{_ITEM_AHEAD}")),
+    (2, re.compile(rf"^[{_CN_NUM}]+、(?:(?!\d){_TITLE_CHAR}){{2,8}}?(?=\d{{1,2}}[.．、](?!\d))")),
+)
 _SCRIPT_Q = re.compile(r"(?:^|\s)(?:Q|问|顾客|客户)\s*[:：]")
 _SCRIPT_K = re.compile(r"(?:^|\s|[?？])(?:K|A|答|客服)\s*[:：]")
 _ITEM_START = re.compile(r"\s(?:\d{1,2}\)|\d{1,2}[.．、](?!\d)|[(（]\d{1,2}[)）])\s*")
@@ -96,6 +104,15 @@ def extract_script_pairs(text: str) -> tuple[str, list[tuple[str, str]]]:
     return text[:prose_end].strip(), pairs
 
 
+def split_inline_heading(text: str) -> tuple[int, str, str] | None:
+    """(level, heading, rest) when a long line opens with a heading glued to its body."""
+    for level, rule in _INLINE_HEADINGS:
+        match = rule.match(text)
+        if match and len(text) > len(match.group(0)) + 4:
+            return level, match.group(0).strip(), text[match.end() :].strip()
+    return None
+
+
 def chunk_blocks(
     blocks: list[Block], target_chars: int, max_chars: int, overlap_sentences: int
 ) -> list[Chunk]:
@@ -111,6 +128,16 @@ def chunk_blocks(
         if pending:
             chunks.extend(_pack(pending, headings(), target_chars, max_chars, overlap_sentences))
             pending.clear()
+
+    def add_prose(text: str) -> None:
+        nonlocal chain
+        for sentence in split_sentences(text):
+            # A numbered section heading glued inside a scraped line ("…寄存二、顾客寄包程序1.…").
+            while glued := split_inline_heading(sentence):
+                level, title, sentence = glued
+                flush()
+                chain = [(lvl, t) for lvl, t in chain if lvl < level] + [(level, title)]
+            pending.append(sentence)
 
     i = 0
     while i < len(blocks):
@@ -129,18 +156,22 @@ def chunk_blocks(
             chain = [(lvl, t) for lvl, t in chain if lvl < level] + [(level, text)]
             i += 1
             continue
+        while block.kind != "heading" and (glued := split_inline_heading(text)):
+            level, title, text = glued
+            flush()
+            chain = [(lvl, t) for lvl, t in chain if lvl < level] + [(level, title)]
         # "Q：…" on one line and "K：…" on the next form one pair.
         if _SCRIPT_Q.match(text) and i + 1 < len(blocks) and _SCRIPT_K.match(blocks[i + 1].text.strip()):
             text = f"{text} {blocks[i + 1].text.strip()}"
             i += 1
         prose, pairs = extract_script_pairs(text)
         if pairs:
-            pending.extend(split_sentences(prose))
+            add_prose(prose)
             flush()
             for question, answer in pairs:
                 chunks.append(Chunk(f"Q：{question}\nK：{answer}", headings(), "script", question, answer))
         else:
-            pending.extend(split_sentences(text))
+            add_prose(text)
         i += 1
     flush()
     return chunks

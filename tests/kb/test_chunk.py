@@ -1,4 +1,4 @@
-from kb.chunk import chunk_blocks, extract_script_pairs, heading_level, split_sentences
+from kb.chunk import chunk_blocks, extract_script_pairs, heading_level, split_inline_heading, split_sentences
 from kb.models import Block
 
 
@@ -72,3 +72,29 @@ def test_faq_rows_are_one_chunk_each():
     chunks = chunk_blocks([block], 10, 20, 1)
     assert len(chunks) == 1 and chunks[0].kind == "faq"
     assert "几天发货" in chunks[0].index_text()
+
+
+def test_heading_glued_to_its_first_paragraph_starts_a_section():
+    assert split_inline_heading("第三单元存包处一、宗旨1.服务台为我们的顾客服务。") == (
+        1,
+        "第三单元存包处",
+        "一、宗旨1.服务台为我们的顾客服务。",
+    )
+    assert split_inline_heading("二、专业素养1. 客服人员应穿着整洁。") == (
+        2,
+        "二、专业素养",
+        "1. 客服人员应穿着整洁。",
+    )
+    # Prose that merely starts with a number is not a heading.
+    assert split_inline_heading("一、顾客抱怨问题分析以超市而言,顾客会产生抱怨。") is None
+    assert split_inline_heading("三、客服经理负责客服部门的日常管理工作。") is None
+    blocks = [
+        Block("2.客服专员"),
+        Block("负责接听客户电话。"),
+        Block("第三单元存包处一、宗旨1.顾客必须在当天营业日结束前取走所寄物品。"),
+    ]
+    chunks = chunk_blocks(blocks, target_chars=150, max_chars=520, overlap_sentences=1)
+    assert chunks[0].headings == ["2.客服专员"]
+    # The stale item heading of the previous section is gone.
+    assert chunks[-1].headings == ["第三单元存包处", "一、宗旨"]
+    assert chunks[-1].text.startswith("1.顾客必须")
