@@ -18,7 +18,7 @@ from pathlib import Path
 
 from common.db import connect
 from common.textnorm import normalize
-from kb import store
+from kb import recovery, store
 from kb.chunk import chunk_blocks
 from kb.clean import Fingerprints, clean_blocks
 from kb.loaders import SUPPORTED_SUFFIXES, load_file
@@ -180,50 +180,8 @@ class KnowledgeBase:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _recover(self) -> None:
-        """Finish or undo an ingest that crashed between its steps."""
-        from index import snapshot
-
-        folder = snapshot.current_folder(self.home / "index")
-        published: set[int] = set()
-        if folder is not None:
-            import numpy as np
-
-            published = set(np.load(folder / "ids.npy", allow_pickle=False).tolist())
-        pending = self.conn.execute(
-            "SELECT doc_id, version, group_concat(id) AS ids, count(*) AS n FROM chunks"
-            " WHERE state = 'pending' GROUP BY doc_id, version"
-        ).fetchall()
-        with self.conn:
-            for row in pending:
-                ids = {int(i) for i in row["ids"].split(",")}
-                if ids <= published:  # the snapshot already serves them: finish the promotion
-                    self.conn.execute(
-                        "DELETE FROM chunks WHERE doc_id = ? AND state = 'live'", (row["doc_id"],)
-                    )
-                    self.conn.execute(
-                        "UPDATE chunks SET state = 'live' WHERE doc_id = ? AND version = ?",
-                        (row["doc_id"], row["version"]),
-                    )
-                    self.conn.execute(
-                        "UPDATE documents SET version = ?, chunk_count = ?, content_hash = '' WHERE id = ?",
-                        (row["version"], row["n"], row["doc_id"]),
-                    )
-        removing = self.conn.execute(
-            "SELECT doc_id, group_concat(id) AS ids FROM chunks WHERE state = 'removing' GROUP BY doc_id"
-        ).fetchall()
-        for row in removing:
-            ids = {int(i) for i in row["ids"].split(",")}
-            if ids & published:
-                # The crash came before the snapshot without the document: it was not removed.
-                with self.conn:
-                    self.conn.execute(
-                        "UPDATE chunks SET state = 'live' WHERE doc_id = ? AND state = 'removing'",
-                        (row["doc_id"],),
-                    )
-            else:
-                # The snapshot no longer serves it: finish the removal.
-                store.delete_document(self.conn, row["doc_id"])
-        store.discard_pending(self.conn)
+        """Finish or undo a write that stopped between its steps (see kb/recovery.py)."""
+        recovery.recover(self.conn, self.home / "index")
 
     # -- writing ------------------------------------------------------------
     def ingest(
@@ -237,11 +195,39 @@ class KnowledgeBase:
         files, results = collect_files(paths)
         with self._writer():
             report = IngestReport(results)
+            before = {
+                name: store.document_marks(self.conn, doc.id)
+                for _, name in files
+                if (doc := store.get_document(self.conn, name)) is not None
+            }
             report.files += self._stage_batch(files, tags or [])
             if any(f.status in ("added", "updated") for f in report.files):
                 self._publish_and_promote(report, progress)
+            # A new version that no longer holds a paragraph other documents dropped as its
+            # duplicate: those documents are processed again so the text is not lost.
+            updated = [f.name for f in report.files if f.status == "updated"]
+            if any(before[name] - store.document_marks(self.conn, self._doc_id(name)) for name in updated):
+                self._reprocess_duplicate_droppers(exclude={name for _, name in files})
         report.seconds = time.time() - started
         return report
+
+    def _doc_id(self, name: str) -> int:
+        doc = store.get_document(self.conn, name)
+        return doc.id if doc else -1
+
+    def _reprocess_duplicate_droppers(self, exclude: set[str]) -> None:
+        """Stage again, from their files, the documents that dropped paragraphs as duplicates."""
+        others = [
+            (Path(d.path), d.name)
+            for d in store.list_documents(self.conn)
+            if d.name not in exclude
+            and any("duplicate" in r or "repeated" in r for r in d.report.get("dropped", {}))
+            and Path(d.path).is_file()
+        ]
+        if others:
+            report = IngestReport(self._stage_batch(others, [], force=True))
+            if any(f.status in ("added", "updated") for f in report.files):
+                self._publish_and_promote(report)
 
     def _stage_batch(self, files: list[tuple[Path, str]], tags: list[str], force: bool = False) -> list:
         """Stage every file of a batch against one dedup memory.
@@ -415,16 +401,7 @@ class KnowledgeBase:
                 self.conn.execute("UPDATE chunks SET state = 'removing' WHERE doc_id = ?", (doc.id,))
             self._publish()
             store.delete_document(self.conn, doc.id)
-            others = [
-                (Path(d.path), d.name)
-                for d in store.list_documents(self.conn)
-                if any("duplicate" in r or "repeated" in r for r in d.report.get("dropped", {}))
-                and Path(d.path).is_file()
-            ]
-            if others:
-                report = IngestReport(self._stage_batch(others, [], force=True))
-                if any(f.status in ("added", "updated") for f in report.files):
-                    self._publish_and_promote(report)
+            self._reprocess_duplicate_droppers(exclude=set())
             return doc
 
     def reindex(self, progress: bool = False) -> dict:

@@ -100,8 +100,10 @@ MIGRATIONS = [
     """,
 ]
 
+# Kept on disk, not in a TEMP table: after a crash between publishing and promoting, the
+# next writer finishes the promotion with the version's own marks and content hash.
 _STAGED = (
-    "CREATE TEMP TABLE IF NOT EXISTS staged (doc_id INTEGER PRIMARY KEY, version INTEGER,"
+    "CREATE TABLE IF NOT EXISTS staged (doc_id INTEGER PRIMARY KEY, version INTEGER,"
     " content_hash TEXT, report TEXT, warnings TEXT, chunk_count INTEGER, marks TEXT)"
 )
 
@@ -353,3 +355,15 @@ def marks_except(conn: sqlite3.Connection, excluded: set[int]) -> list[tuple[str
     """Dedup marks of every document not in ``excluded`` (cross-document duplicate detection)."""
     rows = conn.execute("SELECT doc_id, kind, norm FROM marks ORDER BY rowid").fetchall()
     return [(r["kind"], r["norm"]) for r in rows if r["doc_id"] not in excluded]
+
+
+def document_marks(conn: sqlite3.Connection, doc_id: int) -> set[tuple[str, str]]:
+    """Dedup marks (kind, normalised text) of the live version of one document."""
+    rows = conn.execute("SELECT kind, norm FROM marks WHERE doc_id = ?", (doc_id,)).fetchall()
+    return {(r["kind"], r["norm"]) for r in rows}
+
+
+def staged_versions(conn: sqlite3.Connection) -> set[tuple[int, int]]:
+    """(doc_id, version) of every staged, not yet promoted version."""
+    conn.execute(_STAGED)
+    return {(r["doc_id"], r["version"]) for r in conn.execute("SELECT doc_id, version FROM staged")}

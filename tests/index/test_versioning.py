@@ -121,9 +121,14 @@ def test_crash_before_promotion_leaves_a_loadable_state(tiny_home, tmp_path, cou
     fresh = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
     results = fresh.search("几天内可以退货", k=5).results
     assert len([r for r in results if "无理由退货" in r.text]) == 1
+    # The interrupted version was already served: recovery finished its promotion with its
+    # own content hash and dedup marks, so the file is not processed again.
     report = fresh.ingest([docs])
+    assert [f.status for f in report.files] == ["unchanged"]
     assert fresh.document("退货规定.txt").chunk_count == 2
     assert not report.errors
+    norms = {norm for _, norm in store.document_marks(fresh.conn, fresh.document("退货规定.txt").id)}
+    assert any("15天" in n for n in norms) and not any("签收后7天" in n for n in norms)
 
 
 def test_crash_while_writing_a_snapshot_keeps_the_previous_one(tiny_home, tmp_path, counting, monkeypatch):
@@ -250,3 +255,26 @@ def test_removal_interrupted_after_publishing_is_finished_by_the_next_writer(
     assert fresh.document("a.txt") is None
     fresh.reindex()
     assert all(r.document == "b.txt" for r in fresh.search("退货", k=5).results)
+
+
+def test_updating_a_document_restores_paragraphs_other_documents_dropped_as_duplicates(
+    tiny_home, tmp_path, counting
+):
+    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
+    shared = "电子发票在确认收货后开具，顾客可以在订单详情页下载发票。"
+    _write(tmp_path / "a", "旧手册.txt", f"第一章 发票\n{shared}\n")
+    _write(tmp_path / "b", "新手册.txt", f"第一章 发票\n{shared}\n第二章 退货\n七天无理由退货。\n")
+    kb.ingest([tmp_path / "a"])
+    report = kb.ingest([tmp_path / "b"])
+    assert report.files[0].dropped.get("exact duplicate paragraph") == 1
+    # The old manual is rewritten without the invoice paragraph: the new manual's copy,
+    # dropped as its duplicate, must come back.
+    _write(tmp_path / "a", "旧手册.txt", "第一章 会员\n会员积分每年年底清零。\n")
+    kb.ingest([tmp_path / "a"])
+    hits = kb.search("发票在哪里下载", k=5).results
+    assert any("订单详情页下载发票" in r.text and r.document == "新手册.txt" for r in hits)
+    assert kb.document("新手册.txt").version == 2
+    # An update that keeps every paragraph does not touch the other documents.
+    _write(tmp_path / "a", "旧手册.txt", "第一章 会员\n会员积分每年年底清零。\n第二章 积分\n积分可抵现。\n")
+    kb.ingest([tmp_path / "a"])
+    assert kb.document("新手册.txt").version == 2
