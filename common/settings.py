@@ -100,6 +100,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", 8000, "Port `serve` listens on."),
     Setting("threads", 8, "waitress worker threads."),
     Setting("session_hours", 12, "A browser sign-in lasts this many hours."),
+    Setting(
+        "sign_in_max_failures",
+        5,
+        "Failed sign-ins for one user name (4x for one address) before further attempts wait.",
+    ),
+    Setting("sign_in_window_minutes", 15, "Window over which failed sign-ins are counted."),
     Setting("search_as_you_type_ms", 250, "Pause in typing (ms) after which the search page queries."),
     Setting(
         "seed_sample_kb", True, "`serve` ingests the bundled sample_data/kb when the knowledge base is empty."

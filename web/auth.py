@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import functools
+import time
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from common.db import connect
 from web import users
 from web.extensions import close_connections, db
+from web.extensions import settings as app_settings
 
 bp = Blueprint("auth", __name__)
 
@@ -96,10 +109,22 @@ def home_for(user: users.User) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
-        user = users.authenticate(db(), request.form.get("username", ""), request.form.get("password", ""))
+        username = request.form.get("username", "")
+        settings = app_settings()
+        address, now = request.remote_addr or "-", time.time()
+        window = settings.sign_in_window_minutes * 60
+        wait = users.sign_in_wait(db(), username, address, settings.sign_in_max_failures, window, now)
+        if wait:
+            flash(f"登录失败次数过多，请 {max(1, round(wait / 60))} 分钟后再试", "error")
+            response = current_app.make_response((render_template("login.html", username=username), 429))
+            response.headers["Retry-After"] = str(wait)
+            return response
+        user = users.authenticate(db(), username, request.form.get("password", ""))
         if user is None:
+            users.record_sign_in_failure(db(), username, address, now)
             flash("用户名或密码错误", "error")
-            return render_template("login.html", username=request.form.get("username", "")), 401
+            return render_template("login.html", username=username), 401
+        users.clear_sign_in_failures(db(), username)
         session.clear()  # a fresh session on sign-in: no fixation
         session["uid"] = user.id
         session.permanent = True

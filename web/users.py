@@ -34,8 +34,19 @@ MIGRATIONS = [
         must_change_password INTEGER NOT NULL DEFAULT 0,
         created_at REAL NOT NULL
     );
+    """,
     """
+    CREATE TABLE sign_in_failures (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL,
+        address TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX sign_in_failures_at ON sign_in_failures(at);
+    """,
 ]
+# One address may fail for several people (a shared office NAT) before it is held back.
+ADDRESS_FAILURE_FACTOR = 4
 
 
 class UserError(ValueError):
@@ -171,3 +182,46 @@ def ensure_admin(conn: sqlite3.Connection, password: str = "") -> str | None:
     password = password or secrets.token_urlsafe(12)
     create_user(conn, "admin", password, "admin", must_change_password=one_time)
     return password if one_time else ""
+
+
+def sign_in_wait(
+    conn: sqlite3.Connection, username: str, address: str, max_failures: int, window_s: float, now: float
+) -> int:
+    """Seconds to wait before ``username`` may try again from ``address`` (0: go ahead).
+
+    After ``max_failures`` failed sign-ins for one user name, or four times as many
+    from one address, within ``window_s`` seconds, further attempts are refused until
+    the oldest of those failures leaves the window: guessing a password stays slow.
+    """
+    since = now - window_s
+    waits = []
+    for column, value, limit in (
+        ("username", username.strip().lower(), max_failures),
+        ("address", address, max_failures * ADDRESS_FAILURE_FACTOR),
+    ):
+        times = [
+            r["at"]
+            for r in conn.execute(
+                f"SELECT at FROM sign_in_failures WHERE {column} = ? AND at > ? ORDER BY at DESC LIMIT ?",
+                (value, since, limit),
+            )
+        ]
+        if len(times) >= limit:
+            waits.append(int(times[-1] + window_s - now) + 1)
+    return max(waits, default=0)
+
+
+def record_sign_in_failure(conn: sqlite3.Connection, username: str, address: str, now: float) -> None:
+    """Remember a failed sign-in (and forget those older than a day)."""
+    with conn:
+        conn.execute("DELETE FROM sign_in_failures WHERE at < ?", (now - 86400,))
+        conn.execute(
+            "INSERT INTO sign_in_failures(username, address, at) VALUES (?, ?, ?)",
+            (username.strip().lower(), address, now),
+        )
+
+
+def clear_sign_in_failures(conn: sqlite3.Connection, username: str) -> None:
+    """A successful sign-in wipes the user name's failures."""
+    with conn:
+        conn.execute("DELETE FROM sign_in_failures WHERE username = ?", (username.strip().lower(),))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from web.uploads import UploadError, check_name
 
@@ -175,11 +177,13 @@ def test_upload_size_limit(tmp_path):
     token = re.search(
         r'name="csrf_token" value="([^"]+)"', client.get("/admin/").get_data(as_text=True)
     ).group(1)
-    big = io.BytesIO(b"x" * (1024 * 1024 + 10))
+    # Encoded in memory: the test client would spool a body this big to a temporary file
+    # and never close it.
+    boundary, body = encode_multipart(
+        {"csrf_token": token, "files": FileStorage(io.BytesIO(b"x" * (1024 * 1024 + 10)), "大文件.txt")}
+    )
     response = client.post(
-        "/admin/documents",
-        data={"csrf_token": token, "files": (big, "大文件.txt")},
-        content_type="multipart/form-data",
+        "/admin/documents", data=body, content_type=f"multipart/form-data; boundary={boundary}"
     )
     assert response.status_code == 413
     assert "1 MB" in response.get_data(as_text=True)
@@ -196,3 +200,30 @@ def test_bad_file_names_are_refused(name):
 
 def test_chinese_file_names_are_kept():
     assert check_name("售后服务手册 2024.md", {".md"}) == "售后服务手册 2024.md"
+
+
+def _sign_in(client, csrf, username, password, address):
+    token = csrf(client, "/login")
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_repeated_failed_sign_ins_are_held_back(client, csrf):
+    for _ in range(5):
+        assert _sign_in(client, csrf, "trainer", "wrong-password", "10.1.0.1").status_code == 401
+    # The sixth attempt waits, even with the right password, and says for how long.
+    response = _sign_in(client, csrf, "trainer", "trainer-secret-1", "10.1.0.2")
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "登录失败次数过多" in response.get_data(as_text=True)
+
+
+def test_one_address_guessing_many_names_is_held_back(client, csrf):
+    for i in range(20):
+        assert _sign_in(client, csrf, f"nobody{i}", "wrong-password", "10.2.0.1").status_code == 401
+    assert _sign_in(client, csrf, "agent", "agent-secret-1", "10.2.0.1").status_code == 429
+    # Another address is not affected, and a success clears the name's failures.
+    assert _sign_in(client, csrf, "agent", "agent-secret-1", "10.2.0.2").status_code == 302
