@@ -202,8 +202,11 @@ def test_chinese_file_names_are_kept():
     assert check_name("售后服务手册 2024.md", {".md"}) == "售后服务手册 2024.md"
 
 
-def _sign_in(client, csrf, username, password, address):
-    token = csrf(client, "/login")
+def _sign_in(client, username, password, address):
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     return client.post(
         "/login",
         data={"username": username, "password": password, "csrf_token": token},
@@ -211,19 +214,28 @@ def _sign_in(client, csrf, username, password, address):
     )
 
 
-def test_repeated_failed_sign_ins_are_held_back(client, csrf):
+@pytest.fixture
+def fresh_client(tmp_path):
+    """An app of its own: held-back sign-ins must not leak into the shared test users."""
+    from web import create_app
+
+    app = create_app({"home": str(tmp_path / "h"), "admin_password": "admin-secret-1", "TESTING": True})
+    return app.test_client()
+
+
+def test_repeated_failed_sign_ins_are_held_back(fresh_client):
     for _ in range(5):
-        assert _sign_in(client, csrf, "trainer", "wrong-password", "10.1.0.1").status_code == 401
-    # The sixth attempt waits, even with the right password, and says for how long.
-    response = _sign_in(client, csrf, "trainer", "trainer-secret-1", "10.1.0.2")
+        assert _sign_in(fresh_client, "admin", "wrong-password", "10.1.0.1").status_code == 401
+    # The sixth attempt waits, even with the right password and from another address.
+    response = _sign_in(fresh_client, "admin", "admin-secret-1", "10.1.0.2")
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
     assert "登录失败次数过多" in response.get_data(as_text=True)
 
 
-def test_one_address_guessing_many_names_is_held_back(client, csrf):
+def test_one_address_guessing_many_names_is_held_back(fresh_client):
     for i in range(20):
-        assert _sign_in(client, csrf, f"nobody{i}", "wrong-password", "10.2.0.1").status_code == 401
-    assert _sign_in(client, csrf, "agent", "agent-secret-1", "10.2.0.1").status_code == 429
-    # Another address is not affected, and a success clears the name's failures.
-    assert _sign_in(client, csrf, "agent", "agent-secret-1", "10.2.0.2").status_code == 302
+        assert _sign_in(fresh_client, f"nobody{i}", "wrong-password", "10.2.0.1").status_code == 401
+    assert _sign_in(fresh_client, "admin", "admin-secret-1", "10.2.0.1").status_code == 429
+    # Another address is not affected.
+    assert _sign_in(fresh_client, "admin", "admin-secret-1", "10.2.0.2").status_code == 302
