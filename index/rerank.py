@@ -57,10 +57,20 @@ _HAS_TIME = re.compile(
 )
 
 
+def compact(text: str) -> str:
+    """Normalised text with punctuation and spaces removed."""
+    return _NON_WORD.sub("", text)
+
+
 def bigrams(text: str) -> set[str]:
     """Character bigrams of normalised text, punctuation and spaces removed."""
-    text = _NON_WORD.sub("", text)
+    text = compact(text)
     return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _share_present(grams: set[str], text: str) -> float:
+    """Share of ``grams`` that occur in ``text`` (a compact string): no per-chunk sets needed."""
+    return sum(g in text for g in grams) / max(1, len(grams))
 
 
 @dataclass(frozen=True)
@@ -76,8 +86,7 @@ class Candidate:
     bm25_rank: int | None
     coverage: float
     text: str  # normalised chunk text
-    text_bigrams: set[str]  # bigrams(text)
-    heading_bigrams: set[str]  # bigrams of the normalised heading chain
+    headings: str  # normalised heading chain
     is_entry: bool
 
 
@@ -104,8 +113,8 @@ def feature_matrix(query: str, candidates: list[Candidate]) -> np.ndarray:
                 1 / math.log2(1 + c.dense_rank) if c.dense_rank else 0.0,
                 1 / math.log2(1 + c.bm25_rank) if c.bm25_rank else 0.0,
                 c.coverage,
-                len(q_bigrams & c.text_bigrams) / max(1, len(q_bigrams)),
-                len(q_bigrams & c.heading_bigrams) / max(1, len(q_bigrams)),
+                _share_present(q_bigrams, compact(c.text)),
+                _share_present(q_bigrams, compact(c.headings)),
                 math.log(1 + len(c.text)),
                 float(c.is_entry),
                 float(c.n_vectors),

@@ -27,7 +27,6 @@ from kb import store
 
 LEGS = ("hybrid", "dense", "bm25")
 FILTER_EXACT_MAX = 5000  # filtered searches over at most this many chunks score every one
-BIGRAM_CACHE_SIZE = 50_000  # chunk texts never change under an id, so their bigrams are cached
 NEAR_DUPLICATE = 0.7  # a result sharing this share of its character bigrams with a shown one is hidden
 
 
@@ -102,7 +101,6 @@ class Searcher:
         self._token = None
         self._lock = threading.Lock()
         self.ranker = None
-        self._bigrams: dict[int, tuple[set[str], set[str]]] = {}
         if settings.fusion == "learned":
             model = Path(settings.ranker_model) if settings.ranker_model else rerank.MODEL_PATH
             self.ranker = rerank.LinearRanker.load(model)
@@ -164,8 +162,7 @@ class Searcher:
             if chunk is None or (allowed is not None and chunk_id not in allowed):
                 continue
             chunk_tags = json.loads(chunk["tags"]) + json.loads(chunk["doc_tags"])
-            cached = self._bigrams.get(chunk_id)
-            grams = cached[0] if cached else rerank.bigrams(chunk["norm_text"])
+            grams = rerank.bigrams(chunk["norm_text"])
             if grams and any(len(grams & other) >= NEAR_DUPLICATE * len(grams) for other in shown):
                 continue  # the same passage (or most of it) again, e.g. in a spun copy: show it once
             shown.append(grams)
@@ -298,37 +295,27 @@ class Searcher:
             for chunk, b, w, t, n in zip(chunks, best, whole, top2, counts, strict=True)
         }
 
-    def _features(self, snap, norm, terms, stats, dense_rank, bm25_rank, bm25_score, meta):
+    @staticmethod
+    def _features(snap, norm, terms, stats, dense_rank, bm25_rank, bm25_score, meta):
         """Candidate chunk ids and their ranker feature matrix (see index/rerank.py)."""
         chunks = [chunk for chunk in stats if chunk in meta]
         coverage = snap.keyword.coverages(terms, snap.columns_of(chunks))
-        candidates = []
-        for chunk, cov in zip(chunks, coverage, strict=True):
-            row = meta[chunk]
-            grams = self._bigrams.get(chunk)
-            if grams is None:
-                if len(self._bigrams) >= BIGRAM_CACHE_SIZE:
-                    self._bigrams.clear()
-                grams = self._bigrams[chunk] = (
-                    rerank.bigrams(row["norm_text"]),
-                    rerank.bigrams(rerank.heading_text(row["headings"])),
-                )
-            candidates.append(
-                rerank.Candidate(
-                    dense_best=stats[chunk][0],
-                    dense_whole=stats[chunk][1],
-                    dense_top2=stats[chunk][2],
-                    n_vectors=stats[chunk][3],
-                    bm25=bm25_score.get(chunk, 0.0),
-                    dense_rank=dense_rank.get(chunk),
-                    bm25_rank=bm25_rank.get(chunk),
-                    coverage=float(cov),
-                    text=row["norm_text"],
-                    text_bigrams=grams[0],
-                    heading_bigrams=grams[1],
-                    is_entry=row["kind"] in ("faq", "script"),
-                )
+        candidates = [
+            rerank.Candidate(
+                dense_best=stats[chunk][0],
+                dense_whole=stats[chunk][1],
+                dense_top2=stats[chunk][2],
+                n_vectors=stats[chunk][3],
+                bm25=bm25_score.get(chunk, 0.0),
+                dense_rank=dense_rank.get(chunk),
+                bm25_rank=bm25_rank.get(chunk),
+                coverage=float(cov),
+                text=meta[chunk]["norm_text"],
+                headings=rerank.heading_text(meta[chunk]["headings"]),
+                is_entry=meta[chunk]["kind"] in ("faq", "script"),
             )
+            for chunk, cov in zip(chunks, coverage, strict=True)
+        ]
         return chunks, rerank.feature_matrix(norm, candidates)
 
     def _fuse(self, dense_rank, dense_score, bm25_rank, bm25_score, leg) -> dict[int, float]:

@@ -21,8 +21,7 @@ def _candidate(text: str, headings: str = "退货规定", **overrides) -> rerank
         bm25_rank=None,
         coverage=0.5,
         text=text,
-        text_bigrams=rerank.bigrams(text),
-        heading_bigrams=rerank.bigrams(headings),
+        headings=headings,
         is_entry=False,
     )
     values.update(overrides)
