@@ -62,6 +62,11 @@ SETTINGS: tuple[Setting, ...] = (
         " (cosine + weight x BM25/top BM25) or 'rrf' (reciprocal rank).",
     ),
     Setting(
+        "rerank_depth",
+        30,
+        "Candidates (best by weighted fusion) the learned ranker scores; at most this many results.",
+    ),
+    Setting(
         "ranker_model",
         "",
         "JSON model of the learned ranker (empty: the bundled index/ranker.json); train one with"

@@ -90,16 +90,26 @@ class Candidate:
     is_entry: bool
 
 
-def feature_matrix(query: str, candidates: list[Candidate]) -> np.ndarray:
-    """One row of FEATURES per candidate; ``query`` is normalised text."""
+def feature_matrix(
+    query: str, candidates: list[Candidate], best: tuple[float, float, float] | None = None
+) -> np.ndarray:
+    """One row of FEATURES per candidate; ``query`` is normalised text.
+
+    ``best`` is (best dense, best whole-chunk dense, best BM25) over all of the query's
+    candidates when only some of them are scored here; by default, over ``candidates``.
+    """
     if not candidates:
         return np.zeros((0, len(FEATURES)), dtype=np.float32)
     q_bigrams = bigrams(query)
     asks_number = bool(_ASKS_NUMBER.search(query))
     asks_time = bool(_ASKS_TIME.search(query))
-    best = max(c.dense_best for c in candidates)
-    best_whole = max(c.dense_whole for c in candidates)
-    top_bm25 = max(c.bm25 for c in candidates) or 1.0
+    if best is None:
+        best = (
+            max(c.dense_best for c in candidates),
+            max(c.dense_whole for c in candidates),
+            max(c.bm25 for c in candidates),
+        )
+    best, best_whole, top_bm25 = best[0], best[1], best[2] or 1.0
     rows = []
     for c in candidates:
         rows.append(

@@ -145,6 +145,7 @@ class Searcher:
             stats, meta, chunks, features = self._ranker_inputs(snap, norm, terms, qvec, legs)
             dense_score = {chunk: stat[0] for chunk, stat in stats.items()}
             scores = self.ranker.scores(features)
+            # Only the shortlist is shown: the ranker's probability is its score.
             fused = {chunk: float(score) for chunk, score in zip(chunks, scores, strict=True)}
         else:
             # Dense scores of keyword-only candidates first: weighted fusion adds them,
@@ -239,12 +240,31 @@ class Searcher:
         return chunks, features, meta
 
     def _ranker_inputs(self, snap, norm, terms, qvec, legs):
-        """Vector statistics, rows, ids and feature matrix of every candidate of both legs."""
+        """Vector statistics of every candidate of both legs; rows, ids and features of the shortlist.
+
+        The ranker scores the ``rerank_depth`` best candidates by weighted fusion (cheap);
+        its query-relative features still compare with the best of all candidates.
+        """
         dense_rank, dense_score, bm25_rank, bm25_score = legs
         candidates = list(dict.fromkeys([*dense_score, *bm25_score]))
         stats = self._chunk_stats(snap, qvec, candidates)
-        meta = store.fetch_chunks(self.conn, candidates)
-        chunks, features = self._features(snap, norm, terms, stats, dense_rank, bm25_rank, bm25_score, meta)
+        top_bm25 = max(bm25_score.values(), default=0.0)
+        weighted = {
+            chunk: stat[0] + self.settings.bm25_weight * bm25_score.get(chunk, 0.0) / (top_bm25 or 1.0)
+            for chunk, stat in stats.items()
+        }
+        shortlist = sorted(weighted, key=lambda chunk: (-weighted[chunk], chunk))[
+            : self.settings.rerank_depth
+        ]
+        meta = store.fetch_chunks(self.conn, shortlist)
+        best = (
+            max((stat[0] for stat in stats.values()), default=0.0),
+            max((stat[1] for stat in stats.values()), default=0.0),
+            top_bm25,
+        )
+        chunks, features = self._features(
+            snap, norm, terms, {c: stats[c] for c in shortlist}, dense_rank, bm25_rank, bm25_score, meta, best
+        )
         return stats, meta, chunks, features
 
     def _dense(self, snap, qvec: np.ndarray, pool: int, allowed: set[int] | None) -> list[tuple[int, float]]:
@@ -296,7 +316,7 @@ class Searcher:
         }
 
     @staticmethod
-    def _features(snap, norm, terms, stats, dense_rank, bm25_rank, bm25_score, meta):
+    def _features(snap, norm, terms, stats, dense_rank, bm25_rank, bm25_score, meta, best=None):
         """Candidate chunk ids and their ranker feature matrix (see index/rerank.py)."""
         chunks = [chunk for chunk in stats if chunk in meta]
         coverage = snap.keyword.coverages(terms, snap.columns_of(chunks))
@@ -316,7 +336,7 @@ class Searcher:
             )
             for chunk, cov in zip(chunks, coverage, strict=True)
         ]
-        return chunks, rerank.feature_matrix(norm, candidates)
+        return chunks, rerank.feature_matrix(norm, candidates, best)
 
     def _fuse(self, dense_rank, dense_score, bm25_rank, bm25_score, leg) -> dict[int, float]:
         s = self.settings
