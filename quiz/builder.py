@@ -17,8 +17,18 @@ import numpy as np
 from common.textnorm import normalize
 from quiz import distractors as dis
 from quiz.candidate import Candidate, _leaks
+from quiz.conflicts import Consistency
 from quiz.fact_questions import FactQuestions
-from quiz.keys import Key, TermIndex, is_rule, negation_key, number_keys
+from quiz.keys import (
+    Key,
+    TermIndex,
+    in_aside,
+    is_rule,
+    negation_key,
+    number_keys,
+    quantity_keys,
+    time_keys,
+)
 from quiz.models import CLOZE, SCENARIO, SINGLE, TRUE_FALSE
 from quiz.procedure_questions import ProcedureQuestions
 from quiz.rules import detail_changes, role_vocabulary
@@ -58,11 +68,28 @@ class QuestionBuilder(FactQuestions, ProcedureQuestions, ScenarioQuestions):
             for s in split_sentences(c["text"])
             for k in number_keys(s)
         )
+        self.known_times = {
+            (k.low, k.high)
+            for c in self.all_chunks
+            if c["kind"] == "text"
+            for s in split_sentences(c["text"])
+            for k in time_keys(s)
+        }
         self._chunk_vectors: tuple[list[int], np.ndarray] | None = None
         self._labels: dict[int, str] = {}
         self._kb_text: str | None = None
         self.rules: list[Candidate] = []  # concrete rules a rule-choice item may change into wrong options
         self._roles: tuple[tuple[str, ...], ...] | None = None
+        self._consistency: Consistency | None = None
+        self._heading_spans: dict[tuple[int, str], int] | None = None
+
+    def contradicted(self, fact: Fact) -> bool:
+        """True when another sentence of the KB states a different value or job title for the fact's."""
+        if self._consistency is None:
+            self._consistency = Consistency(self.all_chunks, self.cache.embed_passages)
+        return self._consistency.role_contradicted(fact.sentence) or any(
+            self._consistency.contradicted(fact.sentence, k) for k in quantity_keys(fact.sentence)
+        )
 
     # -- vectors -------------------------------------------------------------
     def chunk_vectors(self) -> tuple[list[int], np.ndarray]:
@@ -92,11 +119,15 @@ class QuestionBuilder(FactQuestions, ProcedureQuestions, ScenarioQuestions):
         """One candidate key per fact: a number if it has one, else its best term."""
         out = []
         for fact in facts:
+            if self.contradicted(fact):
+                continue  # the manuals disagree on it: no single right answer
             context = " ".join(fact.headings)
             numbers = [
                 k
-                for k in number_keys(fact.sentence)
+                for k in quantity_keys(fact.sentence)
                 if not _leaks(fact.sentence[: k.start] + fact.sentence[k.end :] + context, k)
+                # A value inside a bracketed aside is an incidental note: never the one asked.
+                and not in_aside(fact.sentence, k.start, k.end)
             ]
             if numbers:
                 key = numbers[self.rng.randrange(len(numbers))]
@@ -141,7 +172,13 @@ class QuestionBuilder(FactQuestions, ProcedureQuestions, ScenarioQuestions):
         if cand.wrong is not None:
             return cand.wrong
         stem = cand.fact.sentence + " ".join(cand.fact.headings)
-        if cand.key.kind == "number":
+        if cand.key.kind == "frequency":
+            cand.wrong = dis.frequency_distractors(cand.key, stem, self.rng)
+            cand.closeness = 0.5
+        elif cand.key.kind == "time":
+            cand.wrong = dis.time_distractors(cand.key, self.known_times, stem, self.rng)
+            cand.closeness = 0.6
+        elif cand.key.kind == "number":
             cand.wrong = dis.number_distractors(cand.key, self.known, stem, self.rng)
             pool_values = {v for v in self.known.get(cand.key.unit, set()) if not isinstance(v, tuple)}
             cand.closeness = 0.6 if len(pool_values) > 2 else 0.3

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from common.textnorm import normalize
-from quiz.keys import NUMBER_KEY, Key
+from common.textnorm import normalize, normalize_aligned
+from quiz.keys import DAY_OF_MONTH, FREQUENCIES, NUMBER_KEY, Key
 
 # Values people use for each unit; a distractor from here reads like a real rule.
 _LADDERS = {
@@ -39,9 +39,18 @@ _LADDERS = {
     "次": (1, 2, 3, 4, 5),
     "倍": (1.2, 1.5, 2, 3, 5),
     "折": (5, 7, 8, 9, 9.5),
+    DAY_OF_MONTH: (1, 3, 5, 10, 15, 20, 25),
+    "mm": (1, 2, 3, 5, 10),
 }
+# Clock-time distractors move the time by these many minutes: a half-hour or hour off
+# is the mistake a trainee makes; a shift that starts at 3 a.m. is not plausible.
+_TIME_SHIFTS = (30, -30, 60, -60, 90, -90, 120, -120)
+_DAY_START, _DAY_END = 6 * 60, 24 * 60
 SYNONYM_COSINE = 0.94  # term vectors this close are treated as synonyms, never distractors
 RELATED_COSINE = 0.80  # below this a term is unrelated and an obvious wrong answer
+# A wrong number more than this many times the key (or less than its share) is absurd
+# ("十八个月" against "一个月") and eliminated without knowing the rule.
+MAX_RATIO = 10
 
 
 def format_number(value: float, chinese: bool = False) -> str:
@@ -60,19 +69,76 @@ def format_number(value: float, chinese: bool = False) -> str:
 
 def render_number(key: Key, low: float, high: float | None) -> str:
     """The key's text with its number(s) replaced (keeps prefix, separator and unit)."""
-    m = NUMBER_KEY.fullmatch(key.text)
+    m = NUMBER_KEY.fullmatch(normalize_aligned(key.text))
     if m is None:  # pragma: no cover - keys always come from NUMBER_KEY
         return key.text
-    parts = [key.text[: m.start("low")], format_number(low, key.chinese)]
+    traditional = normalize_aligned(key.text) != key.text.lower()
+
+    def number(value: float) -> str:
+        text = format_number(value, key.chinese)
+        return text.replace("两", "兩") if traditional else text
+
+    parts = [key.text[: m.start("low")], number(low)]
     if m.group("high") and high is not None:
-        parts += [
-            key.text[m.end("low") : m.start("high")],
-            format_number(high, key.chinese),
-            key.text[m.end("high") :],
-        ]
+        parts += [key.text[m.end("low") : m.start("high")], number(high), key.text[m.end("high") :]]
     else:
         parts.append(key.text[m.end("low") :])
     return "".join(parts)
+
+
+def render_time(key: Key, low: int, high: int | None) -> str:
+    """A clock time or span written like the key ("08:00" keeps its zero, "：" stays full width)."""
+    colon = "：" if "：" in key.text else ":"
+    padded = bool(re.search(r"(?<!\d)0\d[:：]", key.text))
+
+    def clock(minutes: int) -> str:
+        hour, minute = divmod(minutes % (24 * 60), 60)
+        return (f"{hour:02d}" if padded else str(hour)) + colon + f"{minute:02d}"
+
+    if high is None:
+        return clock(low)
+    sep = re.search(r"\s*[-~～至到—－]\s*", key.text)
+    return clock(low) + (sep.group() if sep else "-") + clock(high)
+
+
+def time_distractors(key: Key, known: set, stem: str, rng: random.Random, k: int = 3) -> list[str]:
+    """``k`` wrong clock times or spans near the key's, chosen with ``rng``.
+
+    ``known`` holds the ``(low, high)`` minute values the KB writes: a time the
+    manual uses elsewhere (another shift's start) is the likeliest confusion.
+    """
+    low, high = int(key.low), None if key.high is None else int(key.high)
+    values: dict[tuple[int, int | None], float] = {}
+    for other_low, other_high in known:
+        if (other_high is None) == (high is None) and (other_low, other_high) != (low, high):
+            values[(int(other_low), other_high)] = -0.5
+    for shift in _TIME_SHIFTS:
+        if high is None:
+            values.setdefault((low + shift, None), 0.0)
+        else:
+            values.setdefault((low + shift, high), 0.0)
+            values.setdefault((low, high + shift), 0.0)
+            values.setdefault((low + shift, high + shift), 0.1)
+    scored = {}
+    for (a, b), bonus in values.items():
+        if not _DAY_START <= a < _DAY_END or (b is not None and not (a < b <= _DAY_END or b < a - 12 * 60)):
+            continue  # a span ends after it starts (or past midnight for a night shift)
+        if b is not None and high is not None and (b - a) % (24 * 60) < 60:
+            continue
+        distance = abs(a - low) + (abs(b - high) if b is not None and high is not None else 0)
+        if distance > 180:
+            continue  # three hours off: not a confusable time any more
+        text = render_time(key, a, b)
+        scored[text] = distance / 60 + bonus
+    norm_stem = normalize(stem)
+    texts = [
+        t
+        for t, _ in sorted(scored.items(), key=lambda item: (item[1], item[0]))
+        if normalize(t) not in norm_stem and normalize(t) != normalize(key.text)
+    ]
+    top = texts[: k + 2]
+    chosen = rng.sample(top, min(k, len(top)))
+    return sorted(chosen, key=top.index)
 
 
 def _closeness(value: float, other: float) -> float:
@@ -92,11 +158,15 @@ def number_distractors(
     if key.high is None:
         pool = {v for v in known.get(key.unit, set()) if not isinstance(v, tuple)}
         ladder = set(_LADDERS.get(key.unit, ()))
-        generic = {value * 2, value / 2, value * 1.5}
+        generic = {value * 2, value / 2} | (set() if ladder else {value * 1.5})
         if value < 10 and float(value).is_integer():
             generic |= {value + 1, value - 1}
         for v in pool | ladder | generic:
             if v <= 0 or v == value or (key.unit == "%" and v >= 100):
+                continue
+            if _closeness(value, v) > math.log(MAX_RATIO):
+                continue
+            if key.unit == DAY_OF_MONTH and (v > 28 or not float(v).is_integer()):
                 continue
             if not float(v).is_integer() and float(value).is_integer() and v not in ladder | pool:
                 continue
@@ -198,3 +268,16 @@ def term_distractors(
     chosen = rng.sample(picked[: k + 2], k)
     chosen.sort(key=lambda item: -item[0])
     return [t for _, t in chosen], sum(s for s, _ in chosen) / k
+
+
+def frequency_distractors(key: Key, stem: str, rng: random.Random, k: int = 3) -> list[str]:
+    """``k`` other periods ("每月" -> 每周, 每季度, 每年), nearest first, none already in the stem."""
+    rank = int(key.low)
+    norm_stem = normalize(stem)
+    ranked = sorted(
+        (p for i, p in enumerate(FREQUENCIES) if i != rank and p not in norm_stem),
+        key=lambda p: (abs(FREQUENCIES.index(p) - rank), FREQUENCIES.index(p)),
+    )
+    top = ranked[: k + 1]
+    chosen = sorted(rng.sample(top, min(k, len(top))), key=top.index)
+    return chosen

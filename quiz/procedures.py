@@ -45,6 +45,70 @@ _CONDITION = re.compile(r"^(?:当|如果|如|若|凡|对于|假如|万一|一旦
 _ATTITUDE = re.compile(r"保持|心情|心态|平静|冷静|站在.{0,6}立场|设想|态度|耐心")
 
 
+# A procedure the manual offers as an illustration ("一个常见的客服工作流程示例") is not a house rule.
+_EXAMPLE = re.compile(r"示例|例如|举例|比如|范例|样例|例子")
+# Taking in the customer's request opens every service procedure: as a first step it is
+# guessed without the manual ("接收客户咨询", "听取客户问题", "认真倾听").
+_INTAKE = re.compile(r"^(?:认真|耐心|仔细)?(?:接收|接听|听取|倾听|聆听|受理|接待|了解)")
+
+
+def is_example(name: str) -> bool:
+    """True when the procedure is named as an example rather than a rule to follow."""
+    return bool(_EXAMPLE.search(normalize(name)))
+
+
+def obvious_first_step(name: str, step: str) -> bool:
+    """True when common sense names the first step: taking in the request, or the name's own words.
+
+    "在处理客户问题时…": "听取客户问题" repeats the procedure's object, and
+    intake comes first in any service procedure.
+    """
+    norm_step, norm_name = normalize(step), normalize(name)
+    if _INTAKE.match(norm_step):
+        return True
+    grams = {norm_step[i : i + 2] for i in range(len(norm_step) - 1) if _CJK.match(norm_step[i])}
+    shared = {g for g in grams if g in norm_name and _CJK.match(g[1])}
+    return len(shared) >= 2 and len(shared) >= 0.5 * len(grams)
+
+
+# Stages every service procedure passes through in the same order: taking the request,
+# checking and recording it, proposing, carrying out, closing. A step that is the next
+# stage after the previous one is guessed from common sense ("做好记录" -> "提出解决方案").
+_STAGES = (
+    re.compile(r"接收|接听|听取|倾听|聆听|受理|接待|了解|询问|提出[^，,]{0,8}要求|到[^，,]{0,8}办理"),
+    re.compile(r"核实|核对|确认|审核|检查|查明|记录|登记|填写"),
+    re.compile(r"方案|计划|建议|制定|提出"),
+    re.compile(r"执行|实施|解决|处理|办理|发放|领取|退回|交付|签收|验"),
+    re.compile(r"总结|回访|反馈|归档|跟进|评估|结束|感谢|报[^，,]{0,4}(?:店长|经理|主管|领导)"),
+)
+
+
+def stage(step: str) -> int | None:
+    """The common-sense stage of a step (intake 0 … closing 4), None when it names none."""
+    norm = normalize(step)
+    found = [i for i, pattern in enumerate(_STAGES) if pattern.search(norm)]
+    return found[0] if found else None
+
+
+def inferable_order(previous: str, step: str) -> bool:
+    """True when common sense says ``step`` follows ``previous``.
+
+    Either a later stage of any procedure follows an earlier one, or the
+    step carries on with the previous one's object ("提出解决方案" ->
+    "执行解决方案"), or points back at it (:func:`echoes_previous`).
+    """
+    a, b = stage(previous), stage(step)
+    if a is not None and b is not None and b > a:
+        return True
+    if echoes_previous(previous, step):
+        return True
+    prev, norm = normalize(previous), normalize(step)
+    shared = {
+        norm[i : i + 2] for i in range(len(norm) - 1) if _CJK.match(norm[i]) and _CJK.match(norm[i + 1])
+    }
+    return any(g in prev for g in shared)
+
+
 def is_attitude(step: str) -> bool:
     """True when the step is an attitude rather than an action."""
     return bool(_ATTITUDE.search(normalize(step)))
@@ -203,7 +267,7 @@ def find_procedures(chunks, label=lambda chunk: chunk["doc_title"] or chunk["doc
             chunk = _chunk_at(starts, run[0][1])
             headings = json.loads(chunk["headings"] or "[]")
             name = _intro(text, run[0][1], headings[-1] if headings else "")
-            if not name or len(name) > NAME_MAX_CHARS or _JUNK.search(normalize(name)):
+            if not name or len(name) > NAME_MAX_CHARS or _JUNK.search(normalize(name)) or is_example(name):
                 continue
             full, short = [], []
             for _, start, end in run[:MAX_STEPS]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from common.textnorm import normalize
-from quiz.keys import NEGATION_FLIPS, Key, number_keys
+from quiz.keys import NEGATION_FLIPS, Key, in_aside, number_keys
 from quiz.sources import repeated_heading
 
 RULE_STEM = "以下哪一项符合规定？"
@@ -98,15 +98,21 @@ def detail_changes(
     """
     out: list[tuple[int, int, list[str]]] = []
     for key in number_keys(sentence):
+        if in_aside(sentence, key.start, key.end):
+            continue  # an incidental note, not the rule (blind review 7)
         wrong = numbers(key)
         if wrong:
             out.append((key.start, key.end, list(wrong)))
     for m in _TIME_OF_DAY.finditer(sentence):
+        if in_aside(sentence, m.start(), m.end()):
+            continue
         hour = int(m.group(1))
         shifted = [h for h in (hour + 1, hour - 1, hour + 2, hour - 2) if 7 <= h <= 22]
         if shifted:
             out.append((m.start(), m.end(), [f"{h}{m.group(2)}{m.group(3)}" for h in shifted]))
     for start, end, swaps in _role_spans(sentence, roles):
+        if in_aside(sentence, start, end):
+            continue
         out.append((start, end, list(swaps)))
     return sorted(out)
 
@@ -149,5 +155,32 @@ def gives_away_by_form(options: list[str], answer: str) -> bool:
         if word in answer:
             continue
         if any(word in o for o in wrong):
+            return True
+    return False
+
+
+LONG_OPTION = 1.6  # an option this many times longer than every other one stands out
+LONG_OPTION_CHARS = 4  # ... by at least this many characters
+_FORM_MARKS = (
+    ("brackets", re.compile(r"[（()）〔〕【】\[\]]")),
+    ("quotes", re.compile(r"[“”‘’「」『』\"']")),
+    ("digits", re.compile(r"\d|[:：]\d")),
+)
+
+
+def odd_one_out(options: list[str]) -> bool:
+    """True when one option differs from the rest by form alone (blind review 7).
+
+    Much longer than every other option, or the only one with brackets,
+    quotes or digits: a test-wise trainee picks (or drops) it without
+    knowing the manual.
+    """
+    if len(options) < 3:
+        return False
+    lengths = sorted(len(o) for o in options)
+    if lengths[-1] >= LONG_OPTION * lengths[-2] and lengths[-1] - lengths[-2] >= LONG_OPTION_CHARS:
+        return True
+    for _, mark in _FORM_MARKS:
+        if sum(1 for o in options if mark.search(o)) == 1:
             return True
     return False

@@ -3,8 +3,9 @@
 import re
 
 from quiz.generate import build_questions
-from quiz.keys import NEGATION_FLIPS, number_keys
+from quiz.keys import NEGATION_FLIPS, memorised_detail, number_keys
 from quiz.models import BLANK, CLOZE, SCENARIO, SINGLE, TRUE_FALSE, answer_key
+from quiz.rules import RULE_STEM
 
 
 def test_all_types_are_generated_with_sources(generated):
@@ -42,7 +43,10 @@ def test_options_are_distinct_and_never_the_key_or_part_of_it(generated):
 
 
 def test_number_distractors_share_the_unit(generated):
-    numeric = [q for q in generated if q.type == SINGLE and number_keys(q.answer)]
+    # A number blank; a "which rule holds" item has whole rules as options.
+    numeric = [
+        q for q in generated if q.type == SINGLE and number_keys(q.answer) and not q.stem.endswith(RULE_STEM)
+    ]
     assert numeric
     for q in numeric:
         unit = number_keys(q.answer)[0].unit
@@ -87,10 +91,13 @@ def test_documents_scope_and_shortfall_note(kb):
     assert notes and "只生成了" in notes[0]
 
 
-def test_rules_without_numbers_become_negation_true_false_items(kb):
+def test_rules_without_numbers_are_asked_as_written_only_with_a_detail_to_learn(kb):
     questions, _ = build_questions(kb, documents=["售后服务手册.md"], n=200, types=("tf",), seed=3)
+    assert questions
     negated = [q for q in questions if q.key in NEGATION_FLIPS]
-    assert negated, [q.stem for q in questions]
+    # Blind review 7: a rule asked as written without a number, time, deadline or penalty
+    # is common sense, so every marker-keyed item carries such a detail.
+    assert all(memorised_detail(q.source.sentence) for q in negated), [q.stem for q in negated]
     for q in negated:
         body = q.stem.split("：", 2)[-1]
         if q.answer == "正确":
