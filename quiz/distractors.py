@@ -130,6 +130,14 @@ def time_distractors(key: Key, known: set, stem: str, rng: random.Random, k: int
             continue  # three hours off: not a confusable time any more
         text = render_time(key, a, b)
         scored[text] = distance / 60 + bonus
+    return _pick(scored, key, stem, rng, k)
+
+
+def _pick(scored: dict[str, float], key: Key, stem: str, rng: random.Random, k: int) -> list[str]:
+    """``k`` of the closest candidates (lowest score), drawn with ``rng`` from the best ``k + 2``.
+
+    A candidate already printed in the stem, or equal to the key, is never offered.
+    """
     norm_stem = normalize(stem)
     texts = [
         t
@@ -186,15 +194,7 @@ def number_distractors(
                 continue
             score = _closeness(key.low, a) + _closeness(high, b)
             scored[render_number(key, a, b)] = score
-    norm_stem = normalize(stem)
-    texts = [
-        t
-        for t, _ in sorted(scored.items(), key=lambda item: (item[1], item[0]))
-        if normalize(t) not in norm_stem and normalize(t) != normalize(key.text)
-    ]
-    top = texts[: k + 2]
-    chosen = rng.sample(top, min(k, len(top)))
-    return sorted(chosen, key=top.index)
+    return _pick(scored, key, stem, rng, k)
 
 
 def known_numbers(keys: Iterable[Key]) -> dict[str, set]:

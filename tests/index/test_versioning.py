@@ -218,9 +218,8 @@ def test_failed_ingest_in_a_long_lived_writer_loses_nothing(tiny_home, tmp_path)
     assert [f.status for f in kb.ingest([docs]).files] == ["updated"]
 
 
-def test_removing_a_document_restores_paragraphs_other_documents_dropped_as_duplicates(
-    tiny_home, tmp_path, counting
-):
+def _two_manuals_sharing_a_paragraph(tiny_home, tmp_path, counting) -> KnowledgeBase:
+    """旧手册 holds the invoice paragraph; 新手册, ingested after it, dropped its own copy."""
     kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
     shared = "电子发票在确认收货后开具，顾客可以在订单详情页下载发票。"
     _write(tmp_path / "a", "旧手册.txt", f"第一章 发票\n{shared}\n")
@@ -228,6 +227,13 @@ def test_removing_a_document_restores_paragraphs_other_documents_dropped_as_dupl
     kb.ingest([tmp_path / "a"])
     report = kb.ingest([tmp_path / "b"])
     assert report.files[0].dropped.get("exact duplicate paragraph") == 1
+    return kb
+
+
+def test_removing_a_document_restores_paragraphs_other_documents_dropped_as_duplicates(
+    tiny_home, tmp_path, counting
+):
+    kb = _two_manuals_sharing_a_paragraph(tiny_home, tmp_path, counting)
     kb.remove("旧手册.txt")
     texts = [r.text for r in kb.search("发票在哪里下载", k=5).results]
     assert any("订单详情页下载发票" in t for t in texts)
@@ -260,13 +266,7 @@ def test_removal_interrupted_after_publishing_is_finished_by_the_next_writer(
 def test_updating_a_document_restores_paragraphs_other_documents_dropped_as_duplicates(
     tiny_home, tmp_path, counting
 ):
-    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
-    shared = "电子发票在确认收货后开具，顾客可以在订单详情页下载发票。"
-    _write(tmp_path / "a", "旧手册.txt", f"第一章 发票\n{shared}\n")
-    _write(tmp_path / "b", "新手册.txt", f"第一章 发票\n{shared}\n第二章 退货\n七天无理由退货。\n")
-    kb.ingest([tmp_path / "a"])
-    report = kb.ingest([tmp_path / "b"])
-    assert report.files[0].dropped.get("exact duplicate paragraph") == 1
+    kb = _two_manuals_sharing_a_paragraph(tiny_home, tmp_path, counting)
     # The old manual is rewritten without the invoice paragraph: the new manual's copy,
     # dropped as its duplicate, must come back.
     _write(tmp_path / "a", "旧手册.txt", "第一章 会员\n会员积分每年年底清零。\n")
