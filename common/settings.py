@@ -64,7 +64,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "rerank_depth",
         30,
-        "Candidates (best by weighted fusion) the learned ranker scores; at most this many results.",
+        "Candidates (best by weighted fusion) the learned ranker scores (more when k asks for more).",
     ),
     Setting(
         "ranker_model",

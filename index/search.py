@@ -142,7 +142,7 @@ class Searcher:
         legs = self._legs(snap, terms, qvec, allowed, leg)
         dense_rank, dense_score, bm25_rank, bm25_score = legs
         if leg == "hybrid" and self.settings.fusion == "learned":
-            stats, meta, chunks, features = self._ranker_inputs(snap, norm, terms, qvec, legs)
+            stats, meta, chunks, features = self._ranker_inputs(snap, norm, terms, qvec, legs, k)
             dense_score = {chunk: stat[0] for chunk, stat in stats.items()}
             scores = self.ranker.scores(features)
             # Only the shortlist is shown: the ranker's probability is its score.
@@ -239,11 +239,11 @@ class Searcher:
         _, meta, chunks, features = self._ranker_inputs(snap, norm, terms, qvec, legs)
         return chunks, features, meta
 
-    def _ranker_inputs(self, snap, norm, terms, qvec, legs):
+    def _ranker_inputs(self, snap, norm, terms, qvec, legs, k: int = 0):
         """Vector statistics of every candidate of both legs; rows, ids and features of the shortlist.
 
-        The ranker scores the ``rerank_depth`` best candidates by weighted fusion (cheap);
-        its query-relative features still compare with the best of all candidates.
+        The ranker scores the ``rerank_depth`` (or ``k``, if more) best candidates by weighted
+        fusion (cheap); its query-relative features still compare with the best of all candidates.
         """
         dense_rank, dense_score, bm25_rank, bm25_score = legs
         candidates = list(dict.fromkeys([*dense_score, *bm25_score]))
@@ -253,9 +253,8 @@ class Searcher:
             chunk: stat[0] + self.settings.bm25_weight * bm25_score.get(chunk, 0.0) / (top_bm25 or 1.0)
             for chunk, stat in stats.items()
         }
-        shortlist = sorted(weighted, key=lambda chunk: (-weighted[chunk], chunk))[
-            : self.settings.rerank_depth
-        ]
+        depth = max(self.settings.rerank_depth, k)
+        shortlist = sorted(weighted, key=lambda chunk: (-weighted[chunk], chunk))[:depth]
         meta = store.fetch_chunks(self.conn, shortlist)
         best = (
             max((stat[0] for stat in stats.values()), default=0.0),

@@ -92,3 +92,10 @@ def test_custom_ranker_model_setting(sample_home, tmp_path):
     bm25 = [r.bm25_score or 0.0 for r in results]
     assert bm25 == sorted(bm25, reverse=True)
     assert np.isclose(results[0].score, max(r.score for r in results))
+
+
+def test_asking_for_more_results_than_the_shortlist_still_gets_them(sample_kb):
+    results = sample_kb.search("退货", k=40).results
+    assert len(results) > sample_kb.settings.rerank_depth
+    scores = [r.score for r in results]
+    assert scores == sorted(scores, reverse=True)
