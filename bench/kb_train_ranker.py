@@ -3,8 +3,9 @@
 The training queries (bench/data/kb_train_queries.jsonl) were written
 separately from the evaluation queries (bench/data/kb_queries.jsonl) and never
 see them: the evaluation stays a held-out measurement. Both the shared corpus
-and the bundled sample data are ingested into one home; every candidate of
-both legs is labelled relevant when its text contains one of the query's
+and the bundled sample data are ingested into one home; every shortlisted
+candidate (the ``rerank_depth`` best of both legs by weighted fusion, as at
+search time) is labelled relevant when its text contains one of the query's
 answer substrings. A logistic regression over standardised features
 (index/rerank.py) is fitted and written as plain JSON.
 
@@ -86,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     from kb.knowledge_base import KnowledgeBase
 
     home = args.home or tempfile.mkdtemp(prefix="kefu-train-")
-    kb = KnowledgeBase(load_settings(home))
+    # Features never need the current model (which may be the incompatible one being replaced).
+    kb = KnowledgeBase(load_settings(home, fusion="weighted"))
     kb.ingest([CORPUS, SAMPLE])
     queries = load_queries(Path(args.queries))
     features, labels, groups = training_rows(kb, queries)

@@ -108,7 +108,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "sign_in_max_failures",
         5,
-        "Failed sign-ins for one user name (4x for one address) before further attempts wait.",
+        "Failed sign-ins for one user name (4x for one address) before further attempts wait; 0: off.",
     ),
     Setting("sign_in_window_minutes", 15, "Window over which failed sign-ins are counted."),
     Setting("search_as_you_type_ms", 250, "Pause in typing (ms) after which the search page queries."),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 import sqlite3
 import threading
@@ -24,6 +25,8 @@ from index import rerank, snapshot, vectors
 from index.embedder import QueryCache
 from index.tokenize import Tokenizer
 from kb import store
+
+log = logging.getLogger(__name__)
 
 LEGS = ("hybrid", "dense", "bm25")
 FILTER_EXACT_MAX = 5000  # filtered searches over at most this many chunks score every one
@@ -104,6 +107,17 @@ class Searcher:
         if settings.fusion == "learned":
             model = Path(settings.ranker_model) if settings.ranker_model else rerank.MODEL_PATH
             self.ranker = rerank.LinearRanker.load(model)
+            trained_with = self.ranker.model.get("trained", {}).get("embedder")
+            if trained_with and trained_with != embedder.name:
+                # Its features are cosines of another model: they would rank at random.
+                log.warning(
+                    "ranker %s was trained with %s, not %s: using weighted fusion"
+                    " (train one with bench/kb_train_ranker.py)",
+                    model,
+                    trained_with,
+                    embedder.name,
+                )
+                self.ranker = None
 
     def current(self) -> snapshot.Snapshot | None:
         """The live snapshot, reloaded when another process published a new one."""
@@ -141,7 +155,7 @@ class Searcher:
 
         legs = self._legs(snap, terms, qvec, allowed, leg)
         dense_rank, dense_score, bm25_rank, bm25_score = legs
-        if leg == "hybrid" and self.settings.fusion == "learned":
+        if leg == "hybrid" and self.ranker is not None:
             stats, meta, chunks, features = self._ranker_inputs(snap, norm, terms, qvec, legs, k)
             dense_score = {chunk: stat[0] for chunk, stat in stats.items()}
             scores = self.ranker.scores(features)
@@ -250,10 +264,11 @@ class Searcher:
         stats = self._chunk_stats(snap, qvec, candidates)
         top_bm25 = max(bm25_score.values(), default=0.0)
         weighted = {
-            chunk: stat[0] + self.settings.bm25_weight * bm25_score.get(chunk, 0.0) / (top_bm25 or 1.0)
+            chunk: self.settings.dense_weight * stat[0]
+            + self.settings.bm25_weight * bm25_score.get(chunk, 0.0) / (top_bm25 or 1.0)
             for chunk, stat in stats.items()
         }
-        depth = max(self.settings.rerank_depth, k)
+        depth = max(self.settings.rerank_depth, 2 * k)  # room for hidden near-duplicates
         shortlist = sorted(weighted, key=lambda chunk: (-weighted[chunk], chunk))[:depth]
         meta = store.fetch_chunks(self.conn, shortlist)
         best = (
@@ -344,7 +359,7 @@ class Searcher:
         if leg == "bm25":
             return dict(bm25_score)
         fused: dict[int, float] = {}
-        if s.fusion == "weighted":
+        if s.fusion in ("weighted", "learned"):  # learned without a usable model: weighted
             top_bm25 = max(bm25_score.values(), default=1.0) or 1.0
             for row, score in dense_score.items():
                 fused[row] = fused.get(row, 0.0) + s.dense_weight * score

@@ -207,7 +207,8 @@ class KnowledgeBase:
             # duplicate: those documents are processed again so the text is not lost.
             updated = [f.name for f in report.files if f.status == "updated"]
             if any(before[name] - store.document_marks(self.conn, self._doc_id(name)) for name in updated):
-                self._reprocess_duplicate_droppers(exclude={name for _, name in files})
+                staged = {f.name for f in report.files if f.status in ("added", "updated")}
+                self._reprocess_duplicate_droppers(exclude=staged)
         report.seconds = time.time() - started
         return report
 
@@ -225,6 +226,12 @@ class KnowledgeBase:
             and Path(d.path).is_file()
         ]
         if others:
+            # Owed work is recorded first: if this process dies now, the next ingest of these
+            # files processes them again instead of skipping them as unchanged.
+            with self.conn:
+                self.conn.executemany(
+                    "UPDATE documents SET content_hash = '' WHERE name = ?", [(name,) for _, name in others]
+                )
             report = IngestReport(self._stage_batch(others, [], force=True))
             if any(f.status in ("added", "updated") for f in report.files):
                 self._publish_and_promote(report)

@@ -60,6 +60,7 @@ def _settle_pending(conn: sqlite3.Connection, published: set[int]) -> None:
                 "UPDATE documents SET version = ?, chunk_count = ?, content_hash = '' WHERE id = ?",
                 (row["version"], row["n"], row["doc_id"]),
             )
+            conn.execute("DELETE FROM marks WHERE doc_id = ?", (row["doc_id"],))  # the old version's
     if served:
         # Served and staged: finish the promotion with its own marks, report and content hash.
         store.promote(conn)

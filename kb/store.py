@@ -226,20 +226,21 @@ def stage_version(
             "UPDATE documents SET path = ?, title = ?, encoding = ? WHERE id = ?",
             (path, title, encoding, doc_id),
         )
-    # Remember the staged version's metadata (and dedup marks) until promotion.
-    conn.execute(_STAGED)
-    conn.execute(
-        "INSERT OR REPLACE INTO staged VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            doc_id,
-            version,
-            content_hash,
-            json.dumps(report, ensure_ascii=False),
-            json.dumps(warnings, ensure_ascii=False),
-            len(chunks),
-            json.dumps(marks, ensure_ascii=False),
-        ),
-    )
+        # The staged version's metadata (and dedup marks) until promotion, committed with its
+        # rows: no transaction stays open into the (long) publish step.
+        conn.execute(_STAGED)
+        conn.execute(
+            "INSERT OR REPLACE INTO staged VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                doc_id,
+                version,
+                content_hash,
+                json.dumps(report, ensure_ascii=False),
+                json.dumps(warnings, ensure_ascii=False),
+                len(chunks),
+                json.dumps(marks, ensure_ascii=False),
+            ),
+        )
     return doc_id, version
 
 

@@ -193,10 +193,12 @@ def sign_in_wait(
     from one address, within ``window_s`` seconds, further attempts are refused until
     the oldest of those failures leaves the window: guessing a password stays slow.
     """
+    if max_failures <= 0:
+        return 0  # throttling off
     since = now - window_s
     waits = []
     for column, value, limit in (
-        ("username", username.strip().lower(), max_failures),
+        ("username", username.strip(), max_failures),
         ("address", address, max_failures * ADDRESS_FAILURE_FACTOR),
     ):
         times = [
@@ -217,11 +219,11 @@ def record_sign_in_failure(conn: sqlite3.Connection, username: str, address: str
         conn.execute("DELETE FROM sign_in_failures WHERE at < ?", (now - 86400,))
         conn.execute(
             "INSERT INTO sign_in_failures(username, address, at) VALUES (?, ?, ?)",
-            (username.strip().lower(), address, now),
+            (username.strip(), address, now),
         )
 
 
 def clear_sign_in_failures(conn: sqlite3.Connection, username: str) -> None:
     """A successful sign-in wipes the user name's failures."""
     with conn:
-        conn.execute("DELETE FROM sign_in_failures WHERE username = ?", (username.strip().lower(),))
+        conn.execute("DELETE FROM sign_in_failures WHERE username = ?", (username.strip(),))

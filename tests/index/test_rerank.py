@@ -99,3 +99,17 @@ def test_asking_for_more_results_than_the_shortlist_still_gets_them(sample_kb):
     assert len(results) > sample_kb.settings.rerank_depth
     scores = [r.score for r in results]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_a_model_trained_with_another_embedder_falls_back_to_weighted_fusion(sample_home, tmp_path):
+    model = json.loads(rerank.MODEL_PATH.read_text(encoding="utf-8"))
+    model["trained"]["embedder"] = "some-other-model"
+    path = tmp_path / "ranker.json"
+    path.write_text(json.dumps(model), encoding="utf-8")
+    other = KnowledgeBase(load_settings(sample_home, ranker_model=str(path)))
+    weighted = KnowledgeBase(load_settings(sample_home, fusion="weighted"))
+    assert other.searcher.ranker is None
+    query = "买了东西不想要了几天内能退"
+    assert [r.chunk_id for r in other.search(query).results] == [
+        r.chunk_id for r in weighted.search(query).results
+    ]

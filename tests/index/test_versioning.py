@@ -278,3 +278,28 @@ def test_updating_a_document_restores_paragraphs_other_documents_dropped_as_dupl
     _write(tmp_path / "a", "旧手册.txt", "第一章 会员\n会员积分每年年底清零。\n第二章 积分\n积分可抵现。\n")
     kb.ingest([tmp_path / "a"])
     assert kb.document("新手册.txt").version == 2
+
+
+def test_reingesting_the_whole_folder_also_restores_dropped_duplicates(tiny_home, tmp_path, counting):
+    kb = _two_manuals_sharing_a_paragraph(tiny_home, tmp_path, counting)
+    _write(tmp_path / "a", "旧手册.txt", "第一章 会员\n会员积分每年年底清零。\n")
+    kb.ingest([tmp_path / "a", tmp_path / "b"])  # 新手册 is unchanged in this batch
+    hits = kb.search("发票在哪里下载", k=5).results
+    assert any("订单详情页下载发票" in r.text and r.document == "新手册.txt" for r in hits)
+
+
+def test_no_transaction_stays_open_while_a_snapshot_is_published(tiny_home, tmp_path, counting, monkeypatch):
+    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
+    _write(tmp_path / "docs", "退货规定.txt", POLICY_V1)
+    from index import build
+
+    seen = []
+    real = build.build_snapshot
+
+    def watching(conn, *args, **kwargs):
+        seen.append(conn.in_transaction)
+        return real(conn, *args, **kwargs)
+
+    monkeypatch.setattr(build, "build_snapshot", watching)
+    kb.ingest([tmp_path / "docs"])
+    assert seen == [False]  # staged rows and their metadata were committed together

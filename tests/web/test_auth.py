@@ -239,3 +239,20 @@ def test_one_address_guessing_many_names_is_held_back(fresh_client):
     assert _sign_in(fresh_client, "admin", "admin-secret-1", "10.2.0.1").status_code == 429
     # Another address is not affected.
     assert _sign_in(fresh_client, "admin", "admin-secret-1", "10.2.0.2").status_code == 302
+
+
+def test_sign_in_throttling_can_be_switched_off(tmp_path):
+    from web import create_app
+
+    app = create_app(
+        {
+            "home": str(tmp_path / "h"),
+            "admin_password": "admin-secret-1",
+            "sign_in_max_failures": 0,
+            "TESTING": True,
+        }
+    )
+    client = app.test_client()
+    for _ in range(6):
+        assert _sign_in(client, "admin", "wrong-password", "10.3.0.1").status_code == 401
+    assert _sign_in(client, "admin", "admin-secret-1", "10.3.0.1").status_code == 302
