@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import statistics
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.atomic import write_atomic
 from qa.readers import Rejection
 from qa.scoring import FAIL, NA, Scorecard
 
@@ -121,20 +120,6 @@ def evidence_rows(cards: Iterable[Scorecard]) -> list[dict]:
     return rows
 
 
-def _atomic(path: Path, write) -> None:
-    """Write through a temporary file and rename: a crash never leaves half a report."""
-    handle = tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp")
-    try:
-        with handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        os.unlink(handle.name)
-        raise
-
-
 def _rows_csv(rows: list[dict], header: tuple[str, ...] = ()) -> bytes:
     import io
 
@@ -165,9 +150,9 @@ def write_reports(cards: list[Scorecard], rejections: list[Rejection], out_dir: 
         ("evidence.csv", _rows_csv(evidence)),
         ("rejections.csv", _rows_csv(rejected, ("file", "unit", "line", "reason"))),
     ):
-        _atomic(out / name, lambda h, p=payload: h.write(p))
+        write_atomic(out / name, lambda h, p=payload: h.write(p))
         written.append(out / name)
-    _atomic(out / "report.xlsx", lambda h: _write_xlsx(h, conversations, agents, evidence, rejected))
+    write_atomic(out / "report.xlsx", lambda h: _write_xlsx(h, conversations, agents, evidence, rejected))
     written.append(out / "report.xlsx")
     return written
 

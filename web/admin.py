@@ -3,12 +3,9 @@ synonyms, the hit-test page, gaps (unanswered queries and 👎), and user accoun
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
+from common.atomic import write_text_atomic
 from web import users
 from web.auth import role_required
 from web.extensions import db, kb, kb_service, settings
@@ -124,15 +121,6 @@ def delete(doc_id: int):
     return redirect(url_for("admin.documents"))
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp")
-    with handle:
-        handle.write(text.replace("\r\n", "\n"))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(handle.name, path)
-
-
 @bp.route("/dictionary", methods=["GET", "POST"])
 def dictionary():
     base = kb()
@@ -141,12 +129,12 @@ def dictionary():
         old = {key: path.read_text(encoding="utf-8") for key, path in paths.items()}
         new = {key: request.form.get(key, old[key]) for key in paths}
         for key, path in paths.items():
-            _write_atomic(path, new[key])
+            write_text_atomic(path, new[key])
         try:
             summary = kb_service().reindex()
         except Exception as exc:  # jieba rejects a malformed dictionary line: put the old files back
             for key, path in paths.items():
-                _write_atomic(path, old[key])
+                write_text_atomic(path, old[key])
             kb_service().reindex()
             flash(f"词典有误，已恢复原内容：{exc}", "error")
             return render_template("admin/dictionary.html", texts=new), 400

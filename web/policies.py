@@ -7,11 +7,10 @@ stores text under checked names.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from pathlib import Path
 
+from common.atomic import write_text_atomic
 from web.uploads import UploadError, check_name
 
 BUNDLED = Path(__file__).resolve().parent.parent / "sample_data" / "policy"
@@ -44,13 +43,7 @@ def read_policy(home: Path, name: str) -> str | None:
 
 def save_policy(home: Path, name: str, text: str) -> None:
     """Write through a temporary file: a half-written policy must never be scored with."""
-    path = policy_path(home, name)
-    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp")
-    with handle:
-        handle.write(text.replace("\r\n", "\n"))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(handle.name, path)
+    write_text_atomic(policy_path(home, name), text)
 
 
 __all__ = ["UploadError", "list_policies", "policy_path", "read_policy", "save_policy"]
