@@ -61,8 +61,10 @@ NUMBER_KEY = re.compile(
     rf"(?P<prefix>满|不超过|超过|不少于|不低于|低于|高于)?(?P<low>{_NUM})"
     rf"(?:\s*(?:至|到|-|~|－|—)\s*(?P<high>{_NUM}))?\s*(?P<unit>{'|'.join(map(re.escape, UNITS))})"
 )
-# "每月5日前", "每季第一个月5日前": a recurring deadline on a day of the month.
-_MONTH_DAY = re.compile(r"(?:每月|每个月|个月|每季度?[^，,。；;]{0,6}月)\d{1,2}日前$")
+# "每月5日前", "每季第一个月5日前", "每年1月5日之前": a recurring deadline on a day of the month.
+_MONTH_DAY = re.compile(r"(?:每月|每个月|个月|每季度?[^，,。；;]{0,6}月|每年\d{1,2}月)\d{1,2}日之?前$")
+# "每月不定期抽查四次", "每天两次组织巡视": how many times within a stated period.
+_PER_PERIOD = re.compile(r"每(?:天|日|周|星期|月|个月|季度|季|半年|年)[^，,。；;]{0,8}$")
 _DEADLINE_AFTER = re.compile(r"内|以内|之内|后|前|以上|以下")
 _AMOUNT_BEFORE = set("在满于为近约共达超过至每")
 _FILLER_AFTER = re.compile(r"全天|不间断|营业|开通")
@@ -160,6 +162,12 @@ def cn_to_number(text: str) -> float | None:
     return float(total + current)
 
 
+def _recurring_day(sentence: str, end: int) -> bool:
+    """True when the "N日" ending at ``end`` is a recurring deadline ("每月5日前", "每年1月5日之前")."""
+    tail = "之前" if sentence[end : end + 2] == "之前" else sentence[end : end + 1]
+    return _MONTH_DAY.search(sentence[:end] + tail) is not None
+
+
 def number_keys(sentence: str) -> list[Key]:
     """Numbers with units in ``sentence`` that make sensible keys.
 
@@ -171,8 +179,8 @@ def number_keys(sentence: str) -> list[Key]:
     for m in NUMBER_KEY.finditer(sentence):
         before, after = sentence[max(0, m.start() - 1) : m.start()], sentence[m.end() : m.end() + 1]
         unit = m.group("unit")
-        if before == "月" and unit == "日" and _MONTH_DAY.search(sentence[: m.end() + 1]):
-            pass  # "每月5日前": a monthly deadline, not a date
+        if before == "月" and unit == "日" and _recurring_day(sentence, m.end()):
+            pass  # "每月5日前", "每年1月5日之前": a recurring deadline, not a date
         elif before in ("第", "*", "×", "x", "月", "年", ".", "/") or after in ("月", "年", "号", "/", "."):
             continue  # ordinals, dates, "7*24小时", version numbers
         if before.isdigit() or after.isdigit():
@@ -190,10 +198,13 @@ def number_keys(sentence: str) -> list[Key]:
         if chinese and unit in _COUNT_UNITS and low <= 1:
             continue
         ahead = sentence[max(0, m.start() - 2) : m.start()] == "提前"  # "提前两日": a notice period
+        # "每月不定期抽查四次": a count within a period the sentence names just before it.
+        per_period = unit == "次" and bool(_PER_PERIOD.search(sentence[: m.start()]))
         if chinese and not (
             _DEADLINE_AFTER.match(normalize(sentence[m.end() : m.end() + 2]))
             or (before and before in _AMOUNT_BEFORE)
             or ahead
+            or per_period
         ):
             continue  # "统一周全", "新的一年": a numeral inside a word, not a quantity
         if _FILLER_AFTER.match(sentence[m.end() : m.end() + 3]):
@@ -202,7 +213,7 @@ def number_keys(sentence: str) -> list[Key]:
             unit == "日"
             and not ahead
             and not re.match(r"内|以内|之内|起", sentence[m.end() : m.end() + 2])
-            and not (before == "月" and after == "前")
+            and not (before == "月" and _recurring_day(sentence, m.end()))
         ):
             continue  # "18日" is a day of the month, not a duration
         if unit == "年" and low >= 1900:

@@ -113,7 +113,7 @@ def login():
         settings = app_settings()
         address, now = request.remote_addr or "-", time.time()
         window = settings.sign_in_window_minutes * 60
-        wait = users.sign_in_wait(db(), username, address, settings.sign_in_max_failures, window, now)
+        wait = users.begin_sign_in(db(), username, address, settings.sign_in_max_failures, window, now)
         if wait:
             flash(f"登录失败次数过多，请 {max(1, round(wait / 60))} 分钟后再试", "error")
             response = current_app.make_response((render_template("login.html", username=username), 429))
@@ -121,7 +121,6 @@ def login():
             return response
         user = users.authenticate(db(), username, request.form.get("password", ""))
         if user is None:
-            users.record_sign_in_failure(db(), username, address, now)
             flash("用户名或密码错误", "error")
             return render_template("login.html", username=username), 401
         users.clear_sign_in_failures(db(), username)

@@ -213,14 +213,32 @@ def sign_in_wait(
     return max(waits, default=0)
 
 
-def record_sign_in_failure(conn: sqlite3.Connection, username: str, address: str, now: float) -> None:
-    """Remember a failed sign-in (and forget those older than a day)."""
-    with conn:
-        conn.execute("DELETE FROM sign_in_failures WHERE at < ?", (now - 86400,))
-        conn.execute(
-            "INSERT INTO sign_in_failures(username, address, at) VALUES (?, ?, ?)",
-            (username.strip(), address, now),
-        )
+def begin_sign_in(
+    conn: sqlite3.Connection, username: str, address: str, max_failures: int, window_s: float, now: float
+) -> int:
+    """Check the throttle and count this attempt as a failure, in one write transaction.
+
+    Returns the seconds to wait (0: go ahead and check the password). The
+    attempt is recorded *before* the password is checked and only a successful
+    sign-in (:func:`clear_sign_in_failures`) removes it, so a burst of parallel
+    guesses cannot all pass the check before any of them is counted: at most
+    ``max_failures`` attempts per user name are in flight or failed per window.
+    Failures older than a day are forgotten.
+    """
+    conn.execute("BEGIN IMMEDIATE")  # serialises check-and-count across server threads and processes
+    try:
+        wait = sign_in_wait(conn, username, address, max_failures, window_s, now)
+        if not wait:
+            conn.execute("DELETE FROM sign_in_failures WHERE at < ?", (now - 86400,))
+            conn.execute(
+                "INSERT INTO sign_in_failures(username, address, at) VALUES (?, ?, ?)",
+                (username.strip(), address, now),
+            )
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return wait
 
 
 def clear_sign_in_failures(conn: sqlite3.Connection, username: str) -> None:

@@ -24,6 +24,15 @@ def test_chinese_numerals_need_a_quantity_reading():
     assert cn_to_number("二十四") == 24 and cn_to_number("十五") == 15 and cn_to_number("两") == 2
 
 
+def test_counts_within_a_period_and_yearly_deadlines_are_keys():
+    assert texts("物業服務中心經理每月不定期抽查四次裝修管理情況") == ["四次"]
+    assert texts("服务中心每天两次组织巡视装修施工现场") == ["两次"]
+    assert texts("他四次上门都没有找到业主") == []  # no period: a story, not a rule
+    assert texts("物業服務中心每年1月5日之前對上年度統計技術應用效果進行總結") == ["5日"]
+    assert texts("客服部主管应在每月5日前把上月的业主资料送管理处") == ["5日"]
+    assert texts("报名请于3月18日前完成") == []  # a one-off date, not a recurring deadline
+
+
 def test_dates_ordinals_and_headings_are_not_keys():
     assert texts("本手册自2024年3月1日起施行") == []
     assert texts("第二次罚款") == []

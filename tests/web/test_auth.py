@@ -256,3 +256,36 @@ def test_sign_in_throttling_can_be_switched_off(tmp_path):
     for _ in range(6):
         assert _sign_in(client, "admin", "wrong-password", "10.3.0.1").status_code == 401
     assert _sign_in(client, "admin", "admin-secret-1", "10.3.0.1").status_code == 302
+
+
+def test_a_parallel_burst_of_guesses_is_held_back_too(tmp_path):
+    """Attempts are counted before the (slow) password check: threads cannot all slip through."""
+    import re
+    import threading
+
+    from web import create_app
+
+    app = create_app({"home": str(tmp_path / "h"), "admin_password": "admin-secret-1", "TESTING": True})
+    clients, tokens = [], []
+    for _ in range(12):
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        clients.append(client)
+        tokens.append(re.search(r'name="csrf_token" value="([^"]+)"', page).group(1))
+    start, codes = threading.Barrier(len(clients)), []
+
+    def guess(client, token):
+        start.wait()
+        response = client.post(
+            "/login",
+            data={"username": "admin", "password": "wrong-password", "csrf_token": token},
+            environ_base={"REMOTE_ADDR": "10.4.0.1"},
+        )
+        codes.append(response.status_code)
+
+    threads = [threading.Thread(target=guess, args=pair) for pair in zip(clients, tokens, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [401] * 5 + [429] * 7
