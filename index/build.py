@@ -23,6 +23,8 @@ from index.windows import chunk_windows
 from kb import store
 
 MAX_TOMBSTONE_SHARE = 1 / 3
+ADD_BATCH = 16384  # vectors embedded (or read from the cache) and added to FAISS at a time
+TRAIN_SAMPLE = 32768  # vectors an 8-bit quantiser learns its ranges from
 
 
 def build_snapshot(
@@ -75,11 +77,13 @@ def build_snapshot(
         primary += [True] + [False] * (len(windows) - 1)
         texts += windows
         owners += [r["id"]] * len(windows)
-    fresh = cache.embed_passages(texts, progress=progress)
-    if len(texts):
-        if rebuilt and not index.is_trained:
-            index.train(fresh)
-        index.add(fresh)
+    if texts and not index.is_trained:
+        # The quantiser learns its value ranges from an even sample of the new vectors.
+        step = max(1, len(texts) // TRAIN_SAMPLE)
+        index.train(cache.embed_passages(texts[::step]))
+    # Embedded and added a batch at a time: a rebuild never holds every float32 vector.
+    for start in range(0, len(texts), ADD_BATCH):
+        index.add(cache.embed_passages(texts[start : start + ADD_BATCH], progress=progress))
     # Keyword columns: a chunk's first row carries its tokens, its other rows stay empty.
     old_primary = previous.config.get("primary_rows") if previous is not None else None
     is_primary = np.concatenate(
@@ -91,10 +95,10 @@ def build_snapshot(
         ]
     )
     ids = np.concatenate([ids, np.asarray(owners, dtype=np.int64)])
-    tokens_of = {r["id"]: r["tokens"].split() for r in rows}
+    tokens_of = {r["id"]: r["tokens"] for r in rows}  # joined strings: split one chunk at a time
     # BM25 has one column per chunk: the chunk's primary (whole-chunk) row, in row order.
     keyword = KeywordIndex.build(
-        [tokens_of.get(int(cid), []) if cid >= 0 else [] for cid in ids[is_primary]],
+        (tokens_of.get(int(cid), "").split() if cid >= 0 else [] for cid in ids[is_primary]),
         settings.bm25_k1,
         settings.bm25_b,
     )

@@ -46,8 +46,13 @@ class EmbeddingCache:
         dim = self.embedder.dim
         out = np.zeros((len(texts), dim), dtype=np.float32)
         hashes = [content_hash(t) for t in texts]
-        found: dict[str, np.ndarray] = {}
-        unique = list(dict.fromkeys(hashes))
+        # Vectors go straight into ``out`` at each hash's first row (no per-vector objects held:
+        # a 100k-chunk build stays near the size of the matrix itself); repeats are copied last.
+        first: dict[str, int] = {}
+        for i, h in enumerate(hashes):
+            first.setdefault(h, i)
+        unique = list(first)
+        filled = np.zeros(len(texts), dtype=bool)
         for start in range(0, len(unique), 500):
             part = unique[start : start + 500]
             marks = ",".join("?" * len(part))
@@ -55,12 +60,13 @@ class EmbeddingCache:
                 f"SELECT hash, vector FROM embedding_cache WHERE model = ? AND hash IN ({marks})",
                 (self.embedder.name, *part),
             ):
-                found[row["hash"]] = np.frombuffer(row["vector"], dtype=np.float32)
-        missing = [h for h in unique if h not in found]
-        text_of = dict(zip(hashes, texts, strict=True))
+                at = first[row["hash"]]
+                out[at] = np.frombuffer(row["vector"], dtype=np.float32)
+                filled[at] = True
+        missing = [h for h in unique if not filled[first[h]]]
         for start in range(0, len(missing), self.batch_size):
             batch = missing[start : start + self.batch_size]
-            vectors = self.embedder.embed_passages([text_of[h] for h in batch])
+            vectors = self.embedder.embed_passages([texts[first[h]] for h in batch])
             with self.conn:
                 self.conn.executemany(
                     "INSERT OR REPLACE INTO embedding_cache(model, hash, vector) VALUES (?, ?, ?)",
@@ -69,11 +75,13 @@ class EmbeddingCache:
                         for h, v in zip(batch, vectors, strict=True)
                     ],
                 )
-            found.update(zip(batch, vectors, strict=True))
+            for h, v in zip(batch, vectors, strict=True):
+                out[first[h]] = v
             if progress:
                 progress(len(batch))
         for i, h in enumerate(hashes):
-            out[i] = found[h]
+            if first[h] != i:
+                out[i] = out[first[h]]
         return out
 
     def count_missing(self, texts: list[str]) -> int:

@@ -9,6 +9,10 @@ when chunks change: tokenising is never repeated.
 from __future__ import annotations
 
 import json
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -55,30 +59,33 @@ class KeywordIndex:
         return (hits / total).astype(np.float32)
 
     @classmethod
-    def build(cls, token_lists: list[list[str]], k1: float, b: float) -> KeywordIndex:
+    def build(cls, token_lists: Iterable[list[str]], k1: float, b: float) -> KeywordIndex:
+        """BM25 weights of the token lists (one per chunk, in column order; any iterable).
+
+        The (term, chunk, count) triples are kept in typed arrays, not Python
+        lists of ints: at 100k chunks that is tens of MB instead of about a GB.
+        """
         vocab: dict[str, int] = {}
-        rows, cols, tfs = [], [], []
-        lengths = np.zeros(len(token_lists), dtype=np.float32)
+        rows, cols, tfs, lengths = array("i"), array("i"), array("f"), array("f")
         for col, tokens in enumerate(token_lists):
-            lengths[col] = len(tokens)
-            counts: dict[int, int] = {}
-            for token in tokens:
-                term = vocab.setdefault(token, len(vocab))
-                counts[term] = counts.get(term, 0) + 1
-            rows += counts.keys()
-            cols += [col] * len(counts)
-            tfs += counts.values()
-        n = max(1, len(token_lists))
-        tf = np.asarray(tfs, dtype=np.float32)
-        col_idx = np.asarray(cols, dtype=np.int64)
-        row_idx = np.asarray(rows, dtype=np.int64)
+            lengths.append(len(tokens))
+            counts = Counter(vocab.setdefault(token, len(vocab)) for token in tokens)
+            rows.extend(counts.keys())
+            cols.extend(repeat(col, len(counts)))
+            tfs.extend(counts.values())
+        n_cols = len(lengths)
+        n = max(1, n_cols)
+        tf = np.frombuffer(tfs, dtype=np.float32)
+        col_idx = np.frombuffer(cols, dtype=np.int32)
+        row_idx = np.frombuffer(rows, dtype=np.int32)
+        length = np.frombuffer(lengths, dtype=np.float32)
         df = np.bincount(row_idx, minlength=len(vocab)).astype(np.float32)
         idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
-        avg = float(lengths.mean()) if len(lengths) else 1.0
-        norm = k1 * (1 - b + b * lengths[col_idx] / max(avg, 1e-9))
+        avg = float(length.mean()) if n_cols else 1.0
+        norm = k1 * (1 - b + b * length[col_idx] / max(avg, 1e-9))
         weights = idf[row_idx] * tf * (k1 + 1) / (tf + norm)
         matrix = sparse.csr_matrix(
-            (weights.astype(np.float32), (row_idx, col_idx)), shape=(len(vocab), len(token_lists))
+            (weights.astype(np.float32), (row_idx, col_idx)), shape=(len(vocab), n_cols)
         )
         return cls(vocab, matrix)
 
