@@ -195,18 +195,17 @@ class KnowledgeBase:
         files, results = collect_files(paths)
         with self._writer():
             report = IngestReport(results)
-            before = {
-                name: store.document_marks(self.conn, doc.id)
-                for _, name in files
-                if (doc := store.get_document(self.conn, name)) is not None
-            }
-            report.files += self._stage_batch(files, tags or [])
+            before: dict[str, set] = {}  # marks of the changed documents, as they were
+            report.files += self._stage_batch(files, tags or [], before=before)
             if any(f.status in ("added", "updated") for f in report.files):
                 self._publish_and_promote(report, progress)
             # A new version that no longer holds a paragraph other documents dropped as its
             # duplicate: those documents are processed again so the text is not lost.
             updated = [f.name for f in report.files if f.status == "updated"]
-            if any(before[name] - store.document_marks(self.conn, self._doc_id(name)) for name in updated):
+            if any(
+                before.get(name, set()) - store.document_marks(self.conn, self._doc_id(name))
+                for name in updated
+            ):
                 staged = {f.name for f in report.files if f.status in ("added", "updated")}
                 self._reprocess_duplicate_droppers(exclude=staged)
         report.seconds = time.time() - started
@@ -236,12 +235,20 @@ class KnowledgeBase:
             if any(f.status in ("added", "updated") for f in report.files):
                 self._publish_and_promote(report)
 
-    def _stage_batch(self, files: list[tuple[Path, str]], tags: list[str], force: bool = False) -> list:
+    def _stage_batch(
+        self,
+        files: list[tuple[Path, str]],
+        tags: list[str],
+        force: bool = False,
+        before: dict[str, set] | None = None,
+    ) -> list:
         """Stage every file of a batch against one dedup memory.
 
         The memory holds the marks of every document that is not restaged here
         plus, as the batch goes on, those of the files just staged, so a
-        paragraph repeated across two new files is kept once.
+        paragraph repeated across two new files is kept once. ``before``, when
+        given, receives the current marks of each document that is restaged
+        (unchanged files are not read from the store).
         """
         digests: dict[str, str] = {}
         restaged: set[int] = set()
@@ -253,6 +260,8 @@ class KnowledgeBase:
             existing = store.get_document(self.conn, name)
             if existing and (force or existing.content_hash != digests[name]):
                 restaged.add(existing.id)
+                if before is not None:
+                    before[name] = store.document_marks(self.conn, existing.id)
         memory = Fingerprints(self.settings.near_duplicate_jaccard)
         for kind, norm in store.marks_except(self.conn, restaged):
             if kind == "p":
