@@ -9,6 +9,10 @@ search time) is labelled relevant when its text contains one of the query's
 answer substrings. A logistic regression over standardised features
 (index/rerank.py) is fitted and written as plain JSON.
 
+This trains a ranker for search *without* the query adapter (``query_adapter =
+off``). The bundled ranker goes with the bundled adapter and is trained by
+``python -m bench.kb_train_adapter``, on out-of-fold adapted query vectors.
+
 Run: ``python -m bench.kb_train_ranker [--home DIR] [--out index/ranker.json]``
 """
 
@@ -25,17 +29,26 @@ import numpy as np
 
 from bench.kb_eval import CORPUS, ROOT, _key, load_queries
 from common.settings import load_settings
+from common.textnorm import normalize
+from index import adapter as query_adapter
 from index import rerank
 
 TRAIN = ROOT / "bench" / "data" / "kb_train_queries.jsonl"
 SAMPLE = ROOT / "sample_data" / "kb"
 
 
-def training_rows(kb, queries: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Feature rows, labels and the query index of each row."""
+def training_rows(
+    kb, queries: list[dict], vectors: dict[str, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Feature rows, labels and the query index of each row.
+
+    ``vectors`` (normalised query text -> vector) replaces the queries' own vectors:
+    out-of-fold adapted ones when the ranker is trained for the query adapter.
+    """
     features, labels, groups = [], [], []
     for index, query in enumerate(q for q in queries if q["answers"]):
-        chunks, matrix, meta = kb.searcher.ranker_features(query["query"])
+        qvec = vectors.get(normalize(query["query"])) if vectors else None
+        chunks, matrix, meta = kb.searcher.ranker_features(query["query"], qvec)
         keys = [_key(a) for a in query["answers"]]
         features.append(matrix)
         labels += [int(any(k in _key(meta[c]["text"]) for k in keys)) for c in chunks]
@@ -88,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
     home = args.home or tempfile.mkdtemp(prefix="kefu-train-")
     # Features never need the current model (which may be the incompatible one being replaced).
-    kb = KnowledgeBase(load_settings(home, fusion="weighted"))
+    kb = KnowledgeBase(load_settings(home, fusion="weighted", query_adapter=query_adapter.OFF))
     kb.ingest([CORPUS, SAMPLE])
     queries = load_queries(Path(args.queries))
     features, labels, groups = training_rows(kb, queries)
@@ -118,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         "candidates": int(len(labels)),
         "date": dt.date.today().isoformat(),
         "embedder": kb.embedder.name,
+        "query_adapter": "none",
     }
     Path(args.out).write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

@@ -13,8 +13,8 @@ seeds in a row bring nothing new: then the corpus has no more to give and the
 sample is reported as it is.
 
 Prints the share a human reviewer judged correct, unambiguous and worth
-asking. Questions the review does not cover (the generator changed) are listed
-so they can be judged and appended. Run::
+asking. Questions the review does not cover (a new fact, or a stem or options
+that read differently from the reviewed ones) are listed so they can be judged. Run::
 
     python -m bench.quiz_quality [--home DIR] [--dump] [--sample-out FILE]
 """
@@ -123,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.dump:
             print(json.dumps(row, ensure_ascii=False))
         judgement = review.get((q.type, q.fingerprint))
+        if judgement is not None and (judgement.get("stem"), judgement.get("options")) != (q.stem, q.options):
+            judgement = None  # the question reads differently now: the verdict was on another text
         if judgement is None:
             missing.append(q)
             continue

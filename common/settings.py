@@ -72,6 +72,12 @@ SETTINGS: tuple[Setting, ...] = (
         "JSON model of the learned ranker (empty: the bundled index/ranker.json); train one with"
         " bench/kb_train_ranker.py.",
     ),
+    Setting(
+        "query_adapter",
+        "",
+        "JSON query adapter (empty: the bundled index/query_adapter.json; 'off': none): a learned map"
+        " that moves everyday questions towards manual wording; train one with bench/kb_train_adapter.py.",
+    ),
     Setting("rrf_k", 60, "RRF rank constant."),
     Setting("dense_weight", 1.0, "Weight of the dense leg in fusion."),
     Setting("bm25_weight", 0.015, "Weight of the keyword leg in fusion (measured on bench/, see README)."),

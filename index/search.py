@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from common.textnorm import normalize, normalize_aligned
-from index import rerank, snapshot, vectors
+from index import adapter, rerank, snapshot, vectors
 from index.embedder import QueryCache
 from index.tokenize import Tokenizer
 from kb import store
@@ -103,6 +103,7 @@ class Searcher:
         self._snapshot: snapshot.Snapshot | None = None
         self._token = None
         self._lock = threading.Lock()
+        self.adapter = adapter.load_for(settings.query_adapter, embedder.name, embedder.dim)
         self.ranker = None
         if settings.fusion == "learned":
             model = Path(settings.ranker_model) if settings.ranker_model else rerank.MODEL_PATH
@@ -151,7 +152,8 @@ class Searcher:
             return SearchResponse(query, False, [], 0.0, (time.perf_counter() - started) * 1000)
         allowed = store.chunk_ids_matching(self.conn, documents, tags) if documents or tags else None
         terms = self.tokenizer.query_terms(norm)
-        qvec = self.queries.embed(norm)
+        raw = self.queries.embed(norm)
+        qvec = self.adapter.apply(raw) if self.adapter is not None else raw
 
         legs = self._legs(snap, terms, qvec, allowed, leg)
         dense_rank, dense_score, bm25_rank, bm25_score = legs
@@ -202,8 +204,13 @@ class Searcher:
             )
             if len(results) >= k:
                 break
-        # Confidence is judged on what the agent is shown, after filters and dedup.
-        best_dense = max((r.dense_score for r in results), default=0.0)
+        # Confidence is judged on what the agent is shown, after filters and dedup, by the
+        # raw query's cosines: the thresholds were calibrated on them, not on adapted ones.
+        if self.adapter is not None:
+            raw_scores = self._chunk_similarities(snap, raw, [r.chunk_id for r in results])
+            best_dense = max(raw_scores.values(), default=0.0)
+        else:
+            best_dense = max((r.dense_score for r in results), default=0.0)
         coverage = snap.keyword.coverage(terms, snap.columns_of([r.chunk_id for r in results[:5]]))
         answered = bool(results) and (
             best_dense >= self.settings.answer_threshold
@@ -243,12 +250,20 @@ class Searcher:
 
         return dense_rank, dense_score, bm25_rank, bm25_score
 
-    def ranker_features(self, query: str) -> tuple[list[int], np.ndarray, dict]:
-        """Candidate chunk ids, their ranker features and rows (for training the ranker)."""
+    def ranker_features(
+        self, query: str, qvec: np.ndarray | None = None
+    ) -> tuple[list[int], np.ndarray, dict]:
+        """Candidate chunk ids, their ranker features and rows (for training the ranker).
+
+        ``qvec`` replaces the query's vector: the trainer passes out-of-fold adapted
+        vectors, so the ranker never learns from an adapter fitted on its own queries.
+        """
         norm = normalize(query)
         snap = self.current()
         terms = self.tokenizer.query_terms(norm)
-        qvec = self.queries.embed(norm)
+        if qvec is None:
+            raw = self.queries.embed(norm)
+            qvec = self.adapter.apply(raw) if self.adapter is not None else raw
         legs = self._legs(snap, terms, qvec, None, "hybrid")
         _, meta, chunks, features = self._ranker_inputs(snap, norm, terms, qvec, legs)
         return chunks, features, meta

@@ -286,9 +286,10 @@ class QuestionBuilder(FactQuestions, ProcedureQuestions, ScenarioQuestions):
         return round(min(0.95, max(0.05, _BASE_DIFFICULTY[kind] + 0.25 * closeness)), 2)
 
     def _options(self, right: str, wrong: list[str]) -> list[str]:
+        """The key among its wrong answers: in numeric order when all are quantities, else shuffled."""
         options = [right, *wrong[:3]]
         self.rng.shuffle(options)
-        return options
+        return dis.in_numeric_order(options) or options
 
     @staticmethod
     def is_rule_fact(fact: Fact) -> bool:

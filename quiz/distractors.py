@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from common.textnorm import normalize, normalize_aligned
-from quiz.keys import DAY_OF_MONTH, FREQUENCIES, NUMBER_KEY, Key
+from quiz.keys import DAY_OF_MONTH, FREQUENCIES, NUMBER_KEY, Key, cn_to_number
 
 # Values people use for each unit; a distractor from here reads like a real rule.
 _LADDERS = {
@@ -149,6 +149,53 @@ def _pick(scored: dict[str, float], key: Key, stem: str, rng: random.Random, k: 
     return sorted(chosen, key=top.index)
 
 
+def _pick_around(
+    scored: dict[str, float], value_of: dict[str, float], key: Key, stem: str, rng: random.Random, k: int
+) -> list[str]:
+    """``k`` wrong values, the nearest on each side, with the key's rank among the options random.
+
+    Shown in numeric order, a key that is always the smallest or the middle
+    value would be a cue ("提前两日" against 四日/五日/七日 stands out); so the
+    number of wrong values below the key is drawn with ``rng`` from what the
+    candidates allow, and each side gives its closest values.
+    """
+    norm_stem = normalize(stem)
+    texts = [
+        t
+        for t, _ in sorted(scored.items(), key=lambda item: (item[1], item[0]))
+        if normalize(t) not in norm_stem and normalize(t) != normalize(key.text)
+    ]
+    lower = [t for t in texts if value_of[t] < key.low]
+    higher = [t for t in texts if value_of[t] > key.low]
+    feasible = list(range(max(0, k - len(higher)), min(k, len(lower)) + 1))
+    if not feasible:
+        return _pick(scored, key, stem, rng, k)
+    below = rng.choice(feasible)
+    chosen = lower[:below] + higher[: k - below]
+    return sorted(chosen, key=texts.index)
+
+
+def numeric_value(option: str) -> float | None:
+    """The value an option leads with ("两日" 2, "16:30" 990 minutes, "每周" its rank), or None."""
+    if option in FREQUENCIES:
+        return float(FREQUENCIES.index(option))
+    m = re.match(r"\s*(\d{1,2})[:：](\d{2})", option)
+    if m:
+        return int(m.group(1)) * 60 + int(m.group(2))
+    m = re.match(r"\s*(?:每)?(\d+(?:\.\d+)?|[零一二两兩三四五六七八九十百]+)", option)
+    if not m:
+        return None
+    return cn_to_number(m.group(1).replace("兩", "两"))
+
+
+def in_numeric_order(options: list[str]) -> list[str] | None:
+    """``options`` sorted by value when every one leads with a number, else None."""
+    values = [numeric_value(o) for o in options]
+    if any(v is None for v in values) or len(set(values)) != len(values):
+        return None
+    return [o for _, o in sorted(zip(values, options, strict=True))]
+
+
 def _closeness(value: float, other: float) -> float:
     return abs(math.log(max(other, 1e-9) / max(value, 1e-9)))
 
@@ -163,6 +210,7 @@ def number_distractors(
     """
     value = key.low
     scored: dict[str, float] = {}
+    value_of: dict[str, float] = {}
     if key.high is None:
         pool = {v for v in known.get(key.unit, set()) if not isinstance(v, tuple)}
         ladder = set(_LADDERS.get(key.unit, ()))
@@ -184,6 +232,8 @@ def number_distractors(
             score = _closeness(value, v) - (0.3 if v in pool else 0.0) - (0.1 if v in ladder else 0.0)
             text = render_number(key, v, None)
             scored[text] = min(score, scored.get(text, 99.0))
+            value_of[text] = v
+        return _pick_around(scored, value_of, key, stem, rng, k)
     else:
         high, width = key.high, key.high - key.low
         pairs = {(a, b) for a, b in (v for v in known.get(key.unit, set()) if isinstance(v, tuple))}

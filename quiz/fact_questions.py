@@ -226,9 +226,9 @@ class FactQuestions:
                 return question
             if question is None and explains_itself(cand.fact.sentence):
                 return None  # asked as written, its own purpose clause makes it common sense
-            if question is None and not memorised_detail(cand.fact.sentence):
-                # Asked as written, a rule without a number, time, frequency, deadline or
-                # penalty to learn is common sense: anyone marks it true (blind review 7).
+            if question is None and not memorised_detail(cand.fact.sentence, word_deadlines=False):
+                # Asked as written, a rule without a number, time, frequency, position or
+                # penalty to learn is common sense: anyone marks it true (blind reviews 7, 11, 12).
                 return None
             if question is None and cand.flip is not None and not _COURTESY.search(cand.fact.sentence):
                 # A rule is never made false by flipping its marker (必须 -> 不必): the flipped

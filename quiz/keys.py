@@ -315,15 +315,25 @@ def strip_asides(text: str) -> str:
     return _ASIDE.sub("", text).strip()
 
 
-def memorised_detail(sentence: str) -> bool:
+# Deadlines in words ("当天营业结束前", "下班前"): a detail, but one common sense supplies.
+_WORD_DEADLINE = re.compile(r"当天|當天|当日|當日|次日|隔日|截止|月底|月初|年底|下班前|上班前|营业前|营业后")
+
+
+def memorised_detail(sentence: str, word_deadlines: bool = True) -> bool:
     """True when the rule carries a detail a trainee must learn, outside any aside.
 
     A number with its unit, a clock time, a frequency, a deadline or a penalty:
     a rule without one ("无法处理时请当值主管出面", "核准人检查无误后再签名")
-    reads as common sense when asked as written (blind review 7).
+    reads as common sense when asked as written (blind review 7). Without
+    ``word_deadlines`` a deadline in words does not count: "顾客必须在当天营业日
+    结束前取走所寄物品", asked as a true statement, is marked true by anyone
+    (blind reviews 11 and 12).
     """
     bare = _ASIDE.sub("", sentence)
-    return bool(quantity_keys(bare) or _MEMORISED.search(bare))
+    if quantity_keys(bare):
+        return True
+    found = [m.group() for m in _MEMORISED.finditer(bare)]
+    return any(word_deadlines or not _WORD_DEADLINE.fullmatch(f) for f in found)
 
 
 def quantity_keys(sentence: str) -> list[Key]:

@@ -506,7 +506,13 @@ def chunk_facts(chunk, spans: dict[tuple[int, str], int] | None = None) -> list[
     if any(_SPUN.search(normalize(s)) for s in sentences):
         return []  # a spun copy is spun throughout: its "clean" sentences carry subtler substitutions
     facts = []
+    continued = False
     for whole in sentences:
+        # The part after a semicolon that continues the sentence before it ("…實行周一至周五
+        # 8:30-18:00；周六、日9:00-17:00業主接待…") has lost its subject to that part (blind review 11).
+        after_cut, continued = continued, cut_at_semicolon(whole, chunk["text"])
+        if after_cut:
+            continue
         pieces = [whole]
         if len(re.sub(r"\s+", "", whole)) > MAX_CHARS and _windowable(whole):
             pieces = key_windows(whole)  # a long run-on still holds numeric rules
@@ -520,6 +526,10 @@ def chunk_facts(chunk, spans: dict[tuple[int, str], int] | None = None) -> list[
             own = headings
             if headings and past_item(sentence, chunk["text"], raw_last):
                 own = headings[:-1]  # the item heading was carried over from an earlier item
+            if not own and len(re.sub(r"[\W_]", "", sentence)) < MIN_CHARS:
+                # "服务响应时间不超过24小时": a short list item says whose target it is only
+                # through its section; under none it reads as a rule of every job (blind review 12).
+                continue
             if unresolved_opener(sentence, own):
                 continue  # "活动结束后…" under no heading that says which activity
             facts.append(
