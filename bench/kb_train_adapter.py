@@ -30,6 +30,7 @@ import numpy as np
 
 from bench.kb_eval import CORPUS, _key, load_queries
 from bench.kb_train_ranker import SAMPLE, TRAIN, fit, ranking_metrics, training_rows
+from common.atomic import write_text_atomic
 from common.settings import load_settings
 from common.textnorm import normalize
 from index import adapter as query_adapter
@@ -153,16 +154,15 @@ def main(argv: list[str] | None = None) -> int:
         "epochs": EPOCHS,
         "date": today,
     }
-    query_adapter.QueryAdapter.save(Path(args.out), u, v, kb.embedder.name, trained)
-    print(f"wrote {args.out}")
-
-    # The ranker on out-of-fold adapted vectors, with its own 5-fold report.
+    # The ranker on out-of-fold adapted vectors, cross-validated on the adapter's own folds
+    # (a held-out query's features come from an adapter that never saw it).
     oof = {normalize(query["query"]): vec for query, vec in zip(queries, adapted, strict=True)}
     features, flags, groups = training_rows(kb, queries, vectors=oof)
-    by_query = np.unique(groups) % FOLDS
+    fold_of = np.arange(len(queries)) % FOLDS  # queries without a labelled chunk: any fold
+    fold_of[where] = folds
     scores = np.zeros(len(flags))
     for fold in range(FOLDS):
-        test = np.isin(groups, np.unique(groups)[by_query == fold])
+        test = fold_of[groups] == fold
         scores[test] = rerank.LinearRanker(fit(features[~test], flags[~test])).scores(features[test])
     m = ranking_metrics(scores, flags, groups)
     print(
@@ -177,8 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         "embedder": kb.embedder.name,
         "query_adapter": f"out-of-fold, {Path(args.out).name} of {today}",
     }
-    Path(args.ranker_out).write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.ranker_out}")
+    # Both files at the end, each atomically: a failed run leaves the previous matching pair.
+    query_adapter.QueryAdapter.save(Path(args.out), u, v, kb.embedder.name, trained)
+    write_text_atomic(Path(args.ranker_out), json.dumps(model, ensure_ascii=False, indent=1) + "\n")
+    print(f"wrote {args.out} and {args.ranker_out}")
     return 0
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.kb_eval import CORPUS, ROOT, _key, load_queries
+from common.atomic import write_text_atomic
 from common.settings import load_settings
 from common.textnorm import normalize
 from index import adapter as query_adapter
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         "embedder": kb.embedder.name,
         "query_adapter": "none",
     }
-    Path(args.out).write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_text_atomic(Path(args.out), json.dumps(model, ensure_ascii=False, indent=1) + "\n")
     print(f"wrote {args.out}")
     for name, weight in sorted(zip(rerank.FEATURES, model["weights"], strict=True), key=lambda x: -abs(x[1])):
         print(f"  {name:18} {weight:+.3f}")

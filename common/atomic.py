@@ -3,39 +3,35 @@
 from __future__ import annotations
 
 import os
+import secrets
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 
-def _mode_for(path: Path) -> int:
-    """The file's current permissions, or those a plain ``open`` would give a new file."""
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except FileNotFoundError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
 def write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """Call ``write`` on a temporary file beside ``path``, fsync it, then rename it over ``path``.
 
-    The file keeps its permissions (a new one gets the usual ones, not the
-    temporary file's owner-only mode).
+    A new file gets the permissions a plain ``open`` would give it (the
+    temporary file is created with mode 0666 and the process umask applies);
+    an existing file keeps its own.
     """
-    handle = tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp")
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
     try:
-        with handle:
+        with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(handle.name, _mode_for(path))
-        os.replace(handle.name, path)
+        try:
+            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
+        except FileNotFoundError:
+            pass  # a new file: the mode the umask gave it
+        os.replace(temporary, path)
     except BaseException:
-        os.unlink(handle.name)
+        temporary.unlink(missing_ok=True)
         raise
 
 

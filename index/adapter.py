@@ -58,10 +58,14 @@ class QueryAdapter:
         if data.get("format") != FORMAT:
             found = data.get("format")
             raise ValueError(f"{path}: not a query adapter (format {found!r}, expected {FORMAT})")
-        u = np.asarray(data["u"], dtype=np.float32)
-        v = np.asarray(data["v"], dtype=np.float32)
-        if u.shape != (data["dim"], data["rank"]):
-            raise ValueError(f"{path}: u has shape {u.shape}, expected ({data['dim']}, {data['rank']})")
+        try:
+            u = np.asarray(data["u"], dtype=np.float32)
+            v = np.asarray(data["v"], dtype=np.float32)
+            shape = (int(data["dim"]), int(data["rank"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: a query adapter needs dim, rank, u and v ({exc!r})") from exc
+        if u.shape != shape or v.shape != shape:
+            raise ValueError(f"{path}: u {u.shape} and v {v.shape} do not match dim x rank {shape}")
         info = {k: data[k] for k in ("embedder", "trained") if k in data}
         return cls(u, v, info)
 

@@ -80,7 +80,7 @@ def build_snapshot(
     if texts and not index.is_trained:
         # The quantiser learns its value ranges from an even sample of the new vectors.
         step = max(1, len(texts) // TRAIN_SAMPLE)
-        index.train(cache.embed_passages(texts[::step]))
+        index.train(cache.embed_passages(texts[::step], progress=progress))  # cached for the adds
     # Embedded and added a batch at a time: a rebuild never holds every float32 vector.
     for start in range(0, len(texts), ADD_BATCH):
         index.add(cache.embed_passages(texts[start : start + ADD_BATCH], progress=progress))

@@ -119,6 +119,17 @@ class Searcher:
                     embedder.name,
                 )
                 self.ranker = None
+            paired = self.ranker.model.get("trained", {}).get("query_adapter") if self.ranker else None
+            if paired is not None and (paired != "none") != (self.adapter is not None):
+                # Its cosine features were learned on adapted (or raw) query vectors: it still
+                # ranks, a little worse (measured in README), so it is used with a warning.
+                log.warning(
+                    "ranker %s was trained %s the query adapter, which is %s: train a matching one"
+                    " (bench/kb_train_adapter.py with it, bench/kb_train_ranker.py without)",
+                    model,
+                    "without" if paired == "none" else "with",
+                    "on" if self.adapter is not None else "off",
+                )
 
     def current(self) -> snapshot.Snapshot | None:
         """The live snapshot, reloaded when another process published a new one."""

@@ -202,10 +202,7 @@ class KnowledgeBase:
             # A new version that no longer holds a paragraph other documents dropped as its
             # duplicate: those documents are processed again so the text is not lost.
             updated = [f.name for f in report.files if f.status == "updated"]
-            if any(
-                before.get(name, set()) - store.document_marks(self.conn, self._doc_id(name))
-                for name in updated
-            ):
+            if any(before[name] - store.document_marks(self.conn, self._doc_id(name)) for name in updated):
                 staged = {f.name for f in report.files if f.status in ("added", "updated")}
                 self._reprocess_duplicate_droppers(exclude=staged)
         report.seconds = time.time() - started
@@ -247,8 +244,8 @@ class KnowledgeBase:
         The memory holds the marks of every document that is not restaged here
         plus, as the batch goes on, those of the files just staged, so a
         paragraph repeated across two new files is kept once. ``before``, when
-        given, receives the current marks of each document that is restaged
-        (unchanged files are not read from the store).
+        given, receives the current marks of each existing document that gets a
+        new version (those of unchanged files are never read).
         """
         digests: dict[str, str] = {}
         restaged: set[int] = set()
@@ -260,15 +257,13 @@ class KnowledgeBase:
             existing = store.get_document(self.conn, name)
             if existing and (force or existing.content_hash != digests[name]):
                 restaged.add(existing.id)
-                if before is not None:
-                    before[name] = store.document_marks(self.conn, existing.id)
         memory = Fingerprints(self.settings.near_duplicate_jaccard)
         for kind, norm in store.marks_except(self.conn, restaged):
             if kind == "p":
                 memory.seen_paragraph(norm)
             else:
                 memory.sentences.add(norm)
-        return [self._stage_file(path, name, tags, memory, force) for path, name in files]
+        return [self._stage_file(path, name, tags, memory, force, before) for path, name in files]
 
     def _publish_and_promote(self, report: IngestReport, progress: bool = False) -> None:
         """Publish a snapshot with the staged versions, then make them live.
@@ -284,7 +279,13 @@ class KnowledgeBase:
             raise
 
     def _stage_file(
-        self, path: Path, name: str, tags: list[str], memory: Fingerprints, force: bool = False
+        self,
+        path: Path,
+        name: str,
+        tags: list[str],
+        memory: Fingerprints,
+        force: bool = False,
+        before: dict[str, set] | None = None,
     ) -> FileResult:
         try:
             data = path.read_bytes()
@@ -294,6 +295,10 @@ class KnowledgeBase:
         existing = store.get_document(self.conn, name)
         if existing and existing.content_hash == digest and existing.version > 0 and not force:
             return FileResult(str(path), name, "unchanged", existing.version, existing.chunk_count)
+        if existing and before is not None:
+            # Its marks as they are, read where the new version is decided (not earlier: the
+            # file may change between the batch's first look and this read).
+            before[name] = store.document_marks(self.conn, existing.id)
         try:
             loaded = load_file(path, self.settings.max_file_mb * 1024 * 1024)
         except IngestError as exc:

@@ -285,11 +285,17 @@ class QuestionBuilder(FactQuestions, ProcedureQuestions, ScenarioQuestions):
     def _difficulty(self, kind: str, closeness: float) -> float:
         return round(min(0.95, max(0.05, _BASE_DIFFICULTY[kind] + 0.25 * closeness)), 2)
 
-    def _options(self, right: str, wrong: list[str]) -> list[str]:
-        """The key among its wrong answers: in numeric order when all are quantities, else shuffled."""
+    def _options(self, right: str, wrong: list[str], in_order: bool = False) -> list[str]:
+        """The key among its wrong answers, shuffled.
+
+        ``in_order``: in numeric order instead, for wrong values drawn so that the
+        key's place among them is random (numbers and frequencies, see
+        ``quiz.distractors._pick_around``); sorted times or ranges would put their key
+        in the middle.
+        """
         options = [right, *wrong[:3]]
         self.rng.shuffle(options)
-        return dis.in_numeric_order(options) or options
+        return (dis.in_numeric_order(options) if in_order else None) or options
 
     @staticmethod
     def is_rule_fact(fact: Fact) -> bool:

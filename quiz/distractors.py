@@ -324,10 +324,7 @@ def frequency_distractors(key: Key, stem: str, rng: random.Random, k: int = 3) -
     """``k`` other periods ("每月" -> 每周, 每季度, 每年), nearest first, none already in the stem."""
     rank = int(key.low)
     norm_stem = normalize(stem)
-    ranked = sorted(
-        (p for i, p in enumerate(FREQUENCIES) if i != rank and p not in norm_stem),
-        key=lambda p: (abs(FREQUENCIES.index(p) - rank), FREQUENCIES.index(p)),
-    )
-    top = ranked[: k + 1]
-    chosen = sorted(rng.sample(top, min(k, len(top))), key=top.index)
-    return chosen
+    periods = [p for i, p in enumerate(FREQUENCIES) if i != rank and p not in norm_stem]
+    scored = {p: abs(FREQUENCIES.index(p) - rank) for p in periods}
+    value_of = {p: float(FREQUENCIES.index(p)) for p in periods}
+    return _pick_around(scored, value_of, key, stem, rng, k)

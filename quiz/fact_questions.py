@@ -157,7 +157,7 @@ class FactQuestions:
         return Question(
             SINGLE,
             stem,
-            self._options(k.text, wrong),
+            self._options(k.text, wrong, in_order=k.kind in ("number", "frequency") and k.high is None),
             k.text,
             _explanation(cand.fact),
             _source(cand.fact),

@@ -527,8 +527,8 @@ def chunk_facts(chunk, spans: dict[tuple[int, str], int] | None = None) -> list[
             if headings and past_item(sentence, chunk["text"], raw_last):
                 own = headings[:-1]  # the item heading was carried over from an earlier item
             if not own and len(re.sub(r"[\W_]", "", sentence)) < MIN_CHARS:
-                # "服务响应时间不超过24小时": a short list item says whose target it is only
-                # through its section; under none it reads as a rule of every job (blind review 12).
+                # "服务响应时间不超过24小时": a sentence this short says whose rule or target it is
+                # only through its section; under none it reads as a rule of every job (blind review 12).
                 continue
             if unresolved_opener(sentence, own):
                 continue  # "活动结束后…" under no heading that says which activity

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 import time
 
 from flask import (
@@ -113,7 +114,14 @@ def login():
         settings = app_settings()
         address, now = request.remote_addr or "-", time.time()
         window = settings.sign_in_window_minutes * 60
-        wait = users.begin_sign_in(db(), username, address, settings.sign_in_max_failures, window, now)
+        try:
+            wait = users.begin_sign_in(db(), username, address, settings.sign_in_max_failures, window, now)
+        except sqlite3.OperationalError:
+            # The database stayed locked for the whole busy timeout (a long write elsewhere).
+            flash("系统繁忙，请稍后再试", "error")
+            response = current_app.make_response((render_template("login.html", username=username), 503))
+            response.headers["Retry-After"] = "30"
+            return response
         if wait:
             flash(f"登录失败次数过多，请 {max(1, round(wait / 60))} 分钟后再试", "error")
             response = current_app.make_response((render_template("login.html", username=username), 429))

@@ -225,6 +225,8 @@ def begin_sign_in(
     ``max_failures`` attempts per user name are in flight or failed per window.
     Failures older than a day are forgotten.
     """
+    if conn.in_transaction:
+        raise RuntimeError("begin_sign_in needs a connection with no open transaction")
     conn.execute("BEGIN IMMEDIATE")  # serialises check-and-count across server threads and processes
     try:
         wait = sign_in_wait(conn, username, address, max_failures, window_s, now)

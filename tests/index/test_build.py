@@ -54,5 +54,12 @@ def test_a_graph_index_built_in_small_batches_finds_the_same_paragraphs(tiny_hom
     _write(tmp_path / "docs", "手册.txt", "\n".join(lines) + "\n")
     report = kb.ingest([tmp_path / "docs"])
     assert report.index["index_kind"] == "hnsw" and report.index["vectors"] >= 4  # two batches or more
-    for query, expected in (("几天可以退货", "7天内"), ("多久发货", "48小时"), ("发票在哪下载", "电子发票")):
+    monkeypatch.setattr(build, "ADD_BATCH", 10_000)  # the same index built in one batch
+    one_batch = KnowledgeBase(load_settings(tmp_path / "one", embedding_cache="", flat_index_max=1))
+    one_batch.ingest([tmp_path / "docs"])
+    queries = ("几天可以退货", "多久发货", "发票在哪下载", "投诉多久回复")
+    for query in queries:
+        batched = [r.text for r in kb.search(query, k=3).results]
+        assert batched == [r.text for r in one_batch.search(query, k=3).results]
+    for query, expected in zip(queries, ("7天内", "48小时", "电子发票", "24小时"), strict=True):
         assert expected in kb.search(query, k=1).results[0].text

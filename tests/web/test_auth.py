@@ -289,3 +289,27 @@ def test_a_parallel_burst_of_guesses_is_held_back_too(tmp_path):
     for t in threads:
         t.join()
     assert sorted(codes) == [401] * 5 + [429] * 7
+
+
+def test_the_attempt_is_counted_only_on_a_clean_connection_and_a_locked_database_says_so(tmp_path):
+    import sqlite3
+
+    from common.db import connect
+    from common.settings import load_settings
+    from web import create_app, users
+
+    create_app({"home": str(tmp_path / "h"), "admin_password": "admin-secret-1", "TESTING": True})
+    path = load_settings(tmp_path / "h").db_path
+    conn = connect(path)
+    conn.execute("INSERT INTO sign_in_failures(username, address, at) VALUES ('x', 'y', 0)")
+    with pytest.raises(RuntimeError, match="no open transaction"):
+        users.begin_sign_in(conn, "admin", "10.5.0.1", 5, 900, 1.0)
+    conn.rollback()
+    holder = connect(path)
+    holder.execute("BEGIN IMMEDIATE")  # a long write elsewhere
+    impatient = sqlite3.connect(path, timeout=0.05)
+    impatient.row_factory = sqlite3.Row
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        users.begin_sign_in(impatient, "admin", "10.5.0.1", 5, 900, 1.0)
+    holder.rollback()
+    assert users.begin_sign_in(impatient, "admin", "10.5.0.1", 5, 900, 1.0) == 0
