@@ -14,9 +14,9 @@ def test_hybrid_search_quality_floor(corpus_kb):
     report = evaluate(corpus_kb, load_queries())
     hybrid, bm25, dense = report["hybrid"], report["bm25"], report["dense"]
     assert hybrid["n"] >= 100
-    assert hybrid["recall@5"] >= 0.89, hybrid
+    assert hybrid["recall@5"] >= 0.91, hybrid
     assert hybrid["mrr@10"] >= 0.79, hybrid
-    assert hybrid["recall@1"] >= 0.72, hybrid
+    assert hybrid["recall@1"] >= 0.70, hybrid
     # Fusion must beat each leg alone on ranking quality.
     assert hybrid["mrr@10"] > max(bm25["mrr@10"], dense["mrr@10"])
     no_answer = report["no_answer"]
