@@ -106,8 +106,7 @@ def dense_ranks(q: np.ndarray, labels: np.ndarray, rows: np.ndarray, members: np
 
 
 def _adapt(q: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    out = q + (q @ v) @ u.T
-    return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+    return query_adapter.QueryAdapter(u, v).apply(q)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,11 +43,11 @@ class QueryAdapter:
     def embedder(self) -> str:
         return str(self.info.get("embedder", ""))
 
-    def apply(self, vector: np.ndarray) -> np.ndarray:
-        """The adapted, unit-length query vector."""
-        out = self.matrix @ np.asarray(vector, dtype=np.float32)
-        norm = float(np.linalg.norm(out))
-        return (out / norm if norm > 0 else out).astype(np.float32)
+    def apply(self, vectors: np.ndarray) -> np.ndarray:
+        """The adapted, unit-length query vector (or a row per vector of a matrix)."""
+        out = np.asarray(vectors, dtype=np.float32) @ self.matrix.T
+        norm = np.linalg.norm(out, axis=-1, keepdims=True)
+        return (out / np.where(norm > 0, norm, 1.0)).astype(np.float32)
 
     @classmethod
     def load(cls, path: Path) -> QueryAdapter:

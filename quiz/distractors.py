@@ -133,18 +133,22 @@ def time_distractors(key: Key, known: set, stem: str, rng: random.Random, k: int
     return _pick(scored, key, stem, rng, k)
 
 
+def _offerable(scored: dict[str, float], key: Key, stem: str) -> list[str]:
+    """Candidates best (lowest score) first, without the key and anything the stem prints."""
+    norm_stem, norm_key = normalize(stem), normalize(key.text)
+    return [
+        t
+        for t, _ in sorted(scored.items(), key=lambda item: (item[1], item[0]))
+        if normalize(t) not in norm_stem and normalize(t) != norm_key
+    ]
+
+
 def _pick(scored: dict[str, float], key: Key, stem: str, rng: random.Random, k: int) -> list[str]:
     """``k`` of the closest candidates (lowest score), drawn with ``rng`` from the best ``k + 2``.
 
     A candidate already printed in the stem, or equal to the key, is never offered.
     """
-    norm_stem = normalize(stem)
-    texts = [
-        t
-        for t, _ in sorted(scored.items(), key=lambda item: (item[1], item[0]))
-        if normalize(t) not in norm_stem and normalize(t) != normalize(key.text)
-    ]
-    top = texts[: k + 2]
+    top = _offerable(scored, key, stem)[: k + 2]
     chosen = rng.sample(top, min(k, len(top)))
     return sorted(chosen, key=top.index)
 
@@ -159,12 +163,7 @@ def _pick_around(
     number of wrong values below the key is drawn with ``rng`` from what the
     candidates allow, and each side gives its closest values.
     """
-    norm_stem = normalize(stem)
-    texts = [
-        t
-        for t, _ in sorted(scored.items(), key=lambda item: (item[1], item[0]))
-        if normalize(t) not in norm_stem and normalize(t) != normalize(key.text)
-    ]
+    texts = _offerable(scored, key, stem)
     lower = [t for t in texts if value_of[t] < key.low]
     higher = [t for t in texts if value_of[t] > key.low]
     feasible = list(range(max(0, k - len(higher)), min(k, len(lower)) + 1))

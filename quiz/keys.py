@@ -294,9 +294,13 @@ def frequency_keys(sentence: str) -> list[Key]:
 _ASIDE = re.compile(r"[（(〔［\[][^（()）〔〕［］\[\]]*[）)〕］\]]")
 # Details a trainee has to memorise besides numbers, times and frequencies: a position
 # ("第四颗扣子"), a deadline named in words, or a penalty.
+# Deadlines in words ("当天营业结束前", "下班前"): a detail, but one common sense supplies.
+_WORD_DEADLINE = re.compile(r"当天|當天|当日|當日|次日|隔日|截止|月底|月初|年底|下班前|上班前|营业前|营业后")
 _MEMORISED = re.compile(
-    r"第[一二三四五六七八九十\d]+[颗顆个個条條项項步层層排]|当天|當天|当日|當日|次日|隔日|截止|月底|月初|年底|下班前|上班前|营业前|营业后|"
-    r"罚款|罰款|罚金|扣[除罚罰]?[^，,。；;]{0,4}分|记过|記過|警告|处分|處分|辞退|辭退|开除|開除|除名|赔偿|賠償"
+    r"第[一二三四五六七八九十\d]+[颗顆个個条條项項步层層排]|"
+    + _WORD_DEADLINE.pattern
+    + r"|罚款|罰款|罚金|扣[除罚罰]?[^，,。；;]{0,4}分|记过|記過|警告|处分|處分"
+    + r"|辞退|辭退|开除|開除|除名|赔偿|賠償"
 )
 
 
@@ -313,10 +317,6 @@ def in_aside(sentence: str, start: int, end: int) -> bool:
 def strip_asides(text: str) -> str:
     """``text`` without its bracketed asides ("表明立场(转移责任)" -> "表明立场")."""
     return _ASIDE.sub("", text).strip()
-
-
-# Deadlines in words ("当天营业结束前", "下班前"): a detail, but one common sense supplies.
-_WORD_DEADLINE = re.compile(r"当天|當天|当日|當日|次日|隔日|截止|月底|月初|年底|下班前|上班前|营业前|营业后")
 
 
 def memorised_detail(sentence: str, word_deadlines: bool = True) -> bool:

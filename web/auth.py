@@ -107,6 +107,14 @@ def home_for(user: users.User) -> str:
     return url_for(HOME_BY_ROLE.get(user.role, "search.index"))
 
 
+def _try_later(username: str, message: str, status: int, seconds: int):
+    """The sign-in page again with ``message``, ``status`` and a ``Retry-After`` header."""
+    flash(message, "error")
+    response = current_app.make_response((render_template("login.html", username=username), status))
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
@@ -118,15 +126,10 @@ def login():
             wait = users.begin_sign_in(db(), username, address, settings.sign_in_max_failures, window, now)
         except sqlite3.OperationalError:
             # The database stayed locked for the whole busy timeout (a long write elsewhere).
-            flash("系统繁忙，请稍后再试", "error")
-            response = current_app.make_response((render_template("login.html", username=username), 503))
-            response.headers["Retry-After"] = "30"
-            return response
+            return _try_later(username, "系统繁忙，请稍后再试", 503, 30)
         if wait:
-            flash(f"登录失败次数过多，请 {max(1, round(wait / 60))} 分钟后再试", "error")
-            response = current_app.make_response((render_template("login.html", username=username), 429))
-            response.headers["Retry-After"] = str(wait)
-            return response
+            minutes = max(1, round(wait / 60))
+            return _try_later(username, f"登录失败次数过多，请 {minutes} 分钟后再试", 429, wait)
         user = users.authenticate(db(), username, request.form.get("password", ""))
         if user is None:
             flash("用户名或密码错误", "error")
