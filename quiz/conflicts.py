@@ -122,7 +122,9 @@ class Consistency:
 
     def __init__(self, chunks, embed) -> None:
         self._embed = embed
+        # One pass over the KB's sentences: those stating a quantity, and those naming a job title.
         seen: dict[str, str] = {}
+        titled: dict[str, str] = {}
         for chunk in chunks:
             if chunk["kind"] != "text":
                 continue
@@ -130,18 +132,12 @@ class Consistency:
                 norm = normalize(re.sub(r"\s+", "", sentence))
                 if norm not in seen and _values(sentence):
                     seen[norm] = sentence
+                if norm not in titled and _TITLE_HEAD.search(norm):
+                    titled[norm] = sentence
         self.sentences = list(seen.values())
         self._norms = list(seen)
         self.values = [_values(s) for s in self.sentences]
         self.vectors = embed(self.sentences) if self.sentences else np.zeros((0, 1), dtype=np.float32)
-        titled: dict[str, str] = {}
-        for chunk in chunks:
-            if chunk["kind"] != "text":
-                continue
-            for sentence in split_sentences(chunk["text"]):
-                norm = normalize(re.sub(r"\s+", "", sentence))
-                if norm not in titled and _TITLE_HEAD.search(norm):
-                    titled[norm] = sentence
         self.titled = list(titled.values())
         self._titled_norms = list(titled)
         self._titled_vectors = embed(self.titled) if self.titled else np.zeros((0, 1), dtype=np.float32)
