@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from common.textnorm import normalize, normalize_aligned
-from quiz.keys import DAY_OF_MONTH, FREQUENCIES, NUMBER_KEY, Key, cn_to_number
+from quiz.keys import DAY_OF_MONTH, FREQUENCIES, NUMBER_KEY, Key, cn_to_number, number_keys
 
 # Values people use for each unit; a distractor from here reads like a real rule.
 _LADDERS = {
@@ -169,7 +169,16 @@ def _pick_around(
     feasible = list(range(max(0, k - len(higher)), min(k, len(lower)) + 1))
     if not feasible:
         return _pick(scored, key, stem, rng, k)
-    below = rng.choice(feasible)
+    # The stem's other values of the key's unit ("安全設施維修（　　）內回訪；房屋滲漏水
+    # 項目維修三天內回訪"): with every wrong value on the far side of one of them, the key
+    # is the only option on its side, guessed from which item is most urgent (blind review 15).
+    printed = {k.low for k in number_keys(stem) if k.unit == key.unit and k.high is None} - {key.low}
+
+    def both_sides(below: int) -> bool:
+        values = [value_of[t] for t in lower[:below] + higher[: k - below]]
+        return all(any((v < s) == (key.low < s) for v in values) for s in printed)
+
+    below = rng.choice([b for b in feasible if both_sides(b)] or feasible)
     chosen = lower[:below] + higher[: k - below]
     return sorted(chosen, key=texts.index)
 
@@ -215,7 +224,9 @@ def number_distractors(
         ladder = set(_LADDERS.get(key.unit, ()))
         generic = {value * 2, value / 2} | (set() if ladder else {value * 1.5})
         if value < 10 and float(value).is_integer():
-            generic |= {value + 1, value - 1}
+            # Two steps each way: the options can be evenly spaced, so the key is never the
+            # middle of a tight cluster beside one far value (4日/5日/6日/10日, blind review 15).
+            generic |= {value + 1, value - 1, value + 2, value - 2}
         for v in pool | ladder | generic:
             if v <= 0 or v == value or (key.unit == "%" and v >= 100):
                 continue

@@ -63,12 +63,15 @@ _AS_WRITTEN_COMMON = re.compile(
 
 # A bound on the value: "24小时内", "5日前", "不超过…" cap it; "不低于20%", "至少…" floor it.
 _UPPER_AFTER = re.compile(r"^\s*(?:以内|之内|內|内|以前|之前|前|以下|为限|為限)")
+# A bound word may have the measured thing between it and the value ("不超过指尖2mm").
 _UPPER_BEFORE = re.compile(
-    r"(?:不超过|不超過|不得超过|不能超过|最多|最长|至多|不多于|(?<![不得])少于|(?<![不得])低于)\s*$"
+    r"(?:不超过|不超過|不得超过|不能超过|最多|最长|至多|不多于|(?<![不得])少于|(?<![不得])低于)"
+    r"[\u4e00-\u9fff]{0,2}\s*$"
 )
 _LOWER_AFTER = re.compile(r"^\s*(?:以上|或以上|之上|起|至少|最少)")
 _LOWER_BEFORE = re.compile(
-    r"(?:不低于|不少于|不得少于|不得低于|至少|最少|起码|(?<![不得])多于|(?<![不得])高于)\s*$"
+    r"(?:不低于|不少于|不得少于|不得低于|至少|最少|起码|(?<![不得])多于|(?<![不得])高于)"
+    r"[\u4e00-\u9fff]{0,2}\s*$"
 )
 BOUND_CONTEXT = 6  # characters before a value searched for its bound word
 # How long the period of a frequency is ("每半年至少一次": a shorter period asks for more).

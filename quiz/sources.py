@@ -207,6 +207,20 @@ def repeated_heading(text: str) -> bool:
     return False
 
 
+def unglue_letter(sentence: str) -> str:
+    """``sentence`` without a one-character table label glued to a word that starts with it.
+
+    "手手掌、指甲保持干净…" is the dress-code table's "手" row: the rule reads
+    "手掌、指甲保持干净…". Longer glued headings ("仪容仪表仪容要…") have no
+    sure boundary and stay as they are (:func:`repeated_heading` drops them).
+    """
+    stripped = sentence.lstrip()
+    pair = stripped[:2]
+    if len(pair) == 2 and pair[0] == pair[1] and _CJK.match(pair[0]) and pair not in _REDUPLICATED:
+        return stripped[1:]
+    return sentence
+
+
 def anaphoric(sentence: str) -> bool:
     """True when the sentence's subject (违规/此类/上述/该…) refers back to an earlier one."""
     norm = normalize(re.sub(r"\s+", "", sentence))
@@ -516,7 +530,8 @@ def chunk_facts(chunk, spans: dict[tuple[int, str], int] | None = None) -> list[
         pieces = [whole]
         if len(re.sub(r"\s+", "", whole)) > MAX_CHARS and _windowable(whole):
             pieces = key_windows(whole)  # a long run-on still holds numeric rules
-        for sentence in pieces:
+        for piece in pieces:
+            sentence = unglue_letter(piece)
             if not is_clean_sentence(sentence) or vague_consequence(sentence):
                 continue
             if opens_with_quantity(sentence):

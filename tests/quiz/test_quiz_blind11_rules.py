@@ -75,3 +75,25 @@ def test_a_deadline_in_words_is_not_enough_for_a_true_statement():
     assert not memorised_detail("顾客必须在当天营业日结束前取走所寄物品", word_deadlines=False)
     assert memorised_detail("领带夹夹在衬衣自上而下第四颗扣子处", word_deadlines=False)
     assert memorised_detail("当天的订单须在16:30前完成发货", word_deadlines=False)
+
+
+def test_key_is_never_alone_on_its_side_of_a_value_the_stem_prints():
+    # Blind review 15: "安全設施維修（　　）內回訪；房屋滲漏水項目維修三天內回訪" with 兩天
+    # against 四天/五天/七天 — the only option under the stem's three days is the key.
+    stem = "回訪時間:安全設施維修兩天內回訪；房屋滲漏水項目維修三天內回訪；其他項目維修一星期內回訪。"
+    key = next(k for k in number_keys(stem) if k.text == "兩天")
+    for seed in range(20):
+        wrong = number_distractors(key, {}, stem, random.Random(seed))
+        assert any(numeric_value(w) < 3 for w in wrong), (seed, wrong)
+
+
+def test_small_values_never_put_the_key_in_the_middle_of_a_cluster_beside_an_outlier():
+    # Blind review 15: 4日/5日/6日/10日 — drop the far value, take the middle one: the key.
+    key = next(k for k in number_keys("每季第一個月5日前交上級主管部門") if k.text == "5日")
+    for seed in range(20):
+        options = in_numeric_order([key.text, *number_distractors(key, {"日": {5, 10}}, "", random.Random(seed))])
+        values = [numeric_value(o) for o in options]
+        gaps = [b - a for a, b in zip(values, values[1:], strict=False)]
+        if max(gaps) > 2 * min(gaps):  # one value stands apart: the key is not inside the rest
+            rest = values[:-1] if gaps[-1] == max(gaps) else values[1:]
+            assert 5 in (rest[0], rest[-1]) or 5 not in rest, (seed, options)

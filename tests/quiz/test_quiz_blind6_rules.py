@@ -70,3 +70,10 @@ def test_scenario_wrong_options_answer_clearly_other_requests(kb):
         for option in q.options:
             if option != q.answer:
                 assert float(embed([scripts[option]])[0] @ asked) <= SCENARIO_APART
+
+
+def test_bound_word_with_the_measured_thing_before_the_value():
+    # "不超过指尖2mm": 3mm is a looser rule that whoever keeps 2mm keeps too; 1mm is false.
+    s = "手掌、指甲保持干净、整洁,指甲长不超过指尖2mm。"
+    at = s.index("2mm")
+    assert surely_false(s, at, at + 3, "1mm") and not surely_false(s, at, at + 3, "3mm")

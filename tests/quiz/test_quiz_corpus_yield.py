@@ -154,3 +154,25 @@ def test_corpus_rules_never_hide_the_quantity_keys_of_the_sample_manual(kb):
 
     facts = collect_facts(kb.all_chunks())
     assert sum(bool(quantity_keys(f.sentence)) for f in facts) >= 5
+
+
+def test_one_letter_table_label_is_unglued_not_dropped():
+    from quiz.sources import chunk_facts, unglue_letter
+
+    assert unglue_letter("手手掌、指甲保持干净、整洁,指甲长不超过指尖2mm。") == (
+        "手掌、指甲保持干净、整洁,指甲长不超过指尖2mm。"
+    )
+    assert unglue_letter("常常检查库存是否准确并及时补货") == "常常检查库存是否准确并及时补货"
+    chunk = {
+        "id": 1,
+        "doc_id": 1,
+        "kind": "text",
+        "text": "饰物工作期间可佩戴手表和婚戒。\n手手掌、指甲保持干净、整洁,指甲长不超过指尖2mm。",
+        "headings": '["仪容仪表"]',
+        "tags": "[]",
+        "doc_title": "客服管理手册",
+        "doc_name": "客服管理手册.txt",
+    }
+    sentences = [f.sentence for f in chunk_facts(chunk)]
+    assert "手掌、指甲保持干净、整洁,指甲长不超过指尖2mm。" in sentences
+
