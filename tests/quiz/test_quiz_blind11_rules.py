@@ -91,7 +91,9 @@ def test_small_values_never_put_the_key_in_the_middle_of_a_cluster_beside_an_out
     # Blind review 15: 4日/5日/6日/10日 — drop the far value, take the middle one: the key.
     key = next(k for k in number_keys("每季第一個月5日前交上級主管部門") if k.text == "5日")
     for seed in range(20):
-        options = in_numeric_order([key.text, *number_distractors(key, {"日": {5, 10}}, "", random.Random(seed))])
+        options = in_numeric_order(
+            [key.text, *number_distractors(key, {"日": {5, 10}}, "", random.Random(seed))]
+        )
         values = [numeric_value(o) for o in options]
         gaps = [b - a for a, b in zip(values, values[1:], strict=False)]
         if max(gaps) > 2 * min(gaps):  # one value stands apart: the key is not inside the rest

@@ -175,4 +175,3 @@ def test_one_letter_table_label_is_unglued_not_dropped():
     }
     sentences = [f.sentence for f in chunk_facts(chunk)]
     assert "手掌、指甲保持干净、整洁,指甲长不超过指尖2mm。" in sentences
-
