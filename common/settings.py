@@ -117,6 +117,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Failed sign-ins for one user name (4x for one address) before further attempts wait; 0: off.",
     ),
     Setting("sign_in_window_minutes", 15, "Window over which failed sign-ins are counted."),
+    Setting(
+        "web_db_busy_seconds",
+        30.0,
+        "Seconds a web request waits for a database lock held elsewhere before a 503 (try later).",
+    ),
     Setting("search_as_you_type_ms", 250, "Pause in typing (ms) after which the search page queries."),
     Setting(
         "seed_sample_kb", True, "`serve` ingests the bundled sample_data/kb when the knowledge base is empty."

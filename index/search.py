@@ -52,6 +52,8 @@ class SearchResult:
     question: str = ""
     answer: str = ""
     tags: list[str] = field(default_factory=list)
+    # The raw (not adapted) query's cosine: the figure the confidence thresholds judge.
+    raw_dense_score: float | None = None
 
     def as_json(self) -> dict:
         data = asdict(self)
@@ -219,9 +221,11 @@ class Searcher:
         # raw query's cosines: the thresholds were calibrated on them, not on adapted ones.
         if self.adapter is not None:
             raw_scores = self._chunk_similarities(snap, raw, [r.chunk_id for r in results])
-            best_dense = max(raw_scores.values(), default=0.0)
         else:
-            best_dense = max((r.dense_score for r in results), default=0.0)
+            raw_scores = {r.chunk_id: r.dense_score for r in results}
+        for result in results:
+            result.raw_dense_score = round(raw_scores.get(result.chunk_id, 0.0), 4)
+        best_dense = max(raw_scores.values(), default=0.0)
         coverage = snap.keyword.coverage(terms, snap.columns_of([r.chunk_id for r in results[:5]]))
         answered = bool(results) and (
             best_dense >= self.settings.answer_threshold

@@ -57,7 +57,14 @@ def test_confidence_is_judged_on_raw_cosines(sample_kb):
     raw = sample_kb.searcher.queries.embed(normalize(response.query))
     raw_best = max(Searcher._chunk_similarities(snap, raw, [r.chunk_id for r in response.results]).values())
     assert response.best_dense == pytest.approx(raw_best)
-    # The shown per-result dense scores are the adapted ones that ranked them.
+    # The shown per-result dense scores are the adapted ones that ranked them; each result
+    # also carries its raw cosine, the figure the thresholds judge.
     assert max(r.dense_score for r in response.results) != pytest.approx(raw_best, abs=1e-4)
+    raw_each = Searcher._chunk_similarities(snap, raw, [r.chunk_id for r in response.results])
+    for result in response.results:
+        assert result.as_json()["raw_dense_score"] == pytest.approx(raw_each[result.chunk_id], abs=1e-4)
+    assert max(r.raw_dense_score for r in response.results) == pytest.approx(raw_best, abs=1e-4)
     off = KnowledgeBase(load_settings(sample_kb.settings.home, query_adapter="off"))
-    assert off.searcher.adapter is None and off.search("客人想退货要带什么", k=5).answered
+    plain = off.search("客人想退货要带什么", k=5)
+    assert off.searcher.adapter is None and plain.answered
+    assert all(r.raw_dense_score == r.dense_score for r in plain.results)
