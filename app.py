@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sqlite3
 import sys
 
 from cli import COMMAND_MODULES, CommandError
@@ -42,6 +43,17 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:  # invalid settings and similar input errors
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        # Another process (a long ingest, the web app's upload) held the database past
+        # db_busy_seconds: nothing was changed by this command.
+        print(
+            "error: the database is locked by another process (an ingest still running?); "
+            "nothing was changed: try again later, or raise db_busy_seconds",
+            file=sys.stderr,
+        )
+        return 3
 
 
 def create_app(test_config: dict | None = None):

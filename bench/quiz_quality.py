@@ -2,7 +2,7 @@
 
 Issue #4 asks for at least 40 hand-checked questions from quizzes generated on
 the shared corpus. One whole-corpus quiz asks each fact once (no two questions
-on the same fact), and the noisy corpus has about 14 facts worth asking, so
+on the same fact), and the noisy corpus has about 17 facts worth asking, so
 the reviewed sample is drawn from several whole-corpus quizzes: seeds 1, 2,
 3, ... with n=45 and all types, in that order. A question is taken when the
 sample holds no question of its *type* on its fact: the same fact asked as a

@@ -83,7 +83,7 @@ def _print_response(response) -> None:
         print(f"\n{i}. [{r.document}] {chain}")
         print(f"   {snippet}")
         print(
-            f"   score {r.score:.4f}  dense {r.dense_score} (#{r.dense_rank})"
+            f"   score {r.score:.4f}  dense {r.dense_score} (#{r.dense_rank}, raw {r.raw_dense_score})"
             f"  bm25 {r.bm25_score} (#{r.bm25_rank})"
         )
 

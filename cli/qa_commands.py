@@ -90,7 +90,7 @@ def score_command(args, settings) -> int:
     if not args.no_store:
         from qa.store import open_store, save_run
 
-        conn = open_store(settings.db_path)
+        conn = open_store(settings.db_path, settings.db_busy_seconds)
         try:
             run_id = save_run(conn, result)
         finally:

@@ -77,7 +77,7 @@ def register(sub) -> None:
 def _conn(settings):
     from common.db import connect
 
-    return connect(settings.db_path)
+    return connect(settings.db_path, settings.db_busy_seconds)
 
 
 def _quiz(conn, quiz_id):

@@ -68,7 +68,7 @@ def create_user(args, settings) -> int:
     from web import users
 
     password = args.password or getpass.getpass(f"password for {args.username}: ")
-    conn = connect(settings.db_path)
+    conn = connect(settings.db_path, settings.db_busy_seconds)
     try:
         users.init_schema(conn)
         try:

@@ -6,16 +6,15 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-BUSY_TIMEOUT = 30.0  # seconds a statement waits for another connection's write lock
 
-
-def connect(path: str | Path, busy_timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:
+def connect(path: str | Path, busy_timeout: float = 30.0) -> sqlite3.Connection:
     """Open the database in WAL mode with foreign keys on; rows behave like dicts.
 
     ``busy_timeout``: seconds to wait for a lock held by another connection before
-    ``sqlite3.OperationalError: database is locked``.
+    ``sqlite3.OperationalError: database is locked`` (callers with settings pass
+    ``db_busy_seconds``).
     """
-    conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
+    conn = sqlite3.connect(str(path), timeout=max(0.0, busy_timeout), check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")

@@ -118,9 +118,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("sign_in_window_minutes", 15, "Window over which failed sign-ins are counted."),
     Setting(
-        "web_db_busy_seconds",
+        "db_busy_seconds",
         30.0,
-        "Seconds a web request waits for a database lock held elsewhere before a 503 (try later).",
+        "Seconds a database statement waits for a lock held by another connection (a long ingest); "
+        "then the web answers 503 (try later) and the CLI says the database is locked.",
     ),
     Setting("search_as_you_type_ms", 250, "Pause in typing (ms) after which the search page queries."),
     Setting(

@@ -224,7 +224,8 @@ class Searcher:
         else:
             raw_scores = {r.chunk_id: r.dense_score for r in results}
         for result in results:
-            result.raw_dense_score = round(raw_scores.get(result.chunk_id, 0.0), 4)
+            raw_cosine = raw_scores.get(result.chunk_id)  # None: a chunk with no vectors
+            result.raw_dense_score = round(raw_cosine, 4) if raw_cosine is not None else None
         best_dense = max(raw_scores.values(), default=0.0)
         coverage = snap.keyword.coverage(terms, snap.columns_of([r.chunk_id for r in results[:5]]))
         answered = bool(results) and (

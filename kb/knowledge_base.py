@@ -110,7 +110,7 @@ class KnowledgeBase:
     def __init__(self, settings, embedder=None) -> None:
         self.settings = settings
         self.home = settings.home_path
-        self.conn = connect(settings.db_path)
+        self.conn = connect(settings.db_path, settings.db_busy_seconds)
         store.init_schema(self.conn)
         self.user_dict_path = Path(settings.user_dict) if settings.user_dict else self.home / "user_dict.txt"
         self.synonyms_path = Path(settings.synonyms) if settings.synonyms else self.home / "synonyms.txt"
@@ -164,7 +164,11 @@ class KnowledgeBase:
         from index.embed_cache import EmbeddingCache
 
         if self._cache is None:
-            conn = connect(self.settings.embedding_cache) if self.settings.embedding_cache else self.conn
+            conn = (
+                connect(self.settings.embedding_cache, self.settings.db_busy_seconds)
+                if self.settings.embedding_cache
+                else self.conn
+            )
             self._cache = EmbeddingCache(conn, self.embedder, self.settings.embed_batch_size)
         return self._cache
 

@@ -57,9 +57,9 @@ MIGRATIONS = [
 ]
 
 
-def open_store(db_path: str | Path) -> sqlite3.Connection:
+def open_store(db_path: str | Path, busy_timeout: float = 30.0) -> sqlite3.Connection:
     """Connect to the product database with the QA tables migrated."""
-    conn = connect(db_path)
+    conn = connect(db_path, busy_timeout)
     migrate(conn, "qa", MIGRATIONS)
     return conn
 

@@ -153,6 +153,24 @@ def _pick(scored: dict[str, float], key: Key, stem: str, rng: random.Random, k: 
     return sorted(chosen, key=top.index)
 
 
+def middle_of_cluster(values: list[float], key: float) -> bool:
+    """True when ``key`` is the middle of three close values beside one far one (4/5/6/10).
+
+    Drop the far value, take the middle one: a test-wise guess that needs no manual.
+    """
+    ordered = sorted(values)
+    gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False)]
+    if len(ordered) < 4 or min(gaps) <= 0:
+        return False
+    if gaps[0] > 2 * max(gaps[1:]):
+        rest = ordered[1:]
+    elif gaps[-1] > 2 * max(gaps[:-1]):
+        rest = ordered[:-1]
+    else:
+        return False
+    return len(rest) == 3 and rest[0] < key < rest[-1]
+
+
 def _pick_around(
     scored: dict[str, float], value_of: dict[str, float], key: Key, stem: str, rng: random.Random, k: int
 ) -> list[str]:
@@ -172,13 +190,15 @@ def _pick_around(
     # The stem's other values of the key's unit ("安全設施維修（　　）內回訪；房屋滲漏水
     # 項目維修三天內回訪"): with every wrong value on the far side of one of them, the key
     # is the only option on its side, guessed from which item is most urgent (blind review 15).
-    printed = {k.low for k in number_keys(stem) if k.unit == key.unit and k.high is None} - {key.low}
+    printed = {pk.low for pk in number_keys(stem) if pk.unit == key.unit and pk.high is None} - {key.low}
 
-    def both_sides(below: int) -> bool:
+    def fair(below: int) -> bool:
         values = [value_of[t] for t in lower[:below] + higher[: k - below]]
-        return all(any((v < s) == (key.low < s) for v in values) for s in printed)
+        if any(all((v < s) != (key.low < s) for v in values) for s in printed):
+            return False
+        return not middle_of_cluster([*values, key.low], key.low)
 
-    below = rng.choice([b for b in feasible if both_sides(b)] or feasible)
+    below = rng.choice([b for b in feasible if fair(b)] or feasible)
     chosen = lower[:below] + higher[: k - below]
     return sorted(chosen, key=texts.index)
 

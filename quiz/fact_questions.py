@@ -63,15 +63,16 @@ _AS_WRITTEN_COMMON = re.compile(
 
 # A bound on the value: "24小时内", "5日前", "不超过…" cap it; "不低于20%", "至少…" floor it.
 _UPPER_AFTER = re.compile(r"^\s*(?:以内|之内|內|内|以前|之前|前|以下|为限|為限)")
-# A bound word may have the measured thing between it and the value ("不超过指尖2mm").
+# A bound word may have the measured thing between it and the value ("不超过指尖2mm"), never
+# another amount ("最多两人3年以上…": 最多 bounds 两人, not 3年).
+_GAP = r"(?:(?![一二三四五六七八九十百千万两兩零〇几])[\u4e00-\u9fff]){0,2}\s*$"
+_NEGATED = r"(?:不得|不应|不能|不可|不宜|不)"
 _UPPER_BEFORE = re.compile(
-    r"(?:不超过|不超過|不得超过|不能超过|最多|最长|至多|不多于|(?<![不得])少于|(?<![不得])低于)"
-    r"[\u4e00-\u9fff]{0,2}\s*$"
+    rf"(?:{_NEGATED}(?:超过|超過|高于|多于|大于)|最多|最长|至多|(?<![不得应该能可宜])(?:少于|低于))" + _GAP
 )
 _LOWER_AFTER = re.compile(r"^\s*(?:以上|或以上|之上|起|至少|最少)")
 _LOWER_BEFORE = re.compile(
-    r"(?:不低于|不少于|不得少于|不得低于|至少|最少|起码|(?<![不得])多于|(?<![不得])高于)"
-    r"[\u4e00-\u9fff]{0,2}\s*$"
+    rf"(?:{_NEGATED}(?:低于|少于|小于)|至少|最少|起码|(?<![不得应该能可宜])(?:多于|高于))" + _GAP
 )
 BOUND_CONTEXT = 6  # characters before a value searched for its bound word
 # How long the period of a frequency is ("每半年至少一次": a shorter period asks for more).
@@ -109,6 +110,8 @@ def surely_false(sentence: str, start: int, end: int, replacement: str) -> bool:
     lower = bool(_LOWER_AFTER.match(after) or _LOWER_BEFORE.search(before))
     if not (upper or lower):
         return True
+    if upper and lower:
+        return False  # two bound words around one value: no sure direction
     old = _value_at(sentence, start)
     new = _value_at(sentence[:start] + replacement + sentence[end:], start)
     if old is None or new is None or old.kind != new.kind:

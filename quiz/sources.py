@@ -196,7 +196,7 @@ def repeated_heading(text: str) -> bool:
     normally repeated two to four characters later.
     """
     norm = re.sub(r"\s+", "", text)
-    if len(norm) > 1 and norm[0] == norm[1] and _CJK.match(norm[0]) and norm[:2] not in _REDUPLICATED:
+    if _doubled_letter(norm):
         return True  # "手手掌、指甲…": a one-character heading glued to a word that starts with it
     for length in (2, 3, 4):
         head = norm[:length]
@@ -207,18 +207,27 @@ def repeated_heading(text: str) -> bool:
     return False
 
 
+def _doubled_letter(text: str) -> bool:
+    """True when ``text`` opens with one Chinese character written twice ("手手掌"), not a reduplication."""
+    pair = text[:2]
+    return len(pair) == 2 and pair[0] == pair[1] and bool(_CJK.match(pair[0])) and pair not in _REDUPLICATED
+
+
 def unglue_letter(sentence: str) -> str:
     """``sentence`` without a one-character table label glued to a word that starts with it.
 
     "手手掌、指甲保持干净…" is the dress-code table's "手" row: the rule reads
-    "手掌、指甲保持干净…". Longer glued headings ("仪容仪表仪容要…") have no
-    sure boundary and stay as they are (:func:`repeated_heading` drops them).
+    "手掌、指甲保持干净…". Only with evidence: the doubled character is no word
+    of the dictionary (宝宝, 谢谢, 明明 are) while the character and the next one
+    are (手掌), and no doubled pair follows (仔仔细细). Longer glued headings
+    ("仪容仪表仪容要…") have no sure boundary and stay as they are
+    (:func:`repeated_heading` drops them).
     """
     stripped = sentence.lstrip()
-    pair = stripped[:2]
-    if len(pair) == 2 and pair[0] == pair[1] and _CJK.match(pair[0]) and pair not in _REDUPLICATED:
-        return stripped[1:]
-    return sentence
+    if not _doubled_letter(stripped) or len(stripped) < 4 or stripped[2] == stripped[3]:
+        return sentence
+    words = _dictionary()
+    return stripped[1:] if stripped[:2] not in words and stripped[1:3] in words else sentence
 
 
 def anaphoric(sentence: str) -> bool:
@@ -305,6 +314,14 @@ def is_clean_sentence(sentence: str, max_chars: int = MAX_CHARS) -> bool:
     return not norm.startswith(
         ("如", "但", "而", "并", "且", "同时", "此外", "因此", "所以", "这", "那", "其")
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _dictionary() -> dict[str, int]:
+    """jieba's word frequencies (its bundled dictionary), to tell a word from a glued label."""
+    tokenizer = _tagger().tokenizer
+    tokenizer.check_initialized()
+    return tokenizer.FREQ
 
 
 @functools.lru_cache(maxsize=1)

@@ -21,6 +21,7 @@ from flask import (
 
 from common.db import connect
 from web import users
+from web.errors import BUSY_RETRY_SECONDS
 from web.extensions import close_connections, db
 from web.extensions import settings as app_settings
 
@@ -49,7 +50,7 @@ def init_app(app) -> None:
 
 def bootstrap_admin(settings) -> str | None:
     """Create the first admin if there are no users; returns a generated one-time password."""
-    conn = connect(settings.db_path)
+    conn = connect(settings.db_path, settings.db_busy_seconds)
     try:
         users.init_schema(conn)
         return users.ensure_admin(conn, settings.admin_password)
@@ -126,7 +127,7 @@ def login():
             wait = users.begin_sign_in(db(), username, address, settings.sign_in_max_failures, window, now)
         except sqlite3.OperationalError:
             # The database stayed locked for the whole busy timeout (a long write elsewhere).
-            return _try_later(username, "系统繁忙，请稍后再试", 503, 30)
+            return _try_later(username, "系统繁忙，请稍后再试", 503, BUSY_RETRY_SECONDS)
         if wait:
             minutes = max(1, round(wait / 60))
             return _try_later(username, f"登录失败次数过多，请 {minutes} 分钟后再试", 429, wait)

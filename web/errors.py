@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -14,7 +16,9 @@ MESSAGES = {
     405: ("操作不允许", "这个地址不支持该操作。"),
     413: ("文件太大", "上传的内容超过了大小上限。"),
     500: ("系统出错了", "服务器处理请求时出错，已记录日志。请稍后重试，或联系管理员。"),
+    503: ("系统繁忙", "数据库正忙（例如正在导入资料），请稍后再试。"),
 }
+BUSY_RETRY_SECONDS = 30  # Retry-After on a 503 for a locked database
 
 
 def wants_json() -> bool:
@@ -41,6 +45,17 @@ def init_app(app) -> None:
     def http_error(exc: HTTPException):
         detail = exc.description if getattr(exc, "kefu_detail", False) else None
         return render_error(exc.code or 500, detail)
+
+    @app.errorhandler(sqlite3.OperationalError)
+    def database_busy(exc: sqlite3.OperationalError):
+        # A lock held past ``db_busy_seconds`` (a long ingest elsewhere): try again later.
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            return unexpected(exc)
+        current_app.logger.warning("database busy on %s %s: %s", request.method, request.path, exc)
+        response, status = render_error(503)
+        response = current_app.make_response((response, status))
+        response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

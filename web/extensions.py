@@ -32,7 +32,7 @@ def db() -> sqlite3.Connection:
     """This request's connection to the product database."""
     if "kefu_db" not in g:
         # The web tables were migrated once when the app was created (auth.bootstrap_admin).
-        g.kefu_db = connect(settings().db_path, settings().web_db_busy_seconds)
+        g.kefu_db = connect(settings().db_path, settings().db_busy_seconds)
     return g.kefu_db
 
 
@@ -41,7 +41,7 @@ def qa_db() -> sqlite3.Connection:
     if "kefu_qa_db" not in g:
         from qa.store import open_store
 
-        g.kefu_qa_db = open_store(settings().db_path)
+        g.kefu_qa_db = open_store(settings().db_path, settings().db_busy_seconds)
     return g.kefu_qa_db
 
 

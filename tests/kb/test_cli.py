@@ -58,3 +58,24 @@ def test_cli_journey(tmp_path, capsys, monkeypatch):
 def test_search_on_an_empty_home_says_no_confident_answer(tmp_path, capsys):
     status, out, _ = run(capsys, "--home", str(tmp_path / "empty"), "search", "退货")
     assert status == 0 and "no confident answer" in out
+
+
+def test_a_command_on_a_database_locked_elsewhere_says_so_and_changes_nothing(tmp_path, capsys, monkeypatch):
+    from common.db import connect
+    from common.settings import load_settings
+
+    home = str(tmp_path / "home")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "售后.txt").write_text(MANUAL, encoding="utf-8")
+    assert run(capsys, "--home", home, "ingest", str(docs))[0] == 0
+    monkeypatch.setenv("KEFU_DB_BUSY_SECONDS", "0.05")
+    holder = connect(load_settings(home).db_path)
+    holder.execute("BEGIN IMMEDIATE")  # a long write elsewhere
+    try:
+        status, _, err = run(capsys, "--home", home, "remove", "售后.txt")
+    finally:
+        holder.rollback()
+    assert status == 3 and "database is locked" in err and "nothing was changed" in err
+    status, out, _ = run(capsys, "--home", home, "docs")
+    assert status == 0 and "售后.txt" in out

@@ -8,7 +8,7 @@ import json
 import random
 from collections import Counter
 
-from quiz.distractors import in_numeric_order, number_distractors, numeric_value
+from quiz.distractors import in_numeric_order, middle_of_cluster, number_distractors, numeric_value
 from quiz.keys import memorised_detail, number_keys
 from quiz.sources import chunk_facts
 
@@ -90,12 +90,9 @@ def test_key_is_never_alone_on_its_side_of_a_value_the_stem_prints():
 def test_small_values_never_put_the_key_in_the_middle_of_a_cluster_beside_an_outlier():
     # Blind review 15: 4日/5日/6日/10日 — drop the far value, take the middle one: the key.
     key = next(k for k in number_keys("每季第一個月5日前交上級主管部門") if k.text == "5日")
-    for seed in range(20):
-        options = in_numeric_order(
-            [key.text, *number_distractors(key, {"日": {5, 10}}, "", random.Random(seed))]
-        )
-        values = [numeric_value(o) for o in options]
-        gaps = [b - a for a, b in zip(values, values[1:], strict=False)]
-        if max(gaps) > 2 * min(gaps):  # one value stands apart: the key is not inside the rest
-            rest = values[:-1] if gaps[-1] == max(gaps) else values[1:]
-            assert 5 in (rest[0], rest[-1]) or 5 not in rest, (seed, options)
+    known = {key.unit: {5, 10, 15}}  # the manuals' own deadlines on that unit get a bonus
+    for seed in range(100):
+        options = in_numeric_order([key.text, *number_distractors(key, known, "", random.Random(seed))])
+        assert not middle_of_cluster([numeric_value(o) for o in options], 5), (seed, options)
+    assert middle_of_cluster([4, 5, 6, 10], 5) and not middle_of_cluster([5, 6, 7, 10], 5)
+    assert not middle_of_cluster([3, 4, 5, 6], 4)

@@ -77,3 +77,17 @@ def test_bound_word_with_the_measured_thing_before_the_value():
     s = "手掌、指甲保持干净、整洁,指甲长不超过指尖2mm。"
     at = s.index("2mm")
     assert surely_false(s, at, at + 3, "1mm") and not surely_false(s, at, at + 3, "3mm")
+
+
+def test_bound_word_never_reaches_over_another_amount_and_negated_bounds_turn():
+    # 最多 bounds 两人, not 3年: "3年以上" is a floor, so a shorter span is the false one.
+    s = "最多两人3年以上工龄者可申请"
+    at = s.index("3年")
+    assert surely_false(s, at, at + 2, "5年") and not surely_false(s, at, at + 2, "2年")
+    # 不应低于 / 不能低于 are floors; 不得高于 is a cap.
+    for floor in ("满意度不应低于95%", "满意度不能低于95%", "满意度应该不低于95%"):
+        at = floor.index("95%")
+        assert surely_false(floor, at, at + 3, "98%") and not surely_false(floor, at, at + 3, "90%"), floor
+    cap = "投诉率不得高于5%"
+    at = cap.index("5%")
+    assert surely_false(cap, at, at + 2, "3%") and not surely_false(cap, at, at + 2, "8%")

@@ -162,7 +162,15 @@ def test_one_letter_table_label_is_unglued_not_dropped():
     assert unglue_letter("手手掌、指甲保持干净、整洁,指甲长不超过指尖2mm。") == (
         "手掌、指甲保持干净、整洁,指甲长不超过指尖2mm。"
     )
-    assert unglue_letter("常常检查库存是否准确并及时补货") == "常常检查库存是否准确并及时补货"
+    for whole in (
+        "常常检查库存是否准确并及时补货",
+        "宝宝您好，发货时间为付款后48小时内。",  # a form of address, a word of its own
+        "谢谢您的耐心等待，退款将在3个工作日内到账。",
+        "明明是顾客原因，客服也应在24小时内答复顾客。",
+        "仔仔细细核对订单信息，每单核对不超过3分钟。",  # a doubled phrase (AABB)
+        "清清楚楚地告知顾客退款须在3个工作日内到账。",
+    ):
+        assert unglue_letter(whole) == whole, whole
     chunk = {
         "id": 1,
         "doc_id": 1,

@@ -315,30 +315,41 @@ def test_the_attempt_is_counted_only_on_a_clean_connection_and_a_locked_database
     assert users.begin_sign_in(impatient, "admin", "10.5.0.1", 5, 900, 1.0) == 0
 
 
-def test_sign_in_on_a_database_locked_elsewhere_gets_503_not_500(tmp_path):
-    """Through the view: a long write elsewhere outlasts the busy timeout; nothing is counted."""
+def test_a_database_locked_elsewhere_gets_503_not_500(tmp_path):
+    """Through the views: a long write elsewhere outlasts ``db_busy_seconds``; nothing is counted."""
     from common.db import connect
     from common.settings import load_settings
     from web import create_app
+    from web.extensions import db
 
     app = create_app(
         {
             "home": str(tmp_path / "h"),
             "admin_password": "admin-secret-1",
-            "web_db_busy_seconds": 0.05,
+            "db_busy_seconds": 0.05,
+            "seed_sample_kb": False,
             "TESTING": True,
         }
     )
+    with app.test_request_context():
+        assert db().execute("PRAGMA busy_timeout").fetchone()[0] == 50  # the setting, in ms
     client = app.test_client()
+    assert _sign_in(client, "admin", "admin-secret-1", "10.6.0.1").status_code == 302
     holder = connect(load_settings(tmp_path / "h").db_path)
     holder.execute("BEGIN IMMEDIATE")  # a long write elsewhere
     try:
-        response = _sign_in(client, "admin", "admin-secret-1", "10.6.0.1")
+        other = app.test_client()
+        response = _sign_in(other, "admin", "admin-secret-1", "10.6.0.2")
         assert response.status_code == 503
         assert response.headers["Retry-After"] == "30"
         assert "系统繁忙，请稍后再试" in response.get_data(as_text=True)
+        # Any other view that writes (the search page logs the query) says the same.
+        busy = client.get("/?q=退货")
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "30"
+        assert "数据库正忙" in busy.get_data(as_text=True)
     finally:
         holder.rollback()
-    counted = holder.execute("SELECT COUNT(*) FROM sign_in_failures WHERE address = '10.6.0.1'").fetchone()[0]
+    counted = holder.execute("SELECT COUNT(*) FROM sign_in_failures WHERE address = '10.6.0.2'").fetchone()[0]
     assert counted == 0  # the refused attempt left no failure behind
-    assert _sign_in(client, "admin", "admin-secret-1", "10.6.0.1").status_code == 302
+    assert _sign_in(other, "admin", "admin-secret-1", "10.6.0.2").status_code == 302
+    assert client.get("/?q=退货").status_code == 200

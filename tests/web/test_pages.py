@@ -43,7 +43,7 @@ def test_admin_pages(client, login_as):
     detail = client.get(f"/admin/documents/{doc_id}").get_data(as_text=True)
     assert "上传新版本" in detail and "段落（" in detail
     hit = client.get("/admin/hit-test?q=退货运费谁出&leg=hybrid").get_data(as_text=True)
-    assert "融合分" in hit and "BM25 排名" in hit
+    assert "融合分" in hit and "BM25 排名" in hit and "原始向量分" in hit
     assert client.get("/admin/hit-test?q=x&leg=bad").status_code == 400
     assert "用户词典" in client.get("/admin/dictionary").get_data(as_text=True)
     assert "没有可信答案的查询" in client.get("/admin/gaps").get_data(as_text=True)
