@@ -8,6 +8,7 @@ import sqlite3
 import sys
 
 from cli import COMMAND_MODULES, CommandError
+from common.db import is_busy
 from common.settings import load_settings
 
 
@@ -44,13 +45,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except sqlite3.OperationalError as exc:
-        if "locked" not in str(exc) and "busy" not in str(exc):
+        if not is_busy(exc):
             raise
-        # Another process (a long ingest, the web app's upload) held the database past
-        # db_busy_seconds: nothing was changed by this command.
+        # Another process held the database past db_busy_seconds. Writes are transactions
+        # and an interrupted ingest is repaired on the next write, but a command that had
+        # already made some of its writes keeps them: running it again finishes the job.
         print(
-            "error: the database is locked by another process (an ingest still running?); "
-            "nothing was changed: try again later, or raise db_busy_seconds",
+            "error: stopped because the database is locked by another process; "
+            "run the command again (or raise db_busy_seconds)",
             file=sys.stderr,
         )
         return 3

@@ -25,6 +25,18 @@ def connect(path: str | Path, busy_timeout: float = 30.0) -> sqlite3.Connection:
     return conn
 
 
+def is_busy(exc: BaseException) -> bool:
+    """True when ``exc`` is SQLite's "database is locked" for a lock another connection held.
+
+    Judged by the error code (SQLITE_BUSY), not the message: "database table is
+    locked" (SQLITE_LOCKED) is a conflict inside one connection, a bug, not load.
+    """
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(exc, sqlite3.OperationalError) or code is None:
+        return False
+    return code & 0xFF == sqlite3.SQLITE_BUSY
+
+
 def migrate(conn: sqlite3.Connection, component: str, migrations: Sequence[str]) -> int:
     """Apply the migrations of one component that this database has not seen yet.
 

@@ -66,14 +66,14 @@ _UPPER_AFTER = re.compile(r"^\s*(?:以内|之内|內|内|以前|之前|前|以�
 # A bound word may have the measured thing between it and the value ("不超过指尖2mm"), never
 # another amount ("最多两人3年以上…": 最多 bounds 两人, not 3年).
 _GAP = r"(?:(?![一二三四五六七八九十百千万两兩零〇几])[\u4e00-\u9fff]){0,2}\s*$"
-_NEGATED = r"(?:不得|不应|不能|不可|不宜|不)"
+_NEGATED = r"不(?:应该|应当|得|应|能|可|宜|要|准|会)?"
+# 低于/少于 alone cap a value ("应低于5分钟"); after a negation they floor it ("不应低于95%").
+_PLAIN = r"(?<!不)(?<!不[得应能可宜要准会])(?<!不应该)(?<!不应当)"
 _UPPER_BEFORE = re.compile(
-    rf"(?:{_NEGATED}(?:超过|超過|高于|多于|大于)|最多|最长|至多|(?<![不得应该能可宜])(?:少于|低于))" + _GAP
+    rf"(?:{_NEGATED}(?:超过|超過|高于|多于|大于)|最多|最长|至多|{_PLAIN}(?:少于|低于))" + _GAP
 )
 _LOWER_AFTER = re.compile(r"^\s*(?:以上|或以上|之上|起|至少|最少)")
-_LOWER_BEFORE = re.compile(
-    rf"(?:{_NEGATED}(?:低于|少于|小于)|至少|最少|起码|(?<![不得应该能可宜])(?:多于|高于))" + _GAP
-)
+_LOWER_BEFORE = re.compile(rf"(?:{_NEGATED}(?:低于|少于|小于)|至少|最少|起码|{_PLAIN}(?:多于|高于))" + _GAP)
 BOUND_CONTEXT = 6  # characters before a value searched for its bound word
 # How long the period of a frequency is ("每半年至少一次": a shorter period asks for more).
 _PERIOD_DAYS = (

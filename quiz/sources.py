@@ -196,7 +196,7 @@ def repeated_heading(text: str) -> bool:
     normally repeated two to four characters later.
     """
     norm = re.sub(r"\s+", "", text)
-    if _doubled_letter(norm):
+    if glued_letter(norm):
         return True  # "手手掌、指甲…": a one-character heading glued to a word that starts with it
     for length in (2, 3, 4):
         head = norm[:length]
@@ -207,27 +207,31 @@ def repeated_heading(text: str) -> bool:
     return False
 
 
-def _doubled_letter(text: str) -> bool:
-    """True when ``text`` opens with one Chinese character written twice ("手手掌"), not a reduplication."""
-    pair = text[:2]
-    return len(pair) == 2 and pair[0] == pair[1] and bool(_CJK.match(pair[0])) and pair not in _REDUPLICATED
+def glued_letter(text: str) -> bool:
+    """True when ``text`` opens with a one-character table label glued to a word that starts with it.
+
+    "手手掌、指甲保持干净…" is the dress-code table's "手" row. Only with evidence:
+    the doubled character is no word of the dictionary (宝宝, 谢谢, 明明 are) while
+    the character and the next one are (手掌), and no doubled pair follows (仔仔细细).
+    """
+    stripped = re.sub(r"\s+", "", text)
+    if len(stripped) < 4 or stripped[0] != stripped[1] or not _CJK.match(stripped[0]):
+        return False
+    if stripped[:2] in _REDUPLICATED or stripped[2] == stripped[3]:
+        return False
+    words = _dictionary()
+    # jieba keeps zero-frequency prefixes of longer words ("部手" of 部手机): not words.
+    return words.get(stripped[:2], 0) == 0 and words.get(stripped[1:3], 0) > 0
 
 
 def unglue_letter(sentence: str) -> str:
-    """``sentence`` without a one-character table label glued to a word that starts with it.
+    """``sentence`` without a glued one-character table label (:func:`glued_letter`).
 
-    "手手掌、指甲保持干净…" is the dress-code table's "手" row: the rule reads
-    "手掌、指甲保持干净…". Only with evidence: the doubled character is no word
-    of the dictionary (宝宝, 谢谢, 明明 are) while the character and the next one
-    are (手掌), and no doubled pair follows (仔仔细细). Longer glued headings
+    "手手掌、指甲保持干净…" reads "手掌、指甲保持干净…". Longer glued headings
     ("仪容仪表仪容要…") have no sure boundary and stay as they are
     (:func:`repeated_heading` drops them).
     """
-    stripped = sentence.lstrip()
-    if not _doubled_letter(stripped) or len(stripped) < 4 or stripped[2] == stripped[3]:
-        return sentence
-    words = _dictionary()
-    return stripped[1:] if stripped[:2] not in words and stripped[1:3] in words else sentence
+    return sentence.lstrip()[1:] if glued_letter(sentence) else sentence
 
 
 def anaphoric(sentence: str) -> bool:

@@ -19,7 +19,7 @@ from flask import (
     url_for,
 )
 
-from common.db import connect
+from common.db import connect, is_busy
 from web import users
 from web.errors import BUSY_RETRY_SECONDS
 from web.extensions import close_connections, db
@@ -125,7 +125,9 @@ def login():
         window = settings.sign_in_window_minutes * 60
         try:
             wait = users.begin_sign_in(db(), username, address, settings.sign_in_max_failures, window, now)
-        except sqlite3.OperationalError:
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
             # The database stayed locked for the whole busy timeout (a long write elsewhere).
             return _try_later(username, "系统繁忙，请稍后再试", 503, BUSY_RETRY_SECONDS)
         if wait:

@@ -8,6 +8,8 @@ from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from common.db import is_busy
+
 MESSAGES = {
     400: ("请求有误", "提交的内容不完整或格式不对，请检查后重试。"),
     401: ("需要登录", "请先登录。"),
@@ -49,7 +51,7 @@ def init_app(app) -> None:
     @app.errorhandler(sqlite3.OperationalError)
     def database_busy(exc: sqlite3.OperationalError):
         # A lock held past ``db_busy_seconds`` (a long ingest elsewhere): try again later.
-        if "locked" not in str(exc) and "busy" not in str(exc):
+        if not is_busy(exc):
             return unexpected(exc)
         current_app.logger.warning("database busy on %s %s: %s", request.method, request.path, exc)
         response, status = render_error(503)

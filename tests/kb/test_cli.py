@@ -60,7 +60,7 @@ def test_search_on_an_empty_home_says_no_confident_answer(tmp_path, capsys):
     assert status == 0 and "no confident answer" in out
 
 
-def test_a_command_on_a_database_locked_elsewhere_says_so_and_changes_nothing(tmp_path, capsys, monkeypatch):
+def test_a_command_on_a_database_locked_elsewhere_says_so(tmp_path, capsys, monkeypatch):
     from common.db import connect
     from common.settings import load_settings
 
@@ -76,6 +76,6 @@ def test_a_command_on_a_database_locked_elsewhere_says_so_and_changes_nothing(tm
         status, _, err = run(capsys, "--home", home, "remove", "售后.txt")
     finally:
         holder.rollback()
-    assert status == 3 and "database is locked" in err and "nothing was changed" in err
+    assert status == 3 and "database is locked" in err and "run the command again" in err
     status, out, _ = run(capsys, "--home", home, "docs")
     assert status == 0 and "售后.txt" in out

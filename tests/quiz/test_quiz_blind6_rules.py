@@ -91,3 +91,19 @@ def test_bound_word_never_reaches_over_another_amount_and_negated_bounds_turn():
     cap = "投诉率不得高于5%"
     at = cap.index("5%")
     assert surely_false(cap, at, at + 2, "3%") and not surely_false(cap, at, at + 2, "8%")
+
+
+def test_plain_and_negated_bound_words_with_modals():
+    cases = [
+        ("回复时间应低于5分钟", "5分钟", "3分钟", "8分钟"),  # a cap: shorter is the false one
+        ("满意度应高于95%", "95%", "98%", "90%"),  # a floor: higher is the false one
+        ("满意度应该高于95%", "95%", "98%", "90%"),
+        ("单次通话不应该超过5分钟", "5分钟", "3分钟", "8分钟"),
+        ("单次通话不要超过5分钟", "5分钟", "3分钟", "8分钟"),
+        ("满意度不会低于95%", "95%", "98%", "90%"),
+    ]
+    for sentence, value, false_value, kept_value in cases:
+        at = sentence.index(value)
+        end = at + len(value)
+        assert surely_false(sentence, at, end, false_value), sentence
+        assert not surely_false(sentence, at, end, kept_value), sentence

@@ -171,6 +171,9 @@ def test_one_letter_table_label_is_unglued_not_dropped():
         "清清楚楚地告知顾客退款须在3个工作日内到账。",
     ):
         assert unglue_letter(whole) == whole, whole
+        assert not repeated_heading(whole), whole  # kept whole, and not dropped as a glued label either
+    # A zero-frequency prefix of a longer word (部手 of 部手机) is no word.
+    assert unglue_letter("部部手机都要在出库前检测3次。") == "部部手机都要在出库前检测3次。"
     chunk = {
         "id": 1,
         "doc_id": 1,

@@ -353,3 +353,24 @@ def test_a_database_locked_elsewhere_gets_503_not_500(tmp_path):
     assert counted == 0  # the refused attempt left no failure behind
     assert _sign_in(other, "admin", "admin-secret-1", "10.6.0.2").status_code == 302
     assert client.get("/?q=退货").status_code == 200
+
+
+def test_busy_is_told_by_the_error_code_not_the_message(tmp_path):
+    import sqlite3
+
+    from common.db import connect, is_busy
+
+    path = tmp_path / "x.sqlite3"
+    holder = connect(path)
+    holder.execute("CREATE TABLE t (x)")
+    holder.commit()
+    holder.execute("BEGIN IMMEDIATE")
+    impatient = connect(path, busy_timeout=0.01)
+    with pytest.raises(sqlite3.OperationalError) as locked:
+        impatient.execute("INSERT INTO t VALUES (1)")
+    holder.rollback()
+    assert is_busy(locked.value)
+    with pytest.raises(sqlite3.OperationalError) as missing:
+        impatient.execute("SELECT * FROM no_such_table")
+    assert not is_busy(missing.value)  # a bug, not load: a logged 500, never a 503
+    assert not is_busy(sqlite3.OperationalError("database table is locked"))
