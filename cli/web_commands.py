@@ -47,9 +47,15 @@ def serve(args, settings) -> int:
                 file=sys.stderr,
                 flush=True,
             )
-            report = service.ingest([SAMPLE_KB], tags=[])
-            ok = sum(1 for f in report.files if f.status != "error")
-            print(f"  {ok} documents ingested in {report.seconds:.0f}s", file=sys.stderr, flush=True)
+            from kb.knowledge_base import KnowledgeBaseBusy
+
+            try:
+                report = service.ingest([SAMPLE_KB], tags=[])
+            except KnowledgeBaseBusy as exc:  # another process is ingesting into this home
+                print(f"  sample manuals not ingested: {exc}", file=sys.stderr, flush=True)
+            else:
+                ok = sum(1 for f in report.files if f.status != "error")
+                print(f"  {ok} documents ingested in {report.seconds:.0f}s", file=sys.stderr, flush=True)
         service.reader.search("预热", k=1)  # load the embedder and snapshot before the first visitor
     print(
         f"Kefu Playbook on http://{host}:{port}/  (data home {settings.home_path}; Ctrl-C stops)",

@@ -120,8 +120,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "db_busy_seconds",
         30.0,
-        "Seconds a database statement waits for a lock held by another connection (a long ingest); "
-        "then the web answers 503 (try later) and the CLI says the database is locked.",
+        "Seconds a database statement waits for a lock held by another connection, and a web upload, "
+        "removal or reindex for another one; then the web answers 503 (try later), the CLI exits 3.",
     ),
     Setting("search_as_you_type_ms", 250, "Pause in typing (ms) after which the search page queries."),
     Setting(

@@ -24,6 +24,30 @@ from kb.clean import Fingerprints, clean_blocks
 from kb.loaders import SUPPORTED_SUFFIXES, load_file
 from kb.models import IngestError
 
+WRITER_POLL_SECONDS = 0.05  # how often a bounded wait for the write lock tries again
+
+
+class KnowledgeBaseBusy(RuntimeError):
+    """Another writer (an ingest, a removal, a reindex) held the write lock past the wait."""
+
+
+def wait_for_lock(handle, wait: float | None) -> None:
+    """Take the exclusive lock on ``handle``: without a limit, or for at most ``wait`` seconds."""
+    if wait is None:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        return
+    deadline = time.monotonic() + max(0.0, wait)
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise KnowledgeBaseBusy(
+                    f"another ingest, removal or reindex is still running (waited {wait:g} s)"
+                ) from None
+            time.sleep(WRITER_POLL_SECONDS)
+
 
 @dataclass
 class FileResult:
@@ -111,6 +135,7 @@ class KnowledgeBase:
         self.settings = settings
         self.home = settings.home_path
         self.conn = connect(settings.db_path, settings.db_busy_seconds)
+        self.writer_wait: float | None = None  # None: wait for another writer without a limit
         store.init_schema(self.conn)
         self.user_dict_path = Path(settings.user_dict) if settings.user_dict else self.home / "user_dict.txt"
         self.synonyms_path = Path(settings.synonyms) if settings.synonyms else self.home / "synonyms.txt"
@@ -174,9 +199,13 @@ class KnowledgeBase:
 
     @contextmanager
     def _writer(self):
-        """Serialise writers (CLI and web) with an exclusive lock file."""
+        """Serialise writers (CLI and web) with an exclusive lock file.
+
+        Waits for another writer without a limit unless ``writer_wait`` is set (the
+        web app sets ``db_busy_seconds``): then :class:`KnowledgeBaseBusy` after it.
+        """
         with open(self.home / "write.lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            wait_for_lock(handle, self.writer_wait)
             try:
                 self._recover()
                 yield

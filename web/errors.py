@@ -38,7 +38,16 @@ def render_error(status: int, detail: str | None = None):
     return render_template("error.html", status=status, title=title, message=detail or message), status
 
 
+def busy_response(detail: str | None = None):
+    """503 with ``Retry-After``: the database or the knowledge base is busy; try again later."""
+    response = current_app.make_response(render_error(503, detail))
+    response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    return response
+
+
 def init_app(app) -> None:
+    from kb.knowledge_base import KnowledgeBaseBusy
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return render_error(400, "表单已过期或来源不明（CSRF 校验失败）。请刷新页面后重新提交。")
@@ -54,10 +63,13 @@ def init_app(app) -> None:
         if not is_busy(exc):
             return unexpected(exc)
         current_app.logger.warning("database busy on %s %s: %s", request.method, request.path, exc)
-        response, status = render_error(503)
-        response = current_app.make_response((response, status))
-        response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
-        return response
+        return busy_response()
+
+    @app.errorhandler(KnowledgeBaseBusy)
+    def writer_busy(exc: KnowledgeBaseBusy):
+        # Another upload, removal or reindex held the knowledge base past db_busy_seconds.
+        current_app.logger.warning("knowledge base busy on %s %s: %s", request.method, request.path, exc)
+        return busy_response("知识库正在更新（另一个导入、删除或重建索引还在进行），请稍后再试。")
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -13,6 +13,7 @@ happened to log its query on the same connection.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -63,21 +64,35 @@ class KnowledgeBaseService:
             from kb.knowledge_base import KnowledgeBase
 
             self._writer = KnowledgeBase(self.settings, embedder=self.reader.embedder)
+            # A request does not hang behind a long ingest: 503 after db_busy_seconds.
+            self._writer.writer_wait = self.settings.db_busy_seconds
         return self._writer
+
+    @contextmanager
+    def _one_writer(self):
+        """This process's writers one at a time, waiting at most ``db_busy_seconds``."""
+        from kb.knowledge_base import KnowledgeBaseBusy
+
+        if not self.write_lock.acquire(timeout=max(0.0, self.settings.db_busy_seconds)):
+            raise KnowledgeBaseBusy("another upload, removal or reindex of this server is still running")
+        try:
+            yield self._writer_kb()
+        finally:
+            self.write_lock.release()
 
     def ingest(self, paths: list[Path], tags: list[str] | None = None):
         """Ingest files (one writer at a time); returns the core's IngestReport."""
-        with self.write_lock:
-            return self._writer_kb().ingest(paths, tags=tags or [])
+        with self._one_writer() as writer:
+            return writer.ingest(paths, tags=tags or [])
 
     def remove(self, name_or_id: str):
-        with self.write_lock:
-            return self._writer_kb().remove(name_or_id)
+        with self._one_writer() as writer:
+            return writer.remove(name_or_id)
 
     def reindex(self) -> dict:
         """Rebuild after a dictionary or synonyms edit; the reader picks up the new tokenizer."""
-        with self.write_lock:
-            summary = self._writer_kb().reindex()
+        with self._one_writer() as writer:
+            summary = writer.reindex()
             # Queries must be tokenised with the same dictionary as the new snapshot.
             self._reader = self._new_reader(embedder=self.reader.embedder)
             return summary
@@ -86,8 +101,7 @@ class KnowledgeBaseService:
         """Generate and store a draft quiz (``quiz.generate_quiz``) with the writer connection."""
         from quiz import generate_quiz
 
-        with self.write_lock:
-            writer = self._writer_kb()
+        with self._one_writer() as writer:
             return generate_quiz(writer, **options)
 
     def is_empty(self) -> bool:

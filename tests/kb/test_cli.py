@@ -79,3 +79,21 @@ def test_a_command_on_a_database_locked_elsewhere_says_so(tmp_path, capsys, monk
     assert status == 3 and "database is locked" in err and "run the command again" in err
     status, out, _ = run(capsys, "--home", home, "docs")
     assert status == 0 and "售后.txt" in out
+
+
+def test_a_bounded_wait_for_the_write_lock_gives_up_with_a_clear_error(tmp_path):
+    import fcntl
+
+    import pytest
+
+    from kb.knowledge_base import KnowledgeBaseBusy, wait_for_lock
+
+    path = tmp_path / "write.lock"
+    with open(path, "w") as holder, open(path, "w") as waiter:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        with pytest.raises(KnowledgeBaseBusy, match="still running"):
+            wait_for_lock(waiter, 0.1)
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        wait_for_lock(waiter, 0.1)  # free: taken at once
+        fcntl.flock(waiter, fcntl.LOCK_UN)
+        wait_for_lock(waiter, None)  # no limit (the CLI's way): taken when free

@@ -364,3 +364,36 @@ def test_draft_quiz_takes_no_attempts(client, auth):
     quiz_id = draft.get_json()["id"]
     response = client.post(f"/api/quizzes/{quiz_id}/attempts", json={"answers": {}}, headers=auth("agent"))
     assert response.status_code == 404
+
+
+def test_a_write_behind_a_long_ingest_elsewhere_gets_503_not_a_hung_request(tmp_path):
+    """The knowledge base's write lock, held by another process, is waited for db_busy_seconds."""
+    import fcntl
+
+    from common.db import connect
+    from common.settings import load_settings
+    from web import create_app, users
+
+    app = create_app(
+        {
+            "home": str(tmp_path / "h"),
+            "admin_password": "admin-secret-1",
+            "db_busy_seconds": 0.1,
+            "seed_sample_kb": False,
+            "TESTING": True,
+        }
+    )
+    settings = load_settings(tmp_path / "h")
+    conn = connect(settings.db_path)
+    token = users.issue_token(conn, users.authenticate(conn, "admin", "admin-secret-1").id)
+    conn.close()
+    headers = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    with open(settings.home_path / "write.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # a CLI ingest in another process
+        busy = client.delete("/api/documents/无此文档.txt", headers=headers)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "30"
+    assert busy.get_json()["error"]["message"].startswith("知识库正在更新")
+    # Free again: the same call is answered (there is no such document).
+    assert client.delete("/api/documents/无此文档.txt", headers=headers).status_code == 404
