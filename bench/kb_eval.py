@@ -29,8 +29,10 @@ def _key(text: str) -> str:
     return re.sub(r"\s+", "", fold_punct(normalize(text)))
 
 
-def load_queries(path: Path = QUERIES) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def load_queries(path: Path = QUERIES, corpus: str | None = None) -> list[dict]:
+    """Labelled queries; ``corpus`` keeps those on one corpus (a query without the field is "shared")."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [q for q in rows if corpus is None or q.get("corpus", "shared") == corpus]
 
 
 def first_relevant_rank(results, answers: list[str]) -> int | None:
@@ -110,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     # Queries on the sample data (a ``corpus`` field other than "shared") need another home.
-    queries = [q for q in load_queries(Path(args.queries)) if q.get("corpus", "shared") == "shared"]
+    queries = load_queries(Path(args.queries), corpus="shared")
     result = evaluate(kb, queries)
     print(f"{'leg':8} {'recall@1':>9} {'recall@5':>9} {'MRR@10':>8}   (n={result['hybrid']['n']})")
     for leg in ("bm25", "dense", "hybrid"):

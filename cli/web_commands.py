@@ -70,11 +70,11 @@ def create_user(args, settings) -> int:
     """Create a user with a role and print their API token (shown only once)."""
     import getpass
 
-    from common.db import connect
+    from common.db import open_database
     from web import users
 
     password = args.password or getpass.getpass(f"password for {args.username}: ")
-    conn = connect(settings.db_path, settings.db_busy_seconds)
+    conn = open_database(settings)
     try:
         users.init_schema(conn)
         try:

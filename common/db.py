@@ -25,6 +25,11 @@ def connect(path: str | Path, busy_timeout: float = 30.0) -> sqlite3.Connection:
     return conn
 
 
+def open_database(settings) -> sqlite3.Connection:
+    """The data home's database with the ``db_busy_seconds`` busy timeout."""
+    return connect(settings.db_path, settings.db_busy_seconds)
+
+
 def is_busy(exc: BaseException) -> bool:
     """True when ``exc`` is SQLite's "database is locked" for a lock another connection held.
 

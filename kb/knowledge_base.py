@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from common.db import connect
+from common.db import connect, open_database
 from common.textnorm import normalize
 from kb import recovery, store
 from kb.chunk import chunk_blocks
@@ -134,7 +134,7 @@ class KnowledgeBase:
     def __init__(self, settings, embedder=None) -> None:
         self.settings = settings
         self.home = settings.home_path
-        self.conn = connect(settings.db_path, settings.db_busy_seconds)
+        self.conn = open_database(settings)
         self.writer_wait: float | None = None  # None: wait for another writer without a limit
         store.init_schema(self.conn)
         self.user_dict_path = Path(settings.user_dict) if settings.user_dict else self.home / "user_dict.txt"

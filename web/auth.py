@@ -19,7 +19,7 @@ from flask import (
     url_for,
 )
 
-from common.db import connect, is_busy
+from common.db import is_busy, open_database
 from web import users
 from web.errors import BUSY_RETRY_SECONDS
 from web.extensions import close_connections, db
@@ -50,7 +50,7 @@ def init_app(app) -> None:
 
 def bootstrap_admin(settings) -> str | None:
     """Create the first admin if there are no users; returns a generated one-time password."""
-    conn = connect(settings.db_path, settings.db_busy_seconds)
+    conn = open_database(settings)
     try:
         users.init_schema(conn)
         return users.ensure_admin(conn, settings.admin_password)

@@ -7,7 +7,7 @@ import sqlite3
 from flask import current_app, g
 from flask_wtf.csrf import CSRFProtect
 
-from common.db import connect
+from common.db import open_database
 from web.services import KnowledgeBaseService, get_service
 
 csrf = CSRFProtect()
@@ -32,7 +32,7 @@ def db() -> sqlite3.Connection:
     """This request's connection to the product database."""
     if "kefu_db" not in g:
         # The web tables were migrated once when the app was created (auth.bootstrap_admin).
-        g.kefu_db = connect(settings().db_path, settings().db_busy_seconds)
+        g.kefu_db = open_database(settings())
     return g.kefu_db
 
 

@@ -13,6 +13,7 @@ happened to log its query on the same connection.
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -64,19 +65,24 @@ class KnowledgeBaseService:
             from kb.knowledge_base import KnowledgeBase
 
             self._writer = KnowledgeBase(self.settings, embedder=self.reader.embedder)
-            # A request does not hang behind a long ingest: 503 after db_busy_seconds.
-            self._writer.writer_wait = self.settings.db_busy_seconds
         return self._writer
 
     @contextmanager
     def _one_writer(self):
-        """This process's writers one at a time, waiting at most ``db_busy_seconds``."""
+        """This process's writers one at a time; a request waits at most ``db_busy_seconds`` in all.
+
+        The wait for this server's other writers and the one for the write lock file
+        (a CLI ingest) share one deadline: a request never hangs behind a long ingest.
+        """
         from kb.knowledge_base import KnowledgeBaseBusy
 
-        if not self.write_lock.acquire(timeout=max(0.0, self.settings.db_busy_seconds)):
+        deadline = time.monotonic() + max(0.0, self.settings.db_busy_seconds)
+        if not self.write_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise KnowledgeBaseBusy("another upload, removal or reindex of this server is still running")
         try:
-            yield self._writer_kb()
+            writer = self._writer_kb()
+            writer.writer_wait = max(0.0, deadline - time.monotonic())
+            yield writer
         finally:
             self.write_lock.release()
 

@@ -46,11 +46,7 @@ def test_held_out_queries_on_unseen_passages_keep_the_lead_over_plain_fusion(cor
     """bench/data/kb_holdout_queries.jsonl: passages no training query targets, never tuned on."""
     from bench.kb_eval import ROOT
 
-    queries = [
-        q
-        for q in load_queries(ROOT / "bench" / "data" / "kb_holdout_queries.jsonl")
-        if q["corpus"] == "shared"
-    ]
+    queries = load_queries(ROOT / "bench" / "data" / "kb_holdout_queries.jsonl", corpus="shared")
     plain = KnowledgeBase(load_settings(corpus_kb.settings.home, fusion="rrf", query_adapter="off"))
     ours = evaluate(corpus_kb, queries, legs=("hybrid",))["hybrid"]
     baseline = evaluate(plain, queries, legs=("hybrid",))["hybrid"]

@@ -107,6 +107,17 @@ def csrf():
 
 
 @pytest.fixture
+def own_app(tmp_path):
+    """``own_app(**settings)``: an app on a data home of its own (``tmp_path/h``), admin password
+    ``admin-secret-1``, for tests that must not share state (throttling, locks) with the others."""
+    from web import create_app
+
+    return lambda **config: create_app(
+        {"home": str(tmp_path / "h"), "admin_password": "admin-secret-1", "TESTING": True, **config}
+    )
+
+
+@pytest.fixture
 def auth(tokens):
     """``auth(role)`` is the Authorization header of that role's API token."""
     return lambda role: {"Authorization": f"Bearer {tokens[role]}"}

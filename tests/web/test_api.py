@@ -366,23 +366,15 @@ def test_draft_quiz_takes_no_attempts(client, auth):
     assert response.status_code == 404
 
 
-def test_a_write_behind_a_long_ingest_elsewhere_gets_503_not_a_hung_request(tmp_path):
+def test_a_write_behind_a_long_ingest_elsewhere_gets_503_not_a_hung_request(own_app, tmp_path):
     """The knowledge base's write lock, held by another process, is waited for db_busy_seconds."""
     import fcntl
 
     from common.db import connect
     from common.settings import load_settings
-    from web import create_app, users
+    from web import users
 
-    app = create_app(
-        {
-            "home": str(tmp_path / "h"),
-            "admin_password": "admin-secret-1",
-            "db_busy_seconds": 0.1,
-            "seed_sample_kb": False,
-            "TESTING": True,
-        }
-    )
+    app = own_app(db_busy_seconds=0.1, seed_sample_kb=False)
     settings = load_settings(tmp_path / "h")
     conn = connect(settings.db_path)
     token = users.issue_token(conn, users.authenticate(conn, "admin", "admin-secret-1").id)

@@ -215,12 +215,9 @@ def _sign_in(client, username, password, address):
 
 
 @pytest.fixture
-def fresh_client(tmp_path):
+def fresh_client(own_app):
     """An app of its own: held-back sign-ins must not leak into the shared test users."""
-    from web import create_app
-
-    app = create_app({"home": str(tmp_path / "h"), "admin_password": "admin-secret-1", "TESTING": True})
-    return app.test_client()
+    return own_app().test_client()
 
 
 def test_repeated_failed_sign_ins_are_held_back(fresh_client):
@@ -241,31 +238,19 @@ def test_one_address_guessing_many_names_is_held_back(fresh_client):
     assert _sign_in(fresh_client, "admin", "admin-secret-1", "10.2.0.2").status_code == 302
 
 
-def test_sign_in_throttling_can_be_switched_off(tmp_path):
-    from web import create_app
-
-    app = create_app(
-        {
-            "home": str(tmp_path / "h"),
-            "admin_password": "admin-secret-1",
-            "sign_in_max_failures": 0,
-            "TESTING": True,
-        }
-    )
-    client = app.test_client()
+def test_sign_in_throttling_can_be_switched_off(own_app):
+    client = own_app(sign_in_max_failures=0).test_client()
     for _ in range(6):
         assert _sign_in(client, "admin", "wrong-password", "10.3.0.1").status_code == 401
     assert _sign_in(client, "admin", "admin-secret-1", "10.3.0.1").status_code == 302
 
 
-def test_a_parallel_burst_of_guesses_is_held_back_too(tmp_path):
+def test_a_parallel_burst_of_guesses_is_held_back_too(own_app):
     """Attempts are counted before the (slow) password check: threads cannot all slip through."""
     import re
     import threading
 
-    from web import create_app
-
-    app = create_app({"home": str(tmp_path / "h"), "admin_password": "admin-secret-1", "TESTING": True})
+    app = own_app()
     clients, tokens = [], []
     for _ in range(12):
         client = app.test_client()
@@ -291,14 +276,14 @@ def test_a_parallel_burst_of_guesses_is_held_back_too(tmp_path):
     assert sorted(codes) == [401] * 5 + [429] * 7
 
 
-def test_the_attempt_is_counted_only_on_a_clean_connection_and_a_locked_database_says_so(tmp_path):
+def test_the_attempt_is_counted_only_on_a_clean_connection_and_a_locked_database_says_so(own_app, tmp_path):
     import sqlite3
 
     from common.db import connect
     from common.settings import load_settings
-    from web import create_app, users
+    from web import users
 
-    create_app({"home": str(tmp_path / "h"), "admin_password": "admin-secret-1", "TESTING": True})
+    own_app()
     path = load_settings(tmp_path / "h").db_path
     conn = connect(path)
     conn.execute("INSERT INTO sign_in_failures(username, address, at) VALUES ('x', 'y', 0)")
@@ -315,22 +300,13 @@ def test_the_attempt_is_counted_only_on_a_clean_connection_and_a_locked_database
     assert users.begin_sign_in(impatient, "admin", "10.5.0.1", 5, 900, 1.0) == 0
 
 
-def test_a_database_locked_elsewhere_gets_503_not_500(tmp_path):
+def test_a_database_locked_elsewhere_gets_503_not_500(own_app, tmp_path):
     """Through the views: a long write elsewhere outlasts ``db_busy_seconds``; nothing is counted."""
     from common.db import connect
     from common.settings import load_settings
-    from web import create_app
     from web.extensions import db
 
-    app = create_app(
-        {
-            "home": str(tmp_path / "h"),
-            "admin_password": "admin-secret-1",
-            "db_busy_seconds": 0.05,
-            "seed_sample_kb": False,
-            "TESTING": True,
-        }
-    )
+    app = own_app(db_busy_seconds=0.05, seed_sample_kb=False)
     with app.test_request_context():
         assert db().execute("PRAGMA busy_timeout").fetchone()[0] == 50  # the setting, in ms
     client = app.test_client()
