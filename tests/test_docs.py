@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from app import build_parser
-from common.settings import SETTINGS
+from common.settings import SETTINGS, settings_markdown
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -11,6 +11,8 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 def test_every_setting_is_in_the_readme():
     missing = [s.name for s in SETTINGS if f"`{s.name}`" not in README]
     assert not missing
+    # The table is the generated one, ranges included: regenerate it with settings_markdown().
+    assert settings_markdown() in README
 
 
 def test_every_cli_command_is_in_the_readme():

@@ -101,6 +101,56 @@ def test_bad_file_is_reported_and_rest_of_batch_ingested(tiny_home, tmp_path, co
     assert "unsupported" in errors["photo.jpg"] and "no such file" in errors["missing.txt"]
 
 
+def test_file_edited_during_the_ingest_keeps_its_stored_version(tiny_home, tmp_path, counting, monkeypatch):
+    """Another program saves the file after the batch hashed it: parsed text always matches the hash."""
+    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
+    docs = tmp_path / "docs"
+    policy = _write(docs, "退货规定.txt", POLICY_V1)
+    _write(docs, "faq.csv", "问题,答案\n多久发货？,付款后48小时内发货。\n")
+    assert kb.ingest([docs]).files[0].status == "added"
+
+    _write(docs, "退货规定.txt", POLICY_V2)
+    stage = KnowledgeBase._stage_file
+
+    def edited_meanwhile(self, path, *args):
+        if path == policy:
+            path.write_text(POLICY_V2.replace("15天", "30天"), encoding="utf-8")
+        return stage(self, path, *args)
+
+    monkeypatch.setattr(KnowledgeBase, "_stage_file", edited_meanwhile)
+    report = kb.ingest([docs])
+    errors = {f.name: f.error for f in report.errors}
+    assert (
+        "changed while being ingested" in errors["退货规定.txt"]
+        and "ingest it again" in errors["退货规定.txt"]
+    )
+    assert kb.document("退货规定.txt").version == 1  # the stored version is kept, whole
+    assert kb.search("几天内可以退货", k=1).results[0].text.startswith("顾客签收后7天")
+
+    monkeypatch.undo()
+    again = kb.ingest([docs])
+    assert {f.name: (f.status, f.version) for f in again.files}["退货规定.txt"] == ("updated", 2)
+    assert kb.search("几天内可以退货", k=1).results[0].text.startswith("顾客签收后30天")
+
+
+def test_oversized_file_is_refused_before_it_is_read(tiny_home, tmp_path, counting, monkeypatch):
+    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache="", max_file_mb=1), embedder=counting)
+    docs = tmp_path / "docs"
+    big = _write(docs, "huge.txt", "退货。" * 200_000)  # 1.8 MB
+    _write(docs, "退货规定.txt", POLICY_V1)
+    read = Path.read_bytes
+
+    def no_reading_of_huge(path):
+        assert path != big, "an over-limit file was read into memory"
+        return read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", no_reading_of_huge)
+    report = kb.ingest([docs])
+    errors = {f.name: f.error for f in report.errors}
+    assert "over the 1 MB limit" in errors["huge.txt"]
+    assert {f.name: f.status for f in report.files}["退货规定.txt"] == "added"
+
+
 def test_crash_before_promotion_leaves_a_loadable_state(tiny_home, tmp_path, counting, monkeypatch):
     kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
     docs = tmp_path / "docs"
