@@ -4,8 +4,8 @@ A result is relevant when its text contains one of the query's answer
 substrings, compared after removing whitespace and folding width and script.
 Run: ``python -m bench.kb_eval [--home DIR] [--queries FILE]`` (ingests ../shared/corpus
 once). ``--queries bench/data/kb_holdout_queries.jsonl`` measures the held-out set: queries
-on passages that no training query targets, by a writer who saw neither other set (only
-its ``shared`` queries: the home holds the corpus alone).
+on passages that no training query targets, by a writer who saw neither other set (its ``shared``
+queries; add ``--sample`` for its queries about the bundled sample data, on a home holding that).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from common.textnorm import fold_punct, normalize
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ROOT / "bench" / "data" / "kb_queries.jsonl"
 CORPUS = ROOT.parent / "shared" / "corpus"
+SAMPLE = ROOT / "sample_data" / "kb"
 
 
 def _key(text: str) -> str:
@@ -91,7 +92,12 @@ def best_dense_scores(kb, queries: list[dict]) -> list[tuple[float, bool]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--home", help="data home to (re)use; default: a temporary folder")
-    parser.add_argument("--corpus", default=str(CORPUS))
+    parser.add_argument("--corpus", help="folder to ingest (default: ../shared/corpus, or the sample data)")
+    parser.add_argument(
+        "--sample",
+        action="store_true",
+        help="measure the queries about the bundled sample data (corpus 'sample') on a home holding it",
+    )
     parser.add_argument("--queries", default=str(QUERIES), help="labelled queries (JSON lines)")
     parser.add_argument(
         "--set",
@@ -106,13 +112,17 @@ def main(argv: list[str] | None = None) -> int:
     overrides = dict(item.split("=", 1) for item in args.set)
     home = args.home or tempfile.mkdtemp(prefix="kefu-eval-")
     kb = KnowledgeBase(load_settings(home, **overrides))
-    report = kb.ingest([args.corpus])
+    which = "sample" if args.sample else "shared"
+    report = kb.ingest([args.corpus or (SAMPLE if args.sample else CORPUS)])
     print(
         f"ingest: {sum(f.chunks for f in report.files)} chunks, index {report.index or 'unchanged'}",
         file=sys.stderr,
     )
-    # Queries on the sample data (a ``corpus`` field other than "shared") need another home.
-    queries = load_queries(Path(args.queries), corpus="shared")
+    # Queries about the corpus and about the sample data need homes of their own.
+    queries = load_queries(Path(args.queries), corpus=which)
+    if not queries:
+        print(f"error: {args.queries} holds no queries about the {which} data", file=sys.stderr)
+        return 2
     result = evaluate(kb, queries)
     print(f"{'leg':8} {'recall@1':>9} {'recall@5':>9} {'MRR@10':>8}   (n={result['hybrid']['n']})")
     for leg in ("bm25", "dense", "hybrid"):

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.kb_eval import CORPUS, ROOT, _key, load_queries
+from bench.kb_eval import CORPUS, ROOT, SAMPLE, _key, load_queries
 from common.atomic import write_text_atomic
 from common.settings import load_settings
 from common.textnorm import normalize
@@ -35,7 +35,6 @@ from index import adapter as query_adapter
 from index import rerank
 
 TRAIN = ROOT / "bench" / "data" / "kb_train_queries.jsonl"
-SAMPLE = ROOT / "sample_data" / "kb"
 
 
 def training_rows(

@@ -54,3 +54,16 @@ def test_held_out_queries_on_unseen_passages_keep_the_lead_over_plain_fusion(cor
     assert ours["recall@5"] >= 0.70 and ours["mrr@10"] >= 0.56, ours
     assert ours["recall@5"] > baseline["recall@5"] + 0.05, (ours, baseline)
     assert ours["mrr@10"] > baseline["mrr@10"] + 0.05, (ours, baseline)
+
+
+def test_held_out_queries_about_the_sample_data(sample_kb):
+    """The held-out set's queries about the bundled sample manuals (corpus 'sample')."""
+    from bench.kb_eval import ROOT
+
+    queries = load_queries(ROOT / "bench" / "data" / "kb_holdout_queries.jsonl", corpus="sample")
+    plain = KnowledgeBase(load_settings(sample_kb.settings.home, fusion="rrf", query_adapter="off"))
+    ours = evaluate(sample_kb, queries, legs=("hybrid",))["hybrid"]
+    baseline = evaluate(plain, queries, legs=("hybrid",))["hybrid"]
+    assert ours["n"] >= 40
+    assert ours["recall@5"] >= 0.85 and ours["mrr@10"] >= 0.66, ours
+    assert ours["recall@5"] > baseline["recall@5"] + 0.05, (ours, baseline)
