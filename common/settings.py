@@ -9,6 +9,7 @@ variables, then explicit overrides (CLI flags, ``create_app(test_config)``).
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,10 +31,14 @@ class Setting:
         """The allowed values in words, for errors and the README."""
         if self.choices:
             return ", ".join(f"`{c}`" for c in self.choices)
+        if isinstance(self.default, bool):
+            return "`true`, `false`"
         if self.low is not None and self.high is not None:
             return f"{self.low:g} to {self.high:g}"
         if self.low is not None:
             return f"≥ {self.low:g}"
+        if self.high is not None:
+            return f"≤ {self.high:g}"
         return "any"
 
 
@@ -174,7 +179,7 @@ SETTINGS: tuple[Setting, ...] = (
         "sign_in_max_failures",
         5,
         "Failed sign-ins for one user name (4x for one address) before further attempts wait; 0: off.",
-        low=1,
+        low=0,
     ),
     Setting("sign_in_window_minutes", 15, "Window over which failed sign-ins are counted.", low=1),
     Setting(
@@ -225,21 +230,38 @@ class Settings:
         return self.home_path / "index"
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
 def _coerce(setting: Setting, value: Any) -> Any:
     """Convert a raw (often string) value to the type of the setting's default and check its range."""
     kind = type(setting.default)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+    wrong = ValueError(f"setting {setting.name}: expected {kind.__name__}, got {value!r}")
+    if kind is bool:
+        if not isinstance(value, bool):
+            word = str(value).strip().lower() if isinstance(value, str | int) else None
+            if word not in _TRUE | _FALSE:
+                raise wrong
+            value = word in _TRUE
+    elif kind in (int, float):
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise wrong  # JSON true for a number, null, a list...
         try:
-            if kind is bool:
-                value = str(value).strip().lower() in {"1", "true", "yes", "on"}
-            elif kind is int and isinstance(value, float) and not value.is_integer():
-                raise ValueError
-            else:
-                value = kind(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"setting {setting.name}: expected {kind.__name__}, got {value!r}") from None
+            number = float(value)
+        except ValueError:
+            raise wrong from None
+        if kind is int:
+            if not number.is_integer():
+                raise wrong
+            value = int(number)
+        else:
+            value = number
+    elif not isinstance(value, kind):
+        value = kind(value)
     out_of_range = (
-        (setting.choices and value not in setting.choices)
+        (kind is float and not math.isfinite(value))
+        or (setting.choices and value not in setting.choices)
         or (setting.low is not None and value < setting.low)
         or (setting.high is not None and value > setting.high)
     )

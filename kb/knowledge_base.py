@@ -13,7 +13,6 @@ import json
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from common.db import connect, open_database
@@ -21,7 +20,8 @@ from common.textnorm import normalize
 from kb import recovery, store
 from kb.chunk import chunk_blocks
 from kb.clean import Fingerprints, clean_blocks
-from kb.loaders import SUPPORTED_SUFFIXES, check_file, load_file
+from kb.intake import FileResult, IngestReport, collect_files, file_digest, read_checked
+from kb.loaders import load_file
 from kb.models import IngestError
 
 WRITER_POLL_SECONDS = 0.05  # how often a bounded wait for the write lock tries again
@@ -47,85 +47,6 @@ def wait_for_lock(handle, wait: float | None) -> None:
                     f"another ingest, removal or reindex is still running (waited {wait:g} s)"
                 ) from None
             time.sleep(WRITER_POLL_SECONDS)
-
-
-@dataclass
-class FileResult:
-    """What happened to one input file."""
-
-    path: str
-    name: str
-    status: str  # added | updated | unchanged | error
-    version: int = 0
-    chunks: int = 0
-    dropped: dict = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    error: str = ""
-
-
-@dataclass
-class IngestReport:
-    """Per-file results of one ingest plus the index update summary."""
-
-    files: list[FileResult]
-    index: dict = field(default_factory=dict)
-    seconds: float = 0.0
-
-    @property
-    def errors(self) -> list[FileResult]:
-        return [f for f in self.files if f.status == "error"]
-
-    def as_json(self) -> dict:
-        return {
-            "files": [asdict(f) for f in self.files],
-            "index": self.index,
-            "seconds": round(self.seconds, 2),
-        }
-
-
-def collect_files(paths: list) -> tuple[list[tuple[Path, str]], list[FileResult]]:
-    """Expand folders recursively into ``(file, document name)`` pairs.
-
-    A file's name is its path relative to the folder it was found under, or its
-    file name when given directly; an item may also be a ``(file, name)`` pair
-    (uploads stored under a generated path keep the name the user knows).
-    Missing paths and unsupported files in a folder are reported, not skipped
-    silently.
-    """
-    found: list[tuple[Path, str]] = []
-    problems: list[FileResult] = []
-    for raw in paths:
-        if isinstance(raw, tuple):
-            path, name = Path(raw[0]), str(raw[1])
-            if path.is_file():
-                found.append((path, name))
-            else:
-                problems.append(FileResult(str(path), name, "error", error=f"{name}: no such file"))
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                rel = file.relative_to(path)
-                if any(part.startswith(".") for part in rel.parts):
-                    continue
-                if file.suffix.lower() not in SUPPORTED_SUFFIXES:
-                    problems.append(
-                        FileResult(
-                            str(file),
-                            rel.as_posix(),
-                            "error",
-                            error=f"{file}: unsupported file type, skipped",
-                        )
-                    )
-                    continue
-                found.append((file, rel.as_posix()))
-        elif path.is_file():
-            found.append((path, path.name))
-        else:
-            problems.append(
-                FileResult(str(path), path.name, "error", error=f"{path}: no such file or folder")
-            )
-    return found, problems
 
 
 class KnowledgeBase:
@@ -280,16 +201,13 @@ class KnowledgeBase:
         given, receives the current marks of each existing document that gets a
         new version (those of unchanged files are never read).
         """
-        digests: dict[str, str] = {}
+        max_bytes = self.settings.max_file_mb * 1024 * 1024
+        digests: list[str | None] = []
         restaged: set[int] = set()
         for path, name in files:
-            try:
-                with open(path, "rb") as handle:  # streamed: a huge file is refused later, unread
-                    digests[name] = hashlib.file_digest(handle, "sha1").hexdigest()
-            except OSError:
-                continue
             existing = store.get_document(self.conn, name)
-            if existing and (force or existing.content_hash != digests[name]):
+            digests.append(file_digest(path, max_bytes, known=existing is not None))
+            if existing and (force or existing.content_hash != digests[-1]):
                 restaged.add(existing.id)
         memory = Fingerprints(self.settings.near_duplicate_jaccard)
         for kind, norm in store.marks_except(self.conn, restaged):
@@ -298,8 +216,8 @@ class KnowledgeBase:
             else:
                 memory.sentences.add(norm)
         return [
-            self._stage_file(path, name, tags, memory, force, before, digests.get(name))
-            for path, name in files
+            self._stage_file(path, name, tags, memory, force, before, digest)
+            for (path, name), digest in zip(files, digests, strict=True)
         ]
 
     def _publish_and_promote(self, report: IngestReport, progress: bool = False) -> None:
@@ -325,28 +243,28 @@ class KnowledgeBase:
         before: dict[str, set] | None = None,
         batch_digest: str | None = None,
     ) -> FileResult:
-        """Stage a new version of one file, read once: what is parsed is what is hashed.
+        """Stage a new version of one file; what is parsed is exactly what is hashed.
 
-        ``batch_digest`` is the hash the batch decided its dedup memory by; a file
-        that no longer matches it changed mid-ingest and is left for the next run.
+        ``batch_digest`` is the hash the batch decided its dedup memory by (None when
+        the batch could not read the file or will refuse it). A stored file with that
+        hash is unchanged and not read again; a file whose bytes no longer match it
+        changed mid-ingest and is left for the next run.
         """
+        existing = store.get_document(self.conn, name)
+        if existing and existing.version > 0 and existing.content_hash == batch_digest and not force:
+            return FileResult(str(path), name, "unchanged", existing.version, existing.chunk_count)
         max_bytes = self.settings.max_file_mb * 1024 * 1024
         try:
-            check_file(path, path.stat().st_size, max_bytes)
-            data = path.read_bytes()
+            data = read_checked(path, max_bytes)
         except OSError as exc:
             return FileResult(str(path), name, "error", error=f"{path}: cannot read ({exc.strerror})")
         except IngestError as exc:
             return FileResult(str(path), name, "error", error=str(exc))
         digest = hashlib.sha1(data).hexdigest()
         if batch_digest is not None and digest != batch_digest:
-            return FileResult(
-                str(path),
-                name,
-                "error",
-                error=f"{path}: changed while being ingested; the stored version is kept, ingest it again",
-            )
-        existing = store.get_document(self.conn, name)
+            kept = "the stored version is kept" if existing and existing.version else "nothing was stored"
+            error = f"{path}: changed while being ingested; {kept}, ingest it again"
+            return FileResult(str(path), name, "error", error=error)
         if existing and existing.content_hash == digest and existing.version > 0 and not force:
             return FileResult(str(path), name, "unchanged", existing.version, existing.chunk_count)
         if existing and before is not None:

@@ -40,7 +40,8 @@ def check_file(path: Path, size: int, max_bytes: int) -> None:
     if size == 0:
         raise IngestError(f"{path}: empty file")
     if size > max_bytes:
-        raise IngestError(f"{path}: file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+        mb = 1024 * 1024  # the unit of max_file_mb
+        raise IngestError(f"{path}: file is {size / mb:.1f} MB, over the {max_bytes / mb:g} MB limit")
 
 
 def load_file(path: Path, max_bytes: int, data: bytes | None = None) -> LoadedDocument:

@@ -21,6 +21,9 @@ from common.settings import load_settings
         ("port", "70000", "setting port: 70000 is not allowed"),
         ("candidates", "0", "setting candidates: 0 is not allowed"),
         ("rerank_depth", "2.5", "setting rerank_depth: expected int, got '2.5'"),
+        ("db_busy_seconds", "nan", "setting db_busy_seconds: nan is not allowed"),
+        ("answer_coverage", "inf", "setting answer_coverage: inf is not allowed"),
+        ("sentence_vectors", "ture", "setting sentence_vectors: expected bool, got 'ture'"),
     ],
 )
 def test_a_value_out_of_range_is_refused_by_name(tmp_path, monkeypatch, name, value, message):
@@ -46,6 +49,24 @@ def test_settings_file_values_are_checked_and_in_range_values_pass(tmp_path):
     (tmp_path / "settings.json").write_text(json.dumps({"qa_pass_score": 120}))
     with pytest.raises(ValueError, match="qa_pass_score: 120 is not allowed"):
         load_settings(tmp_path)
+
+
+def test_json_values_of_the_wrong_kind_are_refused(tmp_path):
+    for value, kind in ((True, "int"), (None, "int"), ([3], "int")):
+        (tmp_path / "settings.json").write_text(json.dumps({"rerank_depth": value}))
+        with pytest.raises(ValueError, match=f"setting rerank_depth: expected {kind}"):
+            load_settings(tmp_path)
+    (tmp_path / "settings.json").write_text(json.dumps({"seed_sample_kb": "nope"}))
+    with pytest.raises(ValueError, match="setting seed_sample_kb: expected bool"):
+        load_settings(tmp_path)
+    (tmp_path / "settings.json").write_text(
+        json.dumps(
+            {"seed_sample_kb": "off", "sentence_vectors": 1, "rerank_depth": "1e2", "sign_in_max_failures": 0}
+        )
+    )
+    settings = load_settings(tmp_path)
+    assert settings.seed_sample_kb is False and settings.sentence_vectors is True
+    assert settings.rerank_depth == 100 and settings.sign_in_max_failures == 0  # 0: throttling off
 
 
 def test_the_cli_reports_a_bad_setting_and_exits_2(tmp_path, capsys, monkeypatch):

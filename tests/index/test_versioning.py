@@ -121,8 +121,7 @@ def test_file_edited_during_the_ingest_keeps_its_stored_version(tiny_home, tmp_p
     report = kb.ingest([docs])
     errors = {f.name: f.error for f in report.errors}
     assert (
-        "changed while being ingested" in errors["退货规定.txt"]
-        and "ingest it again" in errors["退货规定.txt"]
+        "changed while being ingested; the stored version is kept, ingest it again" in errors["退货规定.txt"]
     )
     assert kb.document("退货规定.txt").version == 1  # the stored version is kept, whole
     assert kb.search("几天内可以退货", k=1).results[0].text.startswith("顾客签收后7天")
@@ -133,22 +132,63 @@ def test_file_edited_during_the_ingest_keeps_its_stored_version(tiny_home, tmp_p
     assert kb.search("几天内可以退货", k=1).results[0].text.startswith("顾客签收后30天")
 
 
-def test_oversized_file_is_refused_before_it_is_read(tiny_home, tmp_path, counting, monkeypatch):
-    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache="", max_file_mb=1), embedder=counting)
+BIG = "超大文件里反复出现的同一句话。\n" * 30_000  # 1.4 MB of one repeated paragraph
+
+
+def test_oversized_new_file_is_refused_unread_and_a_stored_one_stays_unchanged(
+    tiny_home, tmp_path, counting, monkeypatch
+):
     docs = tmp_path / "docs"
-    big = _write(docs, "huge.txt", "退货。" * 200_000)  # 1.8 MB
+    stored = _write(docs, "stored.txt", BIG)
     _write(docs, "退货规定.txt", POLICY_V1)
-    read = Path.read_bytes
+    first = KnowledgeBase(load_settings(tiny_home, embedding_cache="", max_file_mb=2), embedder=counting)
+    assert {f.name: f.status for f in first.ingest([docs]).files} == {
+        "stored.txt": "added",
+        "退货规定.txt": "added",
+    }
 
-    def no_reading_of_huge(path):
-        assert path != big, "an over-limit file was read into memory"
-        return read(path)
+    big = _write(docs, "huge.txt", BIG)
+    opened_for_reading: list[Path] = []
 
-    monkeypatch.setattr(Path, "read_bytes", no_reading_of_huge)
-    report = kb.ingest([docs])
-    errors = {f.name: f.error for f in report.errors}
-    assert "over the 1 MB limit" in errors["huge.txt"]
-    assert {f.name: f.status for f in report.files}["退货规定.txt"] == "added"
+    class Watched:
+        """A file handle that records reads of the files it wraps."""
+
+        def __init__(self, handle, path):
+            self.handle, self.path = handle, path
+
+        def __getattr__(self, name):
+            if name in ("read", "readinto", "readall"):
+                opened_for_reading.append((self.path, name))
+            return getattr(self.handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+    def watched_open(file, *args, **kwargs):
+        return Watched(open(file, *args, **kwargs), Path(file))
+
+    monkeypatch.setattr("kb.intake.open", watched_open, raising=False)
+    monkeypatch.setattr(Path, "read_bytes", lambda path: opened_for_reading.append((path, "read_bytes")))
+    lowered = KnowledgeBase(load_settings(tiny_home, embedding_cache="", max_file_mb=1), embedder=counting)
+    report = lowered.ingest([docs])
+    statuses = {f.name: f.status for f in report.files}
+    assert "over the 1 MB limit" in {f.name: f.error for f in report.errors}["huge.txt"]
+    assert statuses["stored.txt"] == "unchanged" and statuses["退货规定.txt"] == "unchanged"
+    assert not [name for path, name in opened_for_reading if path == big]  # refused on its size alone
+    # The stored file is hashed in a stream (readinto) and never loaded whole.
+    assert {name for path, name in opened_for_reading if path == stored} == {"readinto"}
+
+
+def test_two_files_with_one_name_are_not_taken_for_an_edit(tiny_home, tmp_path, counting):
+    """Two folders holding the same file name: each is judged on its own bytes."""
+    kb = KnowledgeBase(load_settings(tiny_home, embedding_cache=""), embedder=counting)
+    _write(tmp_path / "a", "faq.txt", POLICY_V1)
+    _write(tmp_path / "b", "faq.txt", POLICY_V2)
+    report = kb.ingest([tmp_path / "a", tmp_path / "b"])
+    assert not any("changed while being ingested" in (f.error or "") for f in report.files)
 
 
 def test_crash_before_promotion_leaves_a_loadable_state(tiny_home, tmp_path, counting, monkeypatch):

@@ -73,7 +73,8 @@
   const results = document.getElementById("results");
   if (input && results) {
     const bar = document.querySelector(".searchbar");
-    const delay = parseInt(bar.dataset.debounce, 10) || 250;
+    const configured = parseInt(bar.dataset.debounce, 10);
+    const delay = Number.isNaN(configured) ? 250 : configured; // 0: on every keystroke
     let timer = null, idleTimer = null, shown = input.value.trim(), seq = 0;
 
     async function load(query, log, rerender = true) {
