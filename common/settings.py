@@ -198,6 +198,11 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
+def setting(name: str) -> Setting:
+    """The table's entry for ``name``: other inputs that override a setting check the same bounds."""
+    return _BY_NAME[name]
+
+
 class Settings:
     """Resolved settings: attribute access, typed like each default."""
 

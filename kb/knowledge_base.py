@@ -186,6 +186,11 @@ class KnowledgeBase:
             if any(f.status in ("added", "updated") for f in report.files):
                 self._publish_and_promote(report)
 
+    @property
+    def max_file_bytes(self) -> int:
+        """``max_file_mb`` in bytes (MB = 1024², as in its messages)."""
+        return self.settings.max_file_mb * 1024 * 1024
+
     def _stage_batch(
         self,
         files: list[tuple[Path, str]],
@@ -201,12 +206,11 @@ class KnowledgeBase:
         given, receives the current marks of each existing document that gets a
         new version (those of unchanged files are never read).
         """
-        max_bytes = self.settings.max_file_mb * 1024 * 1024
         digests: list[str | None] = []
         restaged: set[int] = set()
         for path, name in files:
             existing = store.get_document(self.conn, name)
-            digests.append(file_digest(path, max_bytes, known=existing is not None))
+            digests.append(file_digest(path, self.max_file_bytes, known=existing is not None))
             if existing and (force or existing.content_hash != digests[-1]):
                 restaged.add(existing.id)
         memory = Fingerprints(self.settings.near_duplicate_jaccard)
@@ -253,7 +257,7 @@ class KnowledgeBase:
         existing = store.get_document(self.conn, name)
         if existing and existing.version > 0 and existing.content_hash == batch_digest and not force:
             return FileResult(str(path), name, "unchanged", existing.version, existing.chunk_count)
-        max_bytes = self.settings.max_file_mb * 1024 * 1024
+        max_bytes = self.max_file_bytes
         try:
             data = read_checked(path, max_bytes)
         except OSError as exc:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common.settings import SETTINGS, setting
 from common.textnorm import normalize_aligned
 from qa.transcript import AGENT, CUSTOMER
 
@@ -173,8 +174,6 @@ class Policy:
 def _defaults(settings: Any) -> dict[str, Any]:
     if settings is not None:
         return settings.as_dict()
-    from common.settings import SETTINGS
-
     return {s.name: s.default for s in SETTINGS}
 
 
@@ -209,12 +208,17 @@ def parse_policy(text: str, name: str = "policy.yaml", settings: Any = None) -> 
     errors: list[str] = []
     for key in sorted(set(data) - _TOP_KEYS):
         errors.append(f"{name}: unknown key {key!r} (expected one of {', '.join(sorted(_TOP_KEYS))})")
-    pass_score = _number(data.get("pass_score", defaults["qa_pass_score"]), 0, 100)
-    if pass_score is None:
-        errors.append(f"{name}: 'pass_score' must be a number from 0 to 100")
-    threshold = _number(data.get("semantic_threshold", defaults["semantic_threshold"]), -1, 1)
-    if threshold is None:
-        errors.append(f"{name}: 'semantic_threshold' must be a number from -1 to 1")
+
+    def overridden(key: str, setting_name: str) -> float | None:
+        """A setting the policy file overrides, within the settings table's bounds."""
+        bounds = setting(setting_name)
+        value = _number(data.get(key, defaults[setting_name]), bounds.low, bounds.high)
+        if value is None:
+            errors.append(f"{name}: '{key}' must be a number from {bounds.allowed()}")
+        return value
+
+    pass_score = overridden("pass_score", "qa_pass_score")
+    threshold = overridden("semantic_threshold", "semantic_threshold")
     window = data.get("negation_window", DEFAULT_NEGATION_WINDOW)
     if not _positive_int(window):
         errors.append(f"{name}: 'negation_window' must be a positive integer")
