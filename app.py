@@ -18,7 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python app.py",
         description="Kefu Playbook: search manuals, score chat transcripts, build quizzes.",
     )
-    parser.add_argument("--home", help="data home folder (default: $KEFU_HOME or ./kefu_data)")
+    home_help = "data home folder (default: $KEFU_HOME or ./kefu_data)"
+    parser.add_argument("--home", help=home_help)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -28,7 +29,22 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue  # a command family not built yet
         module.register(sub)
+    # ``--home`` is accepted before or after the command (``serve --home DIR``); SUPPRESS
+    # keeps a value given before the command when none is given after it.
+    for command in _command_parsers(sub):
+        command.add_argument("--home", default=argparse.SUPPRESS, help=home_help)
     return parser
+
+
+def _command_parsers(sub) -> list[argparse.ArgumentParser]:
+    """Every command parser, command groups and their sub-commands (``quiz generate``) included."""
+    found = []
+    for parser in dict.fromkeys(sub.choices.values()):  # aliases share one parser
+        found.append(parser)
+        for nested in parser._actions:
+            if isinstance(nested, argparse._SubParsersAction):
+                found.extend(_command_parsers(nested))
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:

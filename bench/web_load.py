@@ -53,7 +53,7 @@ def prepare_home(home: str) -> str:
     from common.db import connect
     from common.settings import load_settings
     from kb.knowledge_base import KnowledgeBase
-    from web import users
+    from service import users
 
     settings = load_settings(home)
     kb = KnowledgeBase(settings)

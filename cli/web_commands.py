@@ -71,7 +71,7 @@ def create_user(args, settings) -> int:
     import getpass
 
     from common.db import open_database
-    from web import users
+    from service import users
 
     password = args.password or getpass.getpass(f"password for {args.username}: ")
     conn = open_database(settings)

@@ -21,23 +21,28 @@ from __future__ import annotations
 
 from quiz.analysis import ItemStats, analyse_items
 from quiz.exporters import FORMATS, export_quiz, format_for_path
-from quiz.models import QUESTION_TYPES, TYPE_LABELS, Question, Quiz, Source
+from quiz.models import QUESTION_TYPES, SHOW_ANSWERS, TYPE_LABELS, Question, Quiz, Source
 from quiz.store import (
     QuizError,
     add_question,
     attempt_matrix,
+    close_quiz,
     delete_question,
     get_quiz,
+    latest_attempt,
     list_quizzes,
     publish_quiz,
     record_attempt,
     save_quiz,
+    set_show_answers,
+    taker_view,
     update_question,
 )
 
 __all__ = [
     "FORMATS",
     "QUESTION_TYPES",
+    "SHOW_ANSWERS",
     "TYPE_LABELS",
     "ItemStats",
     "Question",
@@ -45,15 +50,21 @@ __all__ = [
     "QuizError",
     "Source",
     "add_question",
+    "attempt_matrix",
+    "close_quiz",
     "delete_question",
     "export_quiz",
     "format_for_path",
     "generate_quiz",
     "get_quiz",
+    "latest_attempt",
     "item_analysis",
     "list_quizzes",
     "publish_quiz",
     "record_attempt",
+    "save_quiz",
+    "set_show_answers",
+    "taker_view",
     "update_question",
 ]
 

@@ -24,6 +24,13 @@ LETTERS = "ABCDEFGH"
 BLANK = "（　　）"  # the gap in single-choice and cloze stems
 
 DRAFT, PUBLISHED = "draft", "published"
+# When a taker sees the answer keys of their attempt (the trainer chooses per quiz).
+SHOW_ANSWERS = {
+    "after_close": "测验关闭后",
+    "after_submit": "完整作答并提交后",
+    "never": "从不",
+}
+DEFAULT_SHOW_ANSWERS = "after_close"
 
 _SPACE_PUNCT = re.compile(r"[\s,.;:!?\"'“”‘’()（）、。，；：！？【】\[\]《》<>…·\-]+")
 
@@ -139,6 +146,8 @@ class Quiz:
     created_at: float = 0.0
     published_at: float | None = None
     notes: list[str] = field(default_factory=list)
+    show_answers: str = DEFAULT_SHOW_ANSWERS
+    closed_at: float | None = None
 
     def as_dict(self) -> dict:
         data = asdict(self)

@@ -8,7 +8,7 @@ import time
 
 from common.db import migrate
 from quiz.grading import grade
-from quiz.models import DRAFT, PUBLISHED, Question, Quiz, Source
+from quiz.models import DRAFT, PUBLISHED, SHOW_ANSWERS, Question, Quiz, Source
 
 MIGRATIONS = [
     """
@@ -59,7 +59,12 @@ MIGRATIONS = [
         correct INTEGER NOT NULL,
         PRIMARY KEY (attempt_id, question_id)
     );
+    """,
+    # Answer keys are shown to takers only as the trainer chooses; a closed quiz takes no attempts.
     """
+    ALTER TABLE quiz_drafts ADD COLUMN show_answers TEXT NOT NULL DEFAULT 'after_close';
+    ALTER TABLE quiz_drafts ADD COLUMN closed_at REAL;
+    """,
 ]
 
 
@@ -187,6 +192,8 @@ def get_quiz(conn: sqlite3.Connection, quiz_id: int) -> Quiz:
         row["created_at"],
         pub["published_at"] if pub else None,
         json.loads(row["notes"]),
+        row["show_answers"],
+        row["closed_at"],
     )
 
 
@@ -289,17 +296,98 @@ def publish_quiz(conn: sqlite3.Connection, quiz_id: int) -> Quiz:
     return get_quiz(conn, quiz.id)
 
 
+def set_show_answers(conn: sqlite3.Connection, quiz_id: int, show_answers: str) -> Quiz:
+    """Choose when takers see the answer keys (one of ``SHOW_ANSWERS``); allowed at any status."""
+    if show_answers not in SHOW_ANSWERS:
+        raise QuizError(f"未知的答案显示方式 {show_answers!r}（可选：{', '.join(SHOW_ANSWERS)}）")
+    quiz = get_quiz(conn, quiz_id)
+    with conn:
+        conn.execute("UPDATE quiz_drafts SET show_answers = ? WHERE id = ?", (show_answers, quiz.id))
+    return get_quiz(conn, quiz.id)
+
+
+def close_quiz(conn: sqlite3.Connection, quiz_id: int) -> Quiz:
+    """Stop taking attempts at a published quiz (keys set to show after closing become visible)."""
+    quiz = get_quiz(conn, quiz_id)
+    if quiz.status != PUBLISHED:
+        raise QuizError(f"测验 {quiz_id} 尚未发布，无需关闭")
+    with conn:
+        conn.execute(
+            "UPDATE quiz_drafts SET closed_at = coalesce(closed_at, ?) WHERE id = ?", (time.time(), quiz.id)
+        )
+    return get_quiz(conn, quiz.id)
+
+
+def keys_visible(quiz: Quiz, complete: bool) -> bool:
+    """May a taker see the keys of an attempt? ``complete``: every question was answered."""
+    if quiz.show_answers == "after_submit":
+        return complete
+    if quiz.show_answers == "after_close":
+        return quiz.closed_at is not None
+    return False
+
+
+def taker_view(quiz: Quiz, result: dict) -> dict:
+    """An attempt as its taker may see it: answer keys only when :func:`keys_visible` allows."""
+    shown = keys_visible(quiz, result["complete"])
+    items = [item if shown else {k: v for k, v in item.items() if k != "answer"} for item in result["items"]]
+    return {**result, "items": items, "keys_shown": shown}
+
+
+def latest_attempt(conn: sqlite3.Connection, quiz_id: int, taker: str) -> dict | None:
+    """The taker's newest attempt at a quiz, graded as stored (with keys; see :func:`taker_view`)."""
+    quiz = get_quiz(conn, quiz_id)
+    row = conn.execute(
+        "SELECT * FROM quiz_attempts WHERE quiz_id = ? AND taker = ? ORDER BY id DESC LIMIT 1",
+        (quiz.id, str(taker).strip()),
+    ).fetchone()
+    if row is None:
+        return None
+    answers = {
+        r["question_id"]: r
+        for r in conn.execute("SELECT * FROM quiz_answers WHERE attempt_id = ?", (row["id"],))
+    }
+    items = [
+        {
+            "question_id": q.id,
+            "position": q.position,
+            "response": answers[q.id]["response"] if q.id in answers else "",
+            "correct": bool(answers[q.id]["correct"]) if q.id in answers else False,
+            "answer": q.answer_letter or q.answer,
+        }
+        for q in quiz.questions
+    ]
+    return _result(row["id"], quiz, row["taker"], items)
+
+
+def _result(attempt_id: int, quiz: Quiz, taker: str, items: list[dict]) -> dict:
+    score = sum(1 for i in items if i["correct"])
+    return {
+        "attempt_id": attempt_id,
+        "quiz_id": quiz.id,
+        "taker": taker,
+        "score": score,
+        "total": len(items),
+        "percent": round(100 * score / len(items), 1) if items else 0.0,
+        "complete": all(i["response"].strip() for i in items),
+        "items": items,
+    }
+
+
 def record_attempt(conn: sqlite3.Connection, quiz_id: int, taker: str, answers: dict) -> dict:
-    """Grade and store one attempt at a published quiz.
+    """Grade and store one attempt at a published, open quiz.
 
     ``answers`` maps a question id (or its 1-based position) to the response:
     a letter or the option text for choice questions, 正确/错误 (对/错, true/false)
     for true/false, text for cloze. Unanswered questions count as wrong.
-    Returns ``{attempt_id, score, total, percent, items: [{question_id, response, correct, answer}]}``.
+    Returns ``{attempt_id, score, total, percent, complete, items: [{question_id, response,
+    correct, answer}]}`` with every key: pass it through :func:`taker_view` before a taker sees it.
     """
     quiz = get_quiz(conn, quiz_id)
     if quiz.status != PUBLISHED:
         raise QuizError(f"quiz {quiz_id} is a draft: publish it before recording attempts")
+    if quiz.closed_at is not None:
+        raise QuizError(f"测验 {quiz_id} 已关闭，不再接受答卷")
     if not str(taker).strip():
         raise QuizError("taker is required")
     by_key = {str(k): v for k, v in answers.items()}
@@ -316,25 +404,17 @@ def record_attempt(conn: sqlite3.Connection, quiz_id: int, taker: str, answers: 
                 "answer": q.answer_letter or q.answer,
             }
         )
-    score = sum(1 for i in items if i["correct"])
+    result = _result(0, quiz, str(taker).strip(), items)
     with conn:
         attempt_id = conn.execute(
             "INSERT INTO quiz_attempts(quiz_id, taker, submitted_at, score, total) VALUES (?, ?, ?, ?, ?)",
-            (quiz.id, str(taker).strip(), time.time(), score, len(items)),
+            (quiz.id, result["taker"], time.time(), result["score"], result["total"]),
         ).lastrowid
         conn.executemany(
             "INSERT INTO quiz_answers(attempt_id, question_id, response, correct) VALUES (?, ?, ?, ?)",
             [(attempt_id, i["question_id"], i["response"], int(i["correct"])) for i in items],
         )
-    return {
-        "attempt_id": attempt_id,
-        "quiz_id": quiz.id,
-        "taker": str(taker).strip(),
-        "score": score,
-        "total": len(items),
-        "percent": round(100 * score / len(items), 1) if items else 0.0,
-        "items": items,
-    }
+    return {**result, "attempt_id": attempt_id}
 
 
 def attempt_matrix(conn: sqlite3.Connection, quiz_id: int) -> tuple[list[int], list[list[int]]]:

@@ -59,12 +59,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from web import admin as admin_views
-    from web import api, auth, errors, search, templating
+    from web import api, auth, errors, search, security, templating
     from web import qa as qa_views
     from web import quiz as quiz_views
     from web.extensions import csrf
 
     templating.init_app(app)
+    security.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
     errors.init_app(app)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from common.atomic import write_text_atomic
-from web import users
+from service import users
 from web.auth import role_required
 from web.extensions import db, kb, kb_service, settings
 from web.search import KIND_LABELS
@@ -194,7 +194,16 @@ def users_page():
                 flash("不能删除自己的账户", "error")
             elif user_id:
                 users.delete_user(db(), user_id)
-                flash("已删除用户", "success")
+                flash("已删除用户，其登录和 API 令牌已失效", "success")
+        elif action == "reset":
+            user_id = request.form.get("user_id", type=int)
+            try:
+                if not user_id or users.get_user(db(), user_id) is None:
+                    raise users.UserError("没有这个用户")
+                users.reset_password(db(), user_id, request.form.get("password", ""))
+                flash("已重置密码：该用户的所有登录和 API 令牌已失效，下次登录须修改密码", "success")
+            except users.UserError as exc:
+                flash(str(exc), "error")
         else:
             abort(400)
         return redirect(url_for("admin.users_page"))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from web import users
+from service import users
 from web.errors import user_error
 from web.extensions import csrf, db, kb, kb_service, settings
 
@@ -442,7 +442,7 @@ def quiz_export(quiz_id: int):
 @bp.post("/quizzes/<int:quiz_id>/attempts")
 def quiz_attempt(quiz_id: int):
     """Any signed-in user takes a published quiz; the taker is the caller."""
-    from quiz import QuizError, record_attempt
+    from quiz import QuizError, record_attempt, taker_view
 
     answers = json_body().get("answers")
     if not isinstance(answers, dict):
@@ -454,7 +454,9 @@ def quiz_attempt(quiz_id: int):
         result = record_attempt(db(), quiz_id, g.user.username, answers)
     except QuizError as exc:
         raise user_error(400, str(exc)) from None
-    return jsonify(result), 201
+    # Keys only as the trainer chose (never to a blank or unfinished attempt), except for
+    # the quiz's trainers themselves.
+    return jsonify(result if g.user.may("trainer") else taker_view(quiz, result)), 201
 
 
 @bp.get("/quizzes/<int:quiz_id>/analysis")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import sqlite3
 import time
+import unicodedata
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -20,7 +22,7 @@ from flask import (
 )
 
 from common.db import is_busy, open_database
-from web import users
+from service import users
 from web.errors import BUSY_RETRY_SECONDS
 from web.extensions import close_connections, db
 from web.extensions import settings as app_settings
@@ -61,11 +63,15 @@ def bootstrap_admin(settings) -> str | None:
 def load_user() -> None:
     """Resolve the signed-in user from the session cookie (the API may also use a token)."""
     g.user = None
-    user_id = session.get("uid")
-    if user_id is not None:
-        g.user = users.get_user(db(), user_id)
+    session_id = session.get("sid")
+    if session_id is not None:
+        # Checked on every request: a session ended by sign-out, a password change,
+        # an admin's reset or the user's deletion is refused at once.
+        g.user = users.user_for_session(db(), session_id, time.time())
         if g.user is None:
             session.clear()
+    elif "uid" in session:
+        session.clear()  # a cookie from before server-side sessions: sign in again
     if (
         g.user is not None
         and g.user.must_change_password
@@ -98,10 +104,21 @@ login_required = role_required()
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths: never redirect a sign-in to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only same-site relative paths: never redirect a sign-in to another host.
+
+    Browsers drop tabs and line breaks from a URL and read a backslash as a
+    slash, so ``/<TAB>/evil.example`` is ``//evil.example`` to them: any control
+    character, white space or backslash refuses the target, as does anything a
+    URL parser reads as having a scheme or a host.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def home_for(user: users.User) -> str:
@@ -139,7 +156,7 @@ def login():
             return render_template("login.html", username=username), 401
         users.clear_sign_in_failures(db(), username)
         session.clear()  # a fresh session on sign-in: no fixation
-        session["uid"] = user.id
+        session["sid"] = users.start_session(db(), user.id, settings.session_hours * 3600, now)
         session.permanent = True
         if user.must_change_password:
             return redirect(url_for("auth.account"))
@@ -151,6 +168,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """End this session on the server too: a copy of the cookie stops working."""
+    if session.get("sid"):
+        users.end_session(db(), session["sid"])
     session.clear()
     flash("已退出登录", "info")
     return redirect(url_for("auth.login"))
@@ -169,11 +189,16 @@ def account():
                 flash("两次输入的新密码不一致", "error")
             else:
                 try:
-                    users.set_password(db(), g.user.id, request.form.get("new", ""))
-                    flash("密码已更新", "success")
+                    users.set_password(
+                        db(), g.user.id, request.form.get("new", ""), keep_session=session.get("sid")
+                    )
+                    flash("密码已更新；其他设备上的登录和 API 令牌已失效", "success")
                     return redirect(home_for(g.user))
                 except users.UserError as exc:
                     flash(str(exc), "error")
+        elif action == "sign_out_everywhere":
+            ended = users.end_all_sessions(db(), g.user.id, keep_session=session.get("sid"))
+            flash(f"已退出其他 {ended} 处登录", "success")
         elif action == "token":
             token = users.issue_token(db(), g.user.id)
             flash("新的 API 令牌已生成，只显示这一次，请立即保存", "success")

@@ -110,7 +110,7 @@ def build():
 @bp.get("/<int:quiz_id>")
 @role_required("trainer")
 def review(quiz_id: int):
-    from quiz import QUESTION_TYPES, TYPE_LABELS
+    from quiz import QUESTION_TYPES, SHOW_ANSWERS, TYPE_LABELS
 
     quiz = load_quiz(quiz_id)
     link = (
@@ -119,7 +119,8 @@ def review(quiz_id: int):
         else None
     )
     return render_template("quiz/review.html", quiz=quiz, link=link, formats=FORMAT_LABELS,
-                           types=QUESTION_TYPES, type_labels=TYPE_LABELS)  # fmt: skip
+                           types=QUESTION_TYPES, type_labels=TYPE_LABELS,
+                           show_labels=SHOW_ANSWERS)  # fmt: skip
 
 
 @bp.post("/<int:quiz_id>/questions/<int:question_id>")
@@ -173,6 +174,23 @@ def publish(quiz_id: int):
     return redirect(url_for("quiz.review", quiz_id=quiz_id))
 
 
+@bp.post("/<int:quiz_id>/settings")
+@role_required("trainer")
+def quiz_settings(quiz_id: int):
+    from quiz import QuizError, close_quiz, set_show_answers
+
+    try:
+        if request.form.get("action") == "close":
+            close_quiz(db(), quiz_id)
+            flash("测验已关闭，不再接受答卷", "success")
+        else:
+            set_show_answers(db(), quiz_id, request.form.get("show_answers", ""))
+            flash("已保存答案显示方式", "success")
+    except QuizError as exc:
+        flash(f"未保存：{exc}", "error")
+    return redirect(url_for("quiz.review", quiz_id=quiz_id))
+
+
 @bp.get("/<int:quiz_id>/export/<fmt>")
 @role_required("trainer")
 def export(quiz_id: int, fmt: str):
@@ -213,7 +231,7 @@ def mine():
 @bp.route("/take/<token>", methods=["GET", "POST"])
 @login_required
 def take(token: str):
-    from quiz import QuizError, record_attempt
+    from quiz import QuizError, latest_attempt, record_attempt, taker_view
 
     quiz = load_quiz(quiz_from_token(token))
     if quiz.status != "published":
@@ -221,10 +239,21 @@ def take(token: str):
     if request.method == "POST":
         answers = {str(q.id): request.form.get(f"q{q.id}", "") for q in quiz.questions}
         try:
-            result = record_attempt(db(), quiz.id, g.user.username, answers)
+            result = taker_view(quiz, record_attempt(db(), quiz.id, g.user.username, answers))
         except QuizError as exc:
             flash(str(exc), "error")
             return redirect(request.path)
-        by_id = {item["question_id"]: item for item in result["items"]}
-        return render_template("quiz/take.html", quiz=quiz, result=result, by_id=by_id)
-    return render_template("quiz/take.html", quiz=quiz, result=None, by_id={})
+        return _render_attempt(quiz, result)
+    if quiz.closed_at is not None:
+        # A closed quiz takes no attempts; its takers may look back at their latest one.
+        latest = latest_attempt(db(), quiz.id, g.user.username)
+        return _render_attempt(quiz, taker_view(quiz, latest) if latest else None)
+    return _render_attempt(quiz, None)
+
+
+def _render_attempt(quiz, result: dict | None):
+    from quiz import SHOW_ANSWERS
+
+    by_id = {item["question_id"]: item for item in result["items"]} if result else {}
+    return render_template("quiz/take.html", quiz=quiz, result=result, by_id=by_id,
+                           show_labels=SHOW_ANSWERS)  # fmt: skip

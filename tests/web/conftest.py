@@ -45,7 +45,8 @@ def copy_home(source: Path, target: Path) -> None:
 def app(sample_home, tmp_path_factory):
     """The web app over a private copy of the session's ingested sample home (tests here write)."""
     from common.db import connect
-    from web import create_app, users
+    from service import users
+    from web import create_app
     from web.extensions import kb_service
 
     home = tmp_path_factory.mktemp("web_home")

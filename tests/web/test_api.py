@@ -372,7 +372,7 @@ def test_a_write_behind_a_long_ingest_elsewhere_gets_503_not_a_hung_request(own_
 
     from common.db import connect
     from common.settings import load_settings
-    from web import users
+    from service import users
 
     app = own_app(db_busy_seconds=0.1, seed_sample_kb=False)
     settings = load_settings(tmp_path / "h")

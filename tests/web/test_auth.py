@@ -281,7 +281,7 @@ def test_the_attempt_is_counted_only_on_a_clean_connection_and_a_locked_database
 
     from common.db import connect
     from common.settings import load_settings
-    from web import users
+    from service import users
 
     own_app()
     path = load_settings(tmp_path / "h").db_path

@@ -1,8 +1,13 @@
-"""User accounts: roles, hashed passwords and per-user API tokens, in the product database.
+"""User accounts: roles, hashed passwords, sign-in sessions and API tokens, in the product database.
 
 No Flask here: the CLI (`create-user`) and the web app both call these functions.
-Only a SHA-256 of each API token is stored, so a copied database does not leak
-working tokens; the token itself is shown once, when it is issued.
+Only a SHA-256 of each API token and session id is stored, so a copied database
+does not leak working credentials; a token is shown once, when it is issued.
+
+Sessions live on the server (``web_sessions``): the browser's cookie holds only a
+random session id, so the server can end a session. User ids are never reused
+(``AUTOINCREMENT``), and deleting a user deletes their sessions, so an old cookie
+can never sign in as the next user created.
 """
 
 from __future__ import annotations
@@ -14,9 +19,8 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-from werkzeug.security import check_password_hash, generate_password_hash
-
 from common.db import migrate
+from service.passwords import check_password, dummy_hash, hash_password
 
 ROLES = ("agent", "qa", "trainer", "admin")
 ROLE_LABELS = {"agent": "客服", "qa": "质检", "trainer": "培训", "admin": "管理员"}
@@ -43,6 +47,31 @@ MIGRATIONS = [
         at REAL NOT NULL
     );
     CREATE INDEX sign_in_failures_at ON sign_in_failures(at);
+    """,
+    # Ids are never reused and sessions are server-side: a deleted user's cookie
+    # must not become the next new user's session. Cookie-only sessions of the
+    # previous schema stop working (their holders sign in again).
+    """
+    CREATE TABLE web_users_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL,
+        token_hash TEXT UNIQUE,
+        must_change_password INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL
+    );
+    INSERT INTO web_users_new(id, username, password_hash, role, token_hash, must_change_password, created_at)
+        SELECT id, username, password_hash, role, token_hash, must_change_password, created_at FROM web_users;
+    DROP TABLE web_users;
+    ALTER TABLE web_users_new RENAME TO web_users;
+    CREATE TABLE web_sessions (
+        id_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES web_users(id) ON DELETE CASCADE,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE INDEX web_sessions_user ON web_sessions(user_id);
     """,
 ]
 # One address may fail for several people (a shared office NAT) before it is held back.
@@ -82,7 +111,7 @@ def _user(row: sqlite3.Row | None) -> User | None:
     return User(row["id"], row["username"], row["role"], bool(row["must_change_password"]))
 
 
-def _token_hash(token: str) -> str:
+def _secret_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -107,7 +136,7 @@ def create_user(
             user_id = conn.execute(
                 "INSERT INTO web_users(username, password_hash, role, must_change_password, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (username, generate_password_hash(password), role, int(must_change_password), time.time()),
+                (username, hash_password(password), role, int(must_change_password), time.time()),
             ).lastrowid
     except sqlite3.IntegrityError:
         raise UserError(f"用户名 {username} 已存在") from None
@@ -119,9 +148,9 @@ def authenticate(conn: sqlite3.Connection, username: str, password: str) -> User
     row = conn.execute("SELECT * FROM web_users WHERE username = ?", (username.strip(),)).fetchone()
     if row is None:
         # Hash anyway so response time does not reveal which user names exist.
-        check_password_hash(generate_password_hash("x"), password)
+        check_password(dummy_hash(), password)
         return None
-    return _user(row) if check_password_hash(row["password_hash"], password) else None
+    return _user(row) if check_password(row["password_hash"], password) else None
 
 
 def get_user(conn: sqlite3.Connection, user_id: int) -> User | None:
@@ -133,7 +162,7 @@ def user_for_token(conn: sqlite3.Connection, token: str) -> User | None:
     if not token:
         return None
     return _user(
-        conn.execute("SELECT * FROM web_users WHERE token_hash = ?", (_token_hash(token),)).fetchone()
+        conn.execute("SELECT * FROM web_users WHERE token_hash = ?", (_secret_hash(token),)).fetchone()
     )
 
 
@@ -141,18 +170,88 @@ def issue_token(conn: sqlite3.Connection, user_id: int) -> str:
     """A new API token for the user (the previous one stops working); shown to them once."""
     token = "kefu_" + secrets.token_urlsafe(32)
     with conn:
-        conn.execute("UPDATE web_users SET token_hash = ? WHERE id = ?", (_token_hash(token), user_id))
+        conn.execute("UPDATE web_users SET token_hash = ? WHERE id = ?", (_secret_hash(token), user_id))
     return token
 
 
-def set_password(conn: sqlite3.Connection, user_id: int, password: str) -> None:
-    """Change a password and clear the must-change flag."""
+def revoke_token(conn: sqlite3.Connection, user_id: int) -> None:
+    """The user's API token stops working."""
+    with conn:
+        conn.execute("UPDATE web_users SET token_hash = NULL WHERE id = ?", (user_id,))
+
+
+def set_password(
+    conn: sqlite3.Connection, user_id: int, password: str, keep_session: str | None = None
+) -> None:
+    """Change one's own password: clears the must-change flag, ends other sessions, revokes the API token.
+
+    A password is changed when it may have leaked, so whatever signed in with the
+    old one (another browser, a script holding the token) must sign in again;
+    ``keep_session`` is the session of the person changing it.
+    """
     check_password_strength(password)
     with conn:
         conn.execute(
-            "UPDATE web_users SET password_hash = ?, must_change_password = 0 WHERE id = ?",
-            (generate_password_hash(password), user_id),
+            "UPDATE web_users SET password_hash = ?, must_change_password = 0, token_hash = NULL"
+            " WHERE id = ?",
+            (hash_password(password), user_id),
         )
+        _end_sessions(conn, user_id, keep=keep_session)
+
+
+def reset_password(conn: sqlite3.Connection, user_id: int, password: str) -> None:
+    """An admin sets a new one-time password: every session and the API token of the user end."""
+    check_password_strength(password)
+    with conn:
+        conn.execute(
+            "UPDATE web_users SET password_hash = ?, must_change_password = 1, token_hash = NULL"
+            " WHERE id = ?",
+            (hash_password(password), user_id),
+        )
+        _end_sessions(conn, user_id)
+
+
+def start_session(conn: sqlite3.Connection, user_id: int, lifetime_s: float, now: float) -> str:
+    """A new sign-in session; returns its id for the cookie (only its hash is stored)."""
+    session_id = secrets.token_urlsafe(32)
+    with conn:
+        conn.execute("DELETE FROM web_sessions WHERE expires_at < ?", (now,))
+        conn.execute(
+            "INSERT INTO web_sessions(id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            (_secret_hash(session_id), user_id, now, now + lifetime_s),
+        )
+    return session_id
+
+
+def user_for_session(conn: sqlite3.Connection, session_id: str, now: float) -> User | None:
+    """The user of a live session, or ``None`` when it was ended, expired or never existed."""
+    if not session_id or not isinstance(session_id, str):
+        return None
+    row = conn.execute(
+        "SELECT u.* FROM web_sessions s JOIN web_users u ON u.id = s.user_id"
+        " WHERE s.id_hash = ? AND s.expires_at > ?",
+        (_secret_hash(session_id), now),
+    ).fetchone()
+    return _user(row)
+
+
+def end_session(conn: sqlite3.Connection, session_id: str) -> None:
+    """Sign out: this session id stops working, even in a copied cookie."""
+    with conn:
+        conn.execute("DELETE FROM web_sessions WHERE id_hash = ?", (_secret_hash(session_id or ""),))
+
+
+def end_all_sessions(conn: sqlite3.Connection, user_id: int, keep_session: str | None = None) -> int:
+    """End every session of a user (except ``keep_session``); returns how many ended."""
+    with conn:
+        return _end_sessions(conn, user_id, keep=keep_session)
+
+
+def _end_sessions(conn: sqlite3.Connection, user_id: int, keep: str | None = None) -> int:
+    keep_hash = _secret_hash(keep) if keep else ""
+    return conn.execute(
+        "DELETE FROM web_sessions WHERE user_id = ? AND id_hash != ?", (user_id, keep_hash)
+    ).rowcount
 
 
 def list_users(conn: sqlite3.Connection) -> list[dict]:
@@ -165,7 +264,9 @@ def list_users(conn: sqlite3.Connection) -> list[dict]:
 
 
 def delete_user(conn: sqlite3.Connection, user_id: int) -> None:
+    """Remove a user with their sessions and token; their id is never given to anyone else."""
     with conn:
+        conn.execute("DELETE FROM web_sessions WHERE user_id = ?", (user_id,))
         conn.execute("DELETE FROM web_users WHERE id = ?", (user_id,))
 
 
