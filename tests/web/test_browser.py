@@ -44,7 +44,7 @@ def test_agent_searches_as_they_type_copies_votes_and_sees_no_answer(page, sign_
     assert "没有找到可信的答案" in page.locator(".no-answer").inner_text()
     box.fill("退款多久到账")
     box.press("Enter")
-    page.wait_for_function("!document.querySelector('.no-answer') && document.querySelector('.result')")
+    page.wait_for_function("() => !document.querySelector('.no-answer') && document.querySelector('.result')")
     page.keyboard.press("ArrowDown")
     assert page.evaluate("document.activeElement.classList.contains('result')")
     page.keyboard.press("Enter")  # opens the passage in context
