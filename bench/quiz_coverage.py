@@ -29,13 +29,11 @@ from common.settings import load_settings
 from common.textnorm import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = {
-    "corpus": (ROOT.parent / "shared" / "corpus", ROOT / "bench" / "data" / "quiz_facts_inventory.jsonl"),
-    "sample": (ROOT / "sample_data" / "kb", ROOT / "bench" / "data" / "quiz_facts_inventory.jsonl"),
-    "heldout": (
-        ROOT / "bench" / "data" / "heldout_kb",
-        ROOT / "bench" / "data" / "heldout_kb" / "facts.jsonl",
-    ),
+DATA = ROOT / "bench" / "data"
+SOURCES = {  # material, folder of the fact lists, their file pattern
+    "corpus": (ROOT.parent / "shared" / "corpus", DATA, "quiz_facts_inventory_*.jsonl"),
+    "sample": (ROOT / "sample_data" / "kb", DATA, "quiz_facts_inventory_*.jsonl"),
+    "heldout": (DATA / "heldout_kb", DATA / "heldout_kb", "facts.jsonl"),
 }
 KINDS = ("number", "approver", "document", "procedure", "reply", "rule")
 OVERLAP = 0.5  # share of the shorter text's bigrams the two must share
