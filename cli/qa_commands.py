@@ -38,14 +38,15 @@ def register(subparsers) -> None:
 
 
 def _load_policy(path: str, settings):
+    from qa.messages import os_reason
     from qa.policy import PolicyError, load_policy
 
     try:
         return load_policy(path, settings)
     except OSError as exc:
-        raise CommandError(f"cannot read policy {path}: {exc.strerror or exc}") from None
+        raise CommandError(f"无法读取规则文件 {path}：{os_reason(exc)}") from None
     except PolicyError as exc:
-        raise CommandError("invalid policy:\n" + "\n".join(exc.errors)) from None
+        raise CommandError("规则文件有误：\n" + "\n".join(exc.errors)) from None
 
 
 def _columns(pairs: list[str]) -> dict[str, str]:
@@ -55,23 +56,24 @@ def _columns(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, header = pair.partition("=")
         if not sep or name.strip() not in COLUMNS or not header.strip():
-            raise CommandError(f"--map {pair!r}: expected NAME=HEADER with NAME one of {', '.join(COLUMNS)}")
+            raise CommandError(f"--map {pair!r}：应为 列名=表头，列名是 {', '.join(COLUMNS)} 之一")
         columns[name.strip()] = header.strip()
     return columns
 
 
 def score_command(args, settings) -> int:
-    """Score the files, print JSON lines or a summary, write reports, store the run."""
-    from pathlib import Path
+    """Score the files, print JSON lines or a summary, write reports, store the run.
 
+    Exit status 0 when every record was scored, 1 when a file or record was rejected
+    (missing, unreadable, malformed: each is one line on stderr) and the rest was scored;
+    an invalid policy or option is a usage error (2) before anything is read.
+    """
     from qa.report import summarize_agents, write_reports
     from qa.runner import score_files
 
     policy = _load_policy(args.policy, settings)
-    missing = [f for f in args.files if not Path(f).is_file()]
-    if missing:
-        raise CommandError(f"no such file: {', '.join(missing)}")
-    result = score_files(args.files, policy, settings, _columns(args.map), semantic=not args.no_semantic)
+    columns = _columns(args.map)
+    result = score_files(args.files, policy, settings, columns, semantic=not args.no_semantic)
     for rejection in result.rejections:
         print(f"rejected: {rejection}", file=sys.stderr)
     if args.json:
@@ -97,7 +99,7 @@ def score_command(args, settings) -> int:
             conn.close()
         print(f"stored as run {run_id} in {settings.db_path}", file=sys.stderr)
     print(result.summary, file=sys.stderr)
-    return 0
+    return 1 if result.rejections else 0
 
 
 def policy_check_command(args, settings) -> int:

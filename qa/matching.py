@@ -10,6 +10,7 @@ so every evidence span points into the ORIGINAL message.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import threading
@@ -108,6 +109,17 @@ class AnalysedText:
                             marks.add(start + i + size)
         return frozenset(marks)
 
+    @cached_property
+    def clause_starts(self) -> list[int]:
+        """Offsets where a clause begins (0 and just after each break), ascending."""
+        return [0] + [match.end() for match in _CLAUSE_BREAK.finditer(self.norm)]
+
+    @cached_property
+    def words(self) -> tuple[list[int], list[int], list[str]]:
+        """Starts, ends and text of the non-blank tokens, for bisecting back from an offset."""
+        kept = [(s, e, tok) for tok, s, e in self.tokens if tok.strip()]
+        return [s for s, _, _ in kept], [e for _, e, _ in kept], [tok for _, _, tok in kept]
+
 
 class Matcher:
     """Finds policy terms and patterns in messages for one policy."""
@@ -155,26 +167,9 @@ class Matcher:
         for pattern in phrases.regex:
             for match in pattern.finditer(text.norm):
                 if match.end() > match.start():
-                    hits.append(
-                        Hit(
-                            match.start(),
-                            match.end(),
-                            text.original[match.start() : match.end()],
-                            None,
-                            pattern.pattern,
-                        )
-                    )
-        # 你自己看 also contains 自己看: report the longest hit once, not both.
-        hits = [
-            h
-            for h in hits
-            if not any(
-                o.start <= h.start and h.end <= o.end and o != h and (o.end - o.start) > (h.end - h.start)
-                for o in hits
-            )
-        ]
-        hits.sort(key=lambda h: (h.start, h.end))
-        return hits
+                    start, end = match.start(), match.end()
+                    hits.append(Hit(start, end, text.original[start:end], None, pattern.source))
+        return _outermost(hits)
 
     def _accepts(self, term: Term, text: AnalysedText, start: int, end: int) -> bool:
         if start not in text.boundaries or end not in text.boundaries:
@@ -191,8 +186,32 @@ class Matcher:
 
     def is_negated(self, text: AnalysedText, start: int) -> bool:
         """Whether a negator token stands within the window before ``start`` in its clause."""
-        clause_start = 0
-        for match in _CLAUSE_BREAK.finditer(text.norm, 0, start):
-            clause_start = match.end()
-        before = [tok for tok, s, e in text.tokens if s >= clause_start and e <= start and tok.strip()]
-        return any(tok in self.negators for tok in before[-self.window :])
+        # Bisect rather than scan: a long message with many hits must stay linear, not quadratic.
+        starts = text.clause_starts
+        clause_start = starts[bisect.bisect_right(starts, start) - 1]
+        token_starts, token_ends, words = text.words
+        last = bisect.bisect_right(token_ends, start)  # tokens [0, last) end at or before the hit
+        first = max(last - self.window, 0)
+        return any(words[i] in self.negators for i in range(first, last) if token_starts[i] >= clause_start)
+
+
+def _outermost(hits: list[Hit]) -> list[Hit]:
+    """``hits`` in position order without those inside a strictly longer hit.
+
+    你自己看 also contains 自己看: report the longest hit once, not both. One sweep over
+    the hits sorted by start (longest first), so a message with thousands of hits stays fast.
+    """
+    hits.sort(key=lambda h: (h.start, -h.end))
+    kept: list[Hit] = []
+    reach = -1  # furthest end of the hits starting before the current start
+    i = 0
+    while i < len(hits):
+        j = i
+        while j < len(hits) and hits[j].start == hits[i].start:
+            j += 1
+        longest = hits[i].end  # same start: the first one (sorted longest first) covers the others
+        kept.extend(h for h in hits[i:j] if h.end > reach and h.end == longest)
+        reach = max(reach, longest)
+        i = j
+    kept.sort(key=lambda h: (h.start, h.end))
+    return kept

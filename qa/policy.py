@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 
 from common.settings import SETTINGS, setting
 from common.textnorm import normalize_aligned
+from qa.messages import SHOWN_CHARS, shown
+from qa.patterns import PolicyRegex, UnsafePattern, compile_policy_regex
 from qa.transcript import AGENT, CUSTOMER
 
 KINDS = ("required", "banned", "latency")
@@ -117,7 +120,7 @@ class PhraseSet:
     """Terms and regular expressions that one rule (or trigger) looks for."""
 
     terms: tuple[Term, ...] = ()
-    regex: tuple[re.Pattern, ...] = ()
+    regex: tuple[PolicyRegex, ...] = ()  # RE2: linear-time matching whatever the pattern
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,13 @@ def _defaults(settings: Any) -> dict[str, Any]:
 def load_policy(path: str | Path, settings: Any = None) -> Policy:
     """Read and validate a policy file; raises :class:`PolicyError` or ``OSError``."""
     path = Path(path)
-    return parse_policy(path.read_text(encoding="utf-8-sig"), path.name, settings)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise PolicyError([f"{path.name}: 第 {line} 行不是 UTF-8 文本（规则文件请存为 UTF-8）"]) from None
+    return parse_policy(text, path.name, settings)
 
 
 def validate_policy_text(text: str, name: str = "policy.yaml") -> list[str]:
@@ -192,57 +201,88 @@ def validate_policy_text(text: str, name: str = "policy.yaml") -> list[str]:
     return []
 
 
-def parse_policy(text: str, name: str = "policy.yaml", settings: Any = None) -> Policy:
-    """Validate policy YAML text and build the :class:`Policy`; every error names its rule."""
+def _load_yaml(text: str, name: str) -> object:
+    """``yaml.safe_load`` that refuses what could blow up later: aliases and runaway nesting.
+
+    An alias (``*name``) is a reference, so ``a: [*b, *b, ...]`` nine levels deep is a
+    few lines of YAML that expand to a billion items when the version hash or a message
+    walks them (the "billion laughs"); a policy never needs one. Nesting beyond Python's
+    recursion limit makes the YAML composer raise RecursionError, a crash, not an error.
+    """
     import yaml
 
+    class PolicyLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark
+                problem = "不支持 YAML 别名（*名字），请把内容直接写出来"
+                raise yaml.composer.ComposerError(None, None, problem, mark)
+            return super().compose_node(parent, index)
+
     try:
-        data = yaml.safe_load(text)
+        return yaml.load(text, Loader=PolicyLoader)  # a SafeLoader: no Python objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise PolicyError([f"{name}:{where} not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+        where = f" 第 {mark.line + 1} 行" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or exc
+        raise PolicyError([f"{name}:{where} 不是有效的 YAML（{problem}）"]) from None
+    except RecursionError:
+        raise PolicyError([f"{name}: YAML 嵌套过深，无法读取（规则文件只需要几层缩进）"]) from None
+    except ValueError:  # PyYAML's int() of a number over Python's 4,300-digit limit
+        raise PolicyError([f"{name}: YAML 里有位数过多的数字，无法读取"]) from None
+
+
+def parse_policy(text: str, name: str = "policy.yaml", settings: Any = None) -> Policy:
+    """Validate policy YAML text and build the :class:`Policy`; every error names its rule."""
+    data = _load_yaml(text, name)
     if not isinstance(data, dict):
-        raise PolicyError([f"{name}: expected a mapping with 'name' and 'rules'"])
+        raise PolicyError([f"{name}: 应为含 'name' 和 'rules' 的映射"])
     defaults = _defaults(settings)
     errors: list[str] = []
-    for key in sorted(set(data) - _TOP_KEYS):
-        errors.append(f"{name}: unknown key {key!r} (expected one of {', '.join(sorted(_TOP_KEYS))})")
+    for key in _unknown(data, _TOP_KEYS):
+        errors.append(f"{name}: 未知的键 {shown(key)}（可用的键：{', '.join(sorted(_TOP_KEYS))}）")
+    for key in ("name", "description"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            errors.append(f"{name}: '{key}' 必须是文本")
 
     def overridden(key: str, setting_name: str) -> float | None:
         """A setting the policy file overrides, within the settings table's bounds."""
         bounds = setting(setting_name)
         value = _number(data.get(key, defaults[setting_name]), bounds.low, bounds.high)
         if value is None:
-            errors.append(f"{name}: '{key}' must be a number from {bounds.allowed()}")
+            errors.append(f"{name}: '{key}' 必须是 {bounds.low:g} 到 {bounds.high:g} 之间的数字")
         return value
 
     pass_score = overridden("pass_score", "qa_pass_score")
     threshold = overridden("semantic_threshold", "semantic_threshold")
     window = data.get("negation_window", DEFAULT_NEGATION_WINDOW)
     if not _positive_int(window):
-        errors.append(f"{name}: 'negation_window' must be a positive integer")
+        errors.append(f"{name}: 'negation_window' 必须是正整数")
     negators = data.get("negators", list(DEFAULT_NEGATORS))
     if not _string_list(negators):
-        errors.append(f"{name}: 'negators' must be a list of strings")
+        errors.append(f"{name}: 'negators' 必须是文本列表")
         negators = []
     raw_rules = data.get("rules")
     rules: list[Rule] = []
     if not isinstance(raw_rules, list) or not raw_rules:
-        errors.append(f"{name}: 'rules' must be a non-empty list")
+        errors.append(f"{name}: 'rules' 必须是非空列表")
         raw_rules = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_rules):
         rule_id = raw.get("id") if isinstance(raw, dict) else None
-        where = f"{name}: rules[{index}]" + (f" (id={rule_id})" if rule_id else "")
+        shown_id = rule_id if isinstance(rule_id, str) and len(rule_id) <= SHOWN_CHARS else None
+        where = f"{name}: rules[{index}]" + (f" (id={shown_id})" if shown_id else "")
         rule_errors: list[str] = []
         rule = _parse_rule(raw, defaults, lambda msg, w=where, e=rule_errors: e.append(f"{w}: {msg}"))
         if rule and rule.id in seen:
-            rule_errors.append(f"{where}: duplicate id {rule.id!r}")
+            rule_errors.append(f"{where}: id {rule.id!r} 重复")
         errors.extend(rule_errors)
         if rule and not rule_errors:
             seen.add(rule.id)
             rules.append(rule)
+    # Each rule's points are finite, but a score divides sums of them: 1e308 + 1e308 is inf and inf/inf NaN.
+    if not errors and not math.isfinite(100.0 * sum(rule.points for rule in rules)):
+        errors.append(f"{name}: 所有规则的 'points' 合计过大，无法计算得分")
     if errors:
         raise PolicyError(errors)
     canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
@@ -263,87 +303,94 @@ def parse_policy(text: str, name: str = "policy.yaml", settings: Any = None) -> 
 
 def _parse_rule(raw: object, defaults: dict[str, Any], error) -> Rule | None:
     if not isinstance(raw, dict):
-        error("expected a mapping with 'id' and 'kind'")
+        error("应为含 'id' 和 'kind' 的映射")
         return None
     rule_id, kind = raw.get("id"), raw.get("kind")
     if not isinstance(rule_id, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", rule_id):
-        error("'id' must be a name of letters, digits, '_', '-' or '.'")
+        error("'id' 必须是由字母、数字、'_'、'-' 或 '.' 组成的名字")
         return None
     if kind not in KINDS:
-        error(f"'kind' must be one of {', '.join(KINDS)}")
+        error(f"'kind' 必须是 {', '.join(KINDS)} 之一")
         return None
-    for key in sorted(set(raw) - _RULE_KEYS[kind]):
-        error(f"unknown key {key!r} for a {kind} rule")
+    for key in _unknown(raw, _RULE_KEYS[kind]):
+        error(f"{kind} 规则没有键 {shown(key)}")
     if "points" in raw and "weight" in raw:
-        error("give 'points' or 'weight', not both")
+        error("'points' 和 'weight' 只能写一个")
     points = _number(raw.get("points", raw.get("weight", 10)), 0, None)
     if points is None or points <= 0:
-        error("'points' must be a positive number")
+        error("'points' 必须是有限的正数")
     critical = raw.get("critical", False)
     if not isinstance(critical, bool):
-        error("'critical' must be true or false")
+        error("'critical' 必须是 true 或 false")
+    description = raw.get("description")
+    if description is not None and not isinstance(description, str):
+        error("'description' 必须是文本")
     common = {
         "id": rule_id,
         "kind": kind,
         "points": float(points or 0),
         "critical": bool(critical),
-        "description": str(raw.get("description") or ""),
+        "description": description if isinstance(description, str) else "",
     }
     if kind == "latency":
         measure = raw.get("measure")
         if measure not in MEASURES:
-            error(f"'measure' must be one of {', '.join(MEASURES)}")
+            error(f"'measure' 必须是 {', '.join(MEASURES)} 之一")
         default_sla = defaults["first_response_sla_s" if measure == "first_response" else "reply_sla_s"]
         sla = _number(raw.get("sla_s", default_sla), 0, None)
         if sla is None or sla <= 0:
-            error("'sla_s' must be a positive number of seconds")
+            error("'sla_s' 必须是有限的正数（秒）")
         return Rule(**common, measure=str(measure), sla_s=float(sla or 0))
     role = raw.get("role", AGENT)
     if role not in SCOPE_ROLES:
-        error(f"'role' must be one of {', '.join(SCOPE_ROLES)} (bot and system messages never count)")
+        error(f"'role' 必须是 {', '.join(SCOPE_ROLES)} 之一（机器人和系统消息从不计入）")
     negation = raw.get("negation", False)
     if not isinstance(negation, bool):
-        error("'negation' must be true or false")
+        error("'negation' 必须是 true 或 false")
     key = "terms" if kind == "banned" and "terms" in raw else "phrases"
-    phrases = _phrase_set(raw.get(key), raw.get("regex"), bool(negation), key, error)
+    phrases = _phrase_set(raw.get(key), raw.get("regex"), bool(negation), key, "regex", error)
     if kind == "banned":
         if not phrases.terms and not phrases.regex:
-            error("a banned rule needs 'terms' or 'regex'")
+            error("banned 规则需要 'terms' 或 'regex'")
         return Rule(**common, role=str(role), phrases=phrases)
     position = raw.get("position", "anywhere")
     if position not in POSITIONS:
-        error(f"'position' must be one of {', '.join(POSITIONS)}")
+        error(f"'position' 必须是 {', '.join(POSITIONS)} 之一")
     within = raw.get("within")
     if position in ("first", "last", "after"):
         if not _positive_int(within):
-            error("'within' must be a positive integer")
+            error("'within' 必须是正整数")
     elif within is not None:
-        error("'within' only applies to position first, last or after")
+        error("'within' 只用于 position 为 first、last 或 after 的规则")
     semantic = _semantic(raw.get("semantic"), error)
     if not phrases.terms and not phrases.regex and semantic is None:
-        error("a required rule needs 'phrases', 'regex' or 'semantic'")
+        error("required 规则需要 'phrases'、'regex' 或 'semantic'")
     trigger, trigger_role = None, CUSTOMER
     if position == "after":
         spec = raw.get("trigger")
         if not isinstance(spec, dict):
-            error("position 'after' needs a 'trigger' mapping with 'phrases' or 'regex'")
+            error("position 'after' 需要一个含 'phrases' 或 'regex' 的 'trigger' 映射")
         else:
-            for extra in sorted(set(spec) - {"role", "phrases", "regex", "negation"}):
-                error(f"unknown key {extra!r} in 'trigger'")
+            for extra in _unknown(spec, {"role", "phrases", "regex", "negation"}):
+                error(f"'trigger' 里没有键 {shown(extra)}")
             trigger_role = spec.get("role", CUSTOMER)
             if trigger_role not in SCOPE_ROLES:
-                error(f"trigger 'role' must be one of {', '.join(SCOPE_ROLES)}")
+                error(f"trigger 的 'role' 必须是 {', '.join(SCOPE_ROLES)} 之一")
+            trigger_negation = spec.get("negation", True)
+            if not isinstance(trigger_negation, bool):
+                error("trigger 的 'negation' 必须是 true 或 false")
             trigger = _phrase_set(
                 spec.get("phrases"),
                 spec.get("regex"),
-                bool(spec.get("negation", True)),
+                trigger_negation is not False,
                 "trigger.phrases",
+                "trigger.regex",
                 error,
             )
             if not trigger.terms and not trigger.regex:
-                error("'trigger' needs 'phrases' or 'regex'")
+                error("'trigger' 需要 'phrases' 或 'regex'")
     elif "trigger" in raw:
-        error("'trigger' only applies to position 'after'")
+        error("'trigger' 只用于 position 'after'")
     return Rule(
         **common,
         role=str(role),
@@ -356,28 +403,29 @@ def _parse_rule(raw: object, defaults: dict[str, Any], error) -> Rule | None:
     )
 
 
-def _phrase_set(items: object, regex: object, negation: bool, key: str, error) -> PhraseSet:
+def _phrase_set(items: object, regex: object, negation: bool, key: str, regex_key: str, error) -> PhraseSet:
     terms: list[Term] = []
     if items is None:
         items = []
     if not isinstance(items, list):
-        error(f"'{key}' must be a list")
+        error(f"'{key}' 必须是列表")
         items = []
     for i, item in enumerate(items):
         if isinstance(item, str):
             item = {"term": item}
         if not isinstance(item, dict) or not isinstance(item.get("term"), str) or not item["term"].strip():
-            error(f"{key}[{i}]: expected a non-empty string or a mapping with 'term'")
+            error(f"{key}[{i}]: 应为非空文本，或含 'term' 的映射")
             continue
-        for extra in sorted(set(item) - _TERM_KEYS):
-            error(f"{key}[{i}] ({item['term']}): unknown key {extra!r}")
+        term = shown(item["term"])
+        for extra in _unknown(item, _TERM_KEYS):
+            error(f"{key}[{i}] ({term}): 没有键 {shown(extra)}")
         synonyms, exceptions = item.get("synonyms", []), item.get("except", [])
         if not _string_list(synonyms) or not _string_list(exceptions):
-            error(f"{key}[{i}] ({item['term']}): 'synonyms' and 'except' must be lists of strings")
+            error(f"{key}[{i}] ({term}): 'synonyms' 和 'except' 必须是文本列表")
             continue
         term_negation = item.get("negation", negation)
         if not isinstance(term_negation, bool):
-            error(f"{key}[{i}] ({item['term']}): 'negation' must be true or false")
+            error(f"{key}[{i}] ({term}): 'negation' 必须是 true 或 false")
             continue
         forms = tuple(
             dict.fromkeys(normalize_aligned(s.strip()) for s in [item["term"], *synonyms] if s.strip())
@@ -385,15 +433,15 @@ def _phrase_set(items: object, regex: object, negation: bool, key: str, error) -
         terms.append(
             Term(item["term"].strip(), forms, tuple(normalize_aligned(e) for e in exceptions), term_negation)
         )
-    patterns: list[re.Pattern] = []
+    patterns: list[PolicyRegex] = []
     if regex is not None and not _string_list(regex):
-        error("'regex' must be a list of strings")
+        error(f"'{regex_key}' 必须是文本列表")
         regex = []
     for i, source in enumerate(regex or []):
         try:
-            patterns.append(re.compile(source))
-        except re.error as exc:
-            error(f"regex[{i}] {source!r}: invalid regular expression ({exc})")
+            patterns.append(compile_policy_regex(source))
+        except UnsafePattern as exc:
+            error(f"{regex_key}[{i}] {shown(source)}: 无法使用这个正则表达式：{exc}")
     return PhraseSet(tuple(terms), tuple(patterns))
 
 
@@ -401,23 +449,35 @@ def _semantic(spec: object, error) -> Semantic | None:
     if spec is None or spec is False:
         return None
     if not isinstance(spec, dict) or not _string_list(spec.get("examples")) or not spec.get("examples"):
-        error("'semantic' must be a mapping with a non-empty 'examples' list")
+        error("'semantic' 必须是含非空 'examples' 文本列表的映射")
         return None
-    for extra in sorted(set(spec) - {"examples", "counter_examples"}):
-        error(f"unknown key {extra!r} in 'semantic'")
+    for extra in _unknown(spec, {"examples", "counter_examples"}):
+        error(f"'semantic' 里没有键 {shown(extra)}")
     counter = spec.get("counter_examples", [])
     if not _string_list(counter):
-        error("'semantic.counter_examples' must be a list of strings")
+        error("'semantic.counter_examples' 必须是文本列表")
         counter = []
     return Semantic(tuple(spec["examples"]), tuple(counter))
 
 
+def _unknown(mapping: dict, allowed: set[str]) -> list:
+    """Keys of ``mapping`` not in ``allowed``, in a stable order (YAML keys need not be strings)."""
+    return sorted((k for k in mapping if k not in allowed), key=repr)
+
+
 def _number(value: object, low: float | None, high: float | None) -> float | None:
+    """``value`` as a finite float within bounds, else ``None`` (YAML reads .inf, .nan and 1e400)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if (low is not None and value < low) or (high is not None and value > high):
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
         return None
-    return float(value)
+    if not math.isfinite(number):
+        return None
+    if (low is not None and number < low) or (high is not None and number > high):
+        return None
+    return number
 
 
 def _positive_int(value: object) -> bool:

@@ -120,14 +120,31 @@ def evidence_rows(cards: Iterable[Scorecard]) -> list[dict]:
     return rows
 
 
+# A cell starting with one of these is read as a formula by Excel or LibreOffice
+# (=HYPERLINK(...), +cmd|..., -1+1, @SUM(...)); tab and carriage return are stripped by
+# some importers before they look, so they are treated the same.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """``value`` made inert for a CSV or XLSX cell: text a spreadsheet would run gets a leading '.
+
+    Transcripts, agent ids and file names come from users; every export (``score --out``
+    and the web's) writes its cells through this one function.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def _rows_csv(rows: list[dict], header: tuple[str, ...] = ()) -> bytes:
     import io
 
     buffer = io.StringIO()
     fields = list(dict.fromkeys(k for row in rows for k in row)) or list(header)
-    writer = csv.DictWriter(buffer, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(buffer)
+    writer.writerow([spreadsheet_cell(f) for f in fields])
+    writer.writerows([spreadsheet_cell(row.get(f)) for f in fields] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel opens UTF-8 Chinese correctly
 
 
@@ -169,7 +186,7 @@ def _write_xlsx(handle, conversations, agents, evidence, rejected) -> None:
     ):
         sheet = workbook.create_sheet(title)
         fields = list(dict.fromkeys(k for row in rows for k in row)) or ["(none)"]
-        sheet.append(fields)
+        sheet.append([spreadsheet_cell(f) for f in fields])
         for row in rows:
-            sheet.append([row.get(f) for f in fields])
+            sheet.append([spreadsheet_cell(row.get(f)) for f in fields])
     workbook.save(handle)

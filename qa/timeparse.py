@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from qa.messages import kind, shown
+
 # Epoch values above this are milliseconds: 1e11 s is the year 5138, 1e11 ms is 1973.
 _EPOCH_MS_FROM = 100_000_000_000
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -37,13 +39,13 @@ def parse_timestamp(value: object, tz: str = "Asia/Shanghai") -> datetime:
     Raises :class:`TimestampError` naming the value and the accepted formats.
     """
     if isinstance(value, bool) or value is None:
-        raise TimestampError(f"unparseable time {value!r}")
+        raise TimestampError(f"无法识别的时间 {shown(value)}")
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=zone(tz))
     if isinstance(value, int | float):
         return _from_epoch(float(value))
     if not isinstance(value, str):
-        raise TimestampError(f"unparseable time {value!r}")
+        raise TimestampError(f"时间必须是文本或数字，实际是{kind(value)}")
     text = value.strip()
     if _NUMBER.match(text):
         return _from_epoch(float(text))
@@ -54,10 +56,10 @@ def parse_timestamp(value: object, tz: str = "Asia/Shanghai") -> datetime:
         parsed = datetime.fromisoformat(candidate)
     except ValueError:
         raise TimestampError(
-            f"unparseable time {value!r} (expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch seconds/ms)"
+            f"无法识别的时间 {shown(value)}（应为 ISO 8601、'YYYY-MM-DD HH:MM:SS' 或秒/毫秒时间戳）"
         ) from None
     if len(candidate) < 16:  # a bare date says nothing about the time of a message
-        raise TimestampError(f"unparseable time {value!r} (a date without a time)")
+        raise TimestampError(f"无法识别的时间 {shown(value)}（只有日期，没有时刻）")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone(tz))
 
 
@@ -67,4 +69,4 @@ def _from_epoch(number: float) -> datetime:
     try:
         return datetime.fromtimestamp(number, tz=UTC)
     except (OverflowError, OSError, ValueError):
-        raise TimestampError(f"epoch value {number!r} out of range") from None
+        raise TimestampError(f"时间戳 {number!r} 超出范围") from None

@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 
+from qa.report import spreadsheet_cell as _cell  # the one formula-neutralising rule of every export
+
 
 def scorecard_row(card: dict) -> dict:
     latency = card.get("latency") or {}
@@ -80,10 +82,3 @@ def to_xlsx(cards: list[dict]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _cell(value):
-    # A text cell starting with = + - @ would be a formula in Excel: keep transcripts inert.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value

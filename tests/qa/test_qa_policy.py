@@ -43,17 +43,17 @@ def test_errors_point_at_the_rule():
     with pytest.raises(PolicyError) as info:
         parse_policy(text, "policy.yaml")
     errors = info.value.errors
-    assert "policy.yaml: rules[2] (id=apology): 'within' must be a positive integer" in errors
+    assert "policy.yaml: rules[2] (id=apology): 'within' 必须是正整数" in errors
     assert any(e.startswith("policy.yaml: rules[3] (id=slow): 'measure'") for e in errors)
     assert any("rules[4] (id=rx): regex[0]" in e for e in errors)
 
 
 def test_validate_text_reports_yaml_errors_and_duplicates():
     assert validate_policy_text(GOOD) == []
-    assert "not valid YAML" in validate_policy_text("rules: [\n")[0]
+    assert "不是有效的 YAML" in validate_policy_text("rules: [\n")[0]
     duplicated = GOOD + "  - id: banned\n    kind: banned\n    terms: [x]\n"
-    assert any("duplicate id 'banned'" in e for e in validate_policy_text(duplicated))
-    assert any("unknown key 'phrase'" in e for e in validate_policy_text(GOOD.replace("phrases:", "phrase:")))
+    assert any("id 'banned' 重复" in e for e in validate_policy_text(duplicated))
+    assert any("没有键 'phrase'" in e for e in validate_policy_text(GOOD.replace("phrases:", "phrase:")))
 
 
 def test_version_ignores_comments_but_not_content():

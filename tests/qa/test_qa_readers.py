@@ -38,11 +38,11 @@ def test_jsonl_bad_records_are_reported_and_the_rest_read(write_jsonl):
     assert [c.id for c in convs] == ["c-1", "c-6"]
     reasons = {r.line: r.reason for r in rejected}
     assert set(reasons) == {2, 3, 4, 5}
-    assert "bad JSON" in reasons[2]
-    assert "missing field 'agent'" in reasons[3]
-    assert "unparseable time '昨天下午'" in reasons[4]
-    assert "unknown role '路人'" in reasons[5]
-    assert str(rejected[0]).endswith("t.jsonl: line 2: " + reasons[2])
+    assert "JSON 格式错误" in reasons[2]
+    assert "缺少字段 'agent'" in reasons[3]
+    assert "无法识别的时间 '昨天下午'" in reasons[4]
+    assert "未知角色 '路人'" in reasons[5]
+    assert str(rejected[0]).endswith("t.jsonl: 第 2 行: " + reasons[2])
 
 
 def test_messages_are_sorted_by_timestamp_not_file_order(write_jsonl):
@@ -84,9 +84,9 @@ def test_csv_long_form_with_malformed_row(tmp_path):
     assert [c.id for c in convs] == ["w1"]
     assert convs[0].messages[1].text == "您好，在的"
     lines = sorted((r.line, r.reason) for r in rejected)
-    assert (5, "malformed row: expected 5 columns, found 4") in lines
-    assert (5, "conversation w2: contains a malformed row") in lines
-    assert any(line == 6 and "unparseable time" in reason for line, reason in lines)
+    assert (5, "格式错误：应有 5 列，实际 4 列") in lines
+    assert (5, "对话 'w2': 含有格式错误的行") in lines
+    assert any(line == 6 and "无法识别的时间" in reason for line, reason in lines)
 
 
 def test_xlsx_with_column_mapping(tmp_path):
@@ -107,7 +107,7 @@ def test_xlsx_with_column_mapping(tmp_path):
     (conv,) = _split(read_transcripts(path, columns=mapping))[0]
     assert conv.agent == "a07" and [m.role for m in conv.messages] == ["customer", "agent"]
     missing = list(read_transcripts(path))
-    assert isinstance(missing[0], Rejection) and "missing column" in missing[0].reason
+    assert isinstance(missing[0], Rejection) and "缺少列" in missing[0].reason
 
 
 def test_role_aliases():

@@ -45,14 +45,14 @@ def test_cli_score_json_contract_and_rejections(tmp_path, capsys, write_jsonl):
         ]
     )
     captured = capsys.readouterr()
-    assert status == 0
+    assert status == 1  # a line was rejected; the rest was scored
     lines = [json.loads(line) for line in captured.out.splitlines()]
     assert len(lines) == 4
     first = lines[0]
     assert set(first) >= {"id", "agent", "score", "rules", "latency"}
     assert set(first["latency"]) == {"first_response_s", "reply_s", "over_sla", "max_s", "mean_s", "median_s"}
     assert {r["status"] for r in first["rules"]} <= {"pass", "fail", "na"}
-    assert "line 2: bad JSON" in captured.err and "scored 4, rejected 1" in captured.err
+    assert "第 2 行: JSON 格式错误" in captured.err and "scored 4, rejected 1" in captured.err
     assert (tmp_path / "out" / "report.xlsx").exists() and (tmp_path / "out" / "agents.csv").exists()
     assert (tmp_path / "home" / "kefu.sqlite3").exists()
 
@@ -63,4 +63,4 @@ def test_cli_invalid_policy_is_a_user_error(tmp_path, capsys):
         "rules:\n  - id: x\n    kind: required\n    position: first\n    phrases: [您好]\n", encoding="utf-8"
     )
     assert main(["--home", str(tmp_path), "policy-check", str(bad)]) == 2
-    assert "rules[0] (id=x): 'within' must be a positive integer" in capsys.readouterr().err
+    assert "rules[0] (id=x): 'within' 必须是正整数" in capsys.readouterr().err
