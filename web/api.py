@@ -56,7 +56,10 @@ def api_role(*roles: str):
 
 
 def json_body() -> dict:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # the json module recurses per nesting level; not a ValueError, so not silent
+        raise user_error(400, "请求体的 JSON 嵌套过深，无法读取") from None
     if not isinstance(data, dict):
         raise user_error(400, "请求体必须是 JSON 对象（Content-Type: application/json）")
     return data
