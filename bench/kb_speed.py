@@ -23,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
+from common.sentences import split_sentences
 from common.settings import load_settings
 from common.textnorm import normalize
 from index.embed_cache import EmbeddingCache, content_hash
 from index.windows import chunk_windows
 from kb import store
-from kb.chunk import split_sentences
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Chunk
 

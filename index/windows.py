@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 
+from common.sentences import split_sentences
 from common.textnorm import normalize
-from kb.chunk import split_sentences
 
 MIN_WINDOW_CHARS = 12
 

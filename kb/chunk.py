@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from common.sentences import split_sentences
 from kb.models import Block, Chunk
 
 _CN_NUM = "一二三四五六七八九十百零〇两"
@@ -22,9 +23,6 @@ _HEADING_RULES = (
     (3, re.compile(r"^(?=【[^】]{1,20}】$)【")),
 )
 _TERMINAL = re.compile(r"[。！？!?；;，,、：:]")
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)(?=\s)|\s{2,}")
-# An item number inside a line starts a new sentence: "…沟通;3、负责…" / "…(2)负责…".
-_INLINE_ITEM = re.compile(rf"(?<=[^\s\d(（])(?=(?:[(（]\d{{1,2}}[)）]|\d{{1,2}}、|[{_CN_NUM}]、)\S)")
 # A heading glued to its first paragraph in scraped text: "第三单元存包处一、宗旨1.服务台…",
 # "第二章:概述2.1 工作职责…", "二、专业素养1. 专业形象…". Only when an item number follows.
 _ITEM_AHEAD = rf"(?=[{_CN_NUM}]+、|\d{{1,2}}(?:[.．]\d{{1,2}})?(?:[.．、]|\s)|[(（][{_CN_NUM}\d]{{1,2}}[)）])"
@@ -56,15 +54,6 @@ def heading_level(text: str) -> int:
                 return level
             return 0
     return 0
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a paragraph, ending punctuation kept; item numbers start new ones."""
-    text = _INLINE_ITEM.sub("\n", text)
-    out = []
-    for part in text.split("\n"):
-        out += [s.strip() for s in _SENTENCE_END.split(part) if s and s.strip()]
-    return out
 
 
 def extract_script_pairs(text: str) -> tuple[str, list[tuple[str, str]]]:

@@ -33,7 +33,7 @@ from quiz.models import CLOZE, SCENARIO, SINGLE, TRUE_FALSE
 from quiz.procedure_questions import ProcedureQuestions
 from quiz.rules import detail_changes, role_vocabulary
 from quiz.scenarios import ScenarioQuestions
-from quiz.sources import Fact, repeated_heading, split_sentences
+from quiz.sources import Fact, fact_sentences, repeated_heading
 
 NEIGHBOUR_CHUNKS = 8  # nearby chunks whose nouns are distractor candidates
 TERM_POOL = 24  # candidate distractor terms embedded per key (embedding is the slow step)
@@ -65,14 +65,14 @@ class QuestionBuilder(FactQuestions, ProcedureQuestions, ScenarioQuestions):
             k
             for c in self.all_chunks
             if c["kind"] == "text"
-            for s in split_sentences(c["text"])
+            for s in fact_sentences(c["text"])
             for k in number_keys(s)
         )
         self.known_times = {
             (k.low, k.high)
             for c in self.all_chunks
             if c["kind"] == "text"
-            for s in split_sentences(c["text"])
+            for s in fact_sentences(c["text"])
             for k in time_keys(s)
         }
         self._chunk_vectors: tuple[list[int], np.ndarray] | None = None
@@ -311,7 +311,7 @@ class QuestionBuilder(FactQuestions, ProcedureQuestions, ScenarioQuestions):
                 (c for c in self.all_chunks if c["doc_id"] == chunk["doc_id"]), key=lambda c: c["ord"]
             )
             heads = json.loads(first["headings"] or "[]")
-            line = re.sub(r"\s+", "", heads[0] if heads else split_sentences(first["text"])[0])
+            line = re.sub(r"\s+", "", heads[0] if heads else fact_sentences(first["text"])[0])
             line = re.sub(r"^[\d一二三四五六七八九十]+[.、]", "", line)
             line = re.sub(r"(.{4,}?)\1+", r"\1", re.split(r"[(（,，。:：;；、]", line)[0])
             # Scraped pages glue title lines together (客服管理手册客服服务手册): keep the first

@@ -28,7 +28,7 @@ import numpy as np
 from common.textnorm import normalize
 from quiz.keys import Key, cn_to_number, quantity_keys
 from quiz.models import Question, answer_key
-from quiz.sources import split_sentences
+from quiz.sources import fact_sentences
 
 # Sentence-vector cosines (the ingest embedder puts unrelated manual sentences near 0.89).
 CONFLICT_COSINE = 0.93  # a sentence this close, with a different value of the same kind, contradicts
@@ -128,7 +128,7 @@ class Consistency:
         for chunk in chunks:
             if chunk["kind"] != "text":
                 continue
-            for sentence in split_sentences(chunk["text"]):
+            for sentence in fact_sentences(chunk["text"]):
                 norm = normalize(re.sub(r"\s+", "", sentence))
                 if norm not in seen and _values(sentence):
                     seen[norm] = sentence

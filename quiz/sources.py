@@ -13,15 +13,10 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from common.sentences import split_sentences
 from common.textnorm import normalize
 from quiz.keys import TIME_KEY, quantity_keys
 
-# A sentence ends at 。！？； or a line break; list items glued into one line
-# ("1、…;2、…") become separate sentences too.
-_SPLIT = re.compile(
-    r"(?<=[。！？!?；;])|\n+|(?<=[\u4e00-\u9fff，,])(?<![周期拜])\s*(?=(?:\d{1,2}|[一二三四五六七八九十]{1,2})[、．.](?!\d))"
-    r"|\s*(?=[①-⑳])"
-)
 _ENUMERATOR = re.compile(
     r"^\s*(?:[（(]?[一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十\d]{1,3}[、.．:：](?!\d)|"
     r"第[一二三四五六七八九十\d]+[条步节]|[①-⑳•·\-—*>]+)\s*"
@@ -136,15 +131,15 @@ class Fact:
         return " > ".join(self.headings)
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a chunk without list enumerators and trailing separators.
+def fact_sentences(text: str) -> list[str]:
+    """Fact sentences of a chunk: the shared splitter's sentences without list enumerators.
 
     A short piece after a semicolon ("第二次罚款100元；第三次…") has no subject
     of its own: it stays with the sentence before it.
     """
     out: list[str] = []
     glue = False
-    for piece in _SPLIT.split(text):
+    for piece in split_sentences(text):
         raw = piece.strip()
         piece = raw
         while True:
@@ -532,7 +527,7 @@ def chunk_facts(chunk, spans: dict[tuple[int, str], int] | None = None) -> list[
     if spans and spans.get((chunk["doc_id"], chunk["headings"] or "[]"), 0) > HEADING_SPAN_CHARS:
         headings = []
     raw_last = (json.loads(chunk["headings"] or "[]") or [""])[-1]
-    sentences = split_sentences(chunk["text"])
+    sentences = fact_sentences(chunk["text"])
     if not sentences:
         return []
     duties = sum(1 for s in sentences if _DUTY.match(normalize(s)))

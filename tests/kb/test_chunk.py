@@ -1,4 +1,5 @@
-from kb.chunk import chunk_blocks, extract_script_pairs, heading_level, split_inline_heading, split_sentences
+from common.sentences import split_sentences
+from kb.chunk import chunk_blocks, extract_script_pairs, heading_level, split_inline_heading
 from kb.models import Block
 
 

@@ -14,7 +14,8 @@ from quiz.generate import gives_away, key_contexts
 from quiz.keys import frequency_keys, number_keys, quantity_keys, time_keys
 from quiz.models import SINGLE, TRUE_FALSE, Question, Source
 from quiz.procedures import is_example, obvious_first_step
-from quiz.sources import is_clean_sentence, key_windows, repeated_heading, split_sentences
+from quiz.sources import fact_sentences as split_sentences
+from quiz.sources import is_clean_sentence, key_windows, repeated_heading
 
 
 def test_clock_times_and_shift_spans_are_keys():

@@ -1,7 +1,8 @@
 """Key finding and source filtering on Chinese manual text."""
 
 from quiz.keys import TermIndex, cn_to_number, negation_key, number_keys
-from quiz.sources import clean_headings, is_clean_sentence, split_sentences
+from quiz.sources import clean_headings, is_clean_sentence
+from quiz.sources import fact_sentences as split_sentences
 
 
 def texts(sentence):
