@@ -1,9 +1,11 @@
-"""Clean loaded blocks: web boilerplate, spam, duplicates, width.
+"""Clean loaded blocks: control characters, encoded data, web furniture, spam, boilerplate, duplicates.
 
 Scraped manuals repeat whole sections, carry download-site furniture
-("下载后请于24小时内删除", "相关文档", "我要投稿") and sometimes spam link
-lists. Each drop is counted by reason in a :class:`CleanReport` so a person can
-check what was removed.
+("下载后请于24小时内删除", "相关文档", "我要投稿"), spam link lists and
+sometimes lose every line break. Each stage removes only what it is about -
+the furniture span or the spam sentence, not the paragraph around it - and
+counts what it removed under its reason in a :class:`CleanReport`, so a
+person can check what was removed. The rules are data: ``kb/ingest_rules.toml``.
 """
 
 from __future__ import annotations
@@ -12,38 +14,42 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from common.textnorm import normalize, to_simplified
+from common.textnorm import normalize, normalize_aligned, to_simplified
+from kb.chunk import split_sentences
 from kb.models import Block, CleanReport
-
-# Whole lines that are page furniture of download/doc-sharing sites.
-_FURNITURE = re.compile(
-    r"^(相关文档|最新文档|相关推荐|相关文章|相關文章|相關推薦|热门文档|推荐文档|猜你喜欢|合集下载|免费下载|"
-    r"文档下载|下载文档|立即下载|阅读全文|展开全文|上一篇|下一篇|返回顶部|返回首页|首页|登录|注册|"
-    r"收藏|分享|举报|打印|目录|ppt文档演模板|\*+友情提示\*+)\s*[:：]?\s*$"
-    r"|^(上一篇|下一篇|分享到|相关阅读|推荐阅读)\s*[:：]|阅读次数|浏览次数|这篇文章对您有帮助"
-    r"|我要投稿|时间[:：]\s*\d{4}-\d{2}-\d{2}|^\s*<[^>]+>\s*</[^>]+>\s*$|【[^】]{0,20}】\s*相关文章",
-)
-# Sentences inside paragraphs that only advertise the source site.
-_BOILER_SENTENCE = re.compile(
-    r"[^。!！?？\n]*(整理的[^。\n]{0,30}(欢迎参考|仅供参考|希望对)|以下是小编|下面是小编|本站|版权所有|"
-    r"下载后请于|仅供学习交流|侵权请联系|转载请注明|扫码关注|关注公众号|欢迎阅读|供大家参考|"
-    r"大家一起来看看吧)[^。!！?？\n]*[。!！?？]?"
-)
-# Spam keyword density marks scraped link farms (adult/video spam in page footers).
-_SPAM = re.compile(r"无码|色欲|人成|视频|精品国产|一区二区|中文字幕|免费观看|久久|av|福利")
-_RELATED_MARKER = re.compile(r"(相关文章|相關文章|相关文档|最新文档|相关推荐|相關推薦)\s*[:：]?\s*$")
-_SENTENCE = re.compile(r"[^。!！?？；;]+[。!！?？；;]*")
+from kb.rules import IngestRules, load_rules, stage_label
 
 # Full-width letters/digits/space to half width; Chinese punctuation stays as written.
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF5B) if chr(cp).isalnum()}
 _WIDTH[0x3000] = 0x20
 
-MIN_DEDUP_CHARS = 12
+# Terminal escape sequences (CSI, OSC, two-character ESC), then single control characters:
+# C0 except tab and newline, DEL, C1, and the invisible marks that reorder or hide text
+# (bidi overrides and isolates, zero-width space, word joiner, stray BOM).
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]"
+)
+_CONTROLS = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
+_SENTENCE = re.compile(r"[^。!！?？；;]+[。!！?？；;]*")
+_LINE_SENTENCE = re.compile(r"[^。!！?？；;\n]+[。!！?？；;]*")  # spam never runs across lines
+_PUNCTUATED = re.compile(r"[。！？!?，,；;]")
 
 
 def fold_width(text: str) -> str:
     """Half-width letters and digits for display; Chinese punctuation untouched."""
     return text.translate(_WIDTH)
+
+
+def strip_control_chars(text: str) -> tuple[str, int]:
+    """Text without escape sequences and control characters (newlines and tabs kept), and how many went.
+
+    A carriage return becomes a newline: alone it would let text overwrite itself on a terminal.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    cleaned = _CONTROLS.sub("", _ESCAPES.sub("", text))
+    return cleaned, len(text) - len(cleaned)
 
 
 def _shingles(text: str) -> set[int]:
@@ -91,66 +97,106 @@ class Fingerprints:
         return None
 
 
-def clean_blocks(blocks: list[Block], memory: Fingerprints) -> tuple[list[Block], CleanReport]:
-    """Drop boilerplate, spam and duplicates; fold width. ``memory`` spans documents."""
+def _match_copy(text: str) -> str:
+    """Simplified, lower-case copy with one character per character of ``text`` (spans map back)."""
+    simple = to_simplified(text).lower()
+    return simple if len(simple) == len(text) else normalize_aligned(text)
+
+
+def _cut(text: str, simple: str, spans: list[tuple[int, int]]) -> tuple[str, str, list[str]]:
+    """Remove character ranges from the text and its match copy; returns both and the pieces cut."""
+    kept_text, kept_simple, cut, last = [], [], [], 0
+    for start, end in spans:
+        if end <= start or start < last:
+            continue
+        kept_text.append(text[last:start])
+        kept_simple.append(simple[last:start])
+        cut.append(text[start:end])
+        last = end
+    kept_text.append(text[last:])
+    kept_simple.append(simple[last:])
+    return "".join(kept_text), "".join(kept_simple), cut
+
+
+def _split_runon(text: str, rules: IngestRules) -> list[str]:
+    """A block of a page that lost its line breaks, as sentences of bounded length."""
+    if len(text) < rules["split"]["min_block_chars"]:
+        return [text]
+    limit = rules["split"]["max_piece_chars"]
+    pieces = []
+    for sentence in split_sentences(text):
+        while len(sentence) > limit:  # no punctuation for pages: cut at a comma or space near the limit
+            cut = max(sentence.rfind(c, 0, limit) for c in "，,、 ")
+            cut = cut + 1 if cut > limit // 2 else limit
+            pieces.append(sentence[:cut])
+            sentence = sentence[cut:]
+        if sentence.strip():
+            pieces.append(sentence)
+    return pieces
+
+
+def _spam_spans(simple: str, rules: IngestRules) -> list[tuple[int, int]]:
+    """Sentences of a link farm: several different spam terms making up a share of the sentence."""
+    spam = rules["spam"]
+    spans = []
+    for sentence in _LINE_SENTENCE.finditer(simple):
+        terms = rules.spam_term.findall(sentence.group())
+        if len(set(terms)) < spam["min_distinct_terms"]:
+            continue
+        size = len(re.sub(r"\s", "", sentence.group()))
+        if sum(map(len, terms)) >= spam["min_share"] * size:
+            spans.append(sentence.span())
+    return spans
+
+
+def clean_blocks(
+    blocks: list[Block], memory: Fingerprints, rules: IngestRules | None = None
+) -> tuple[list[Block], CleanReport]:
+    """Run the cleaning stages over one document's blocks; ``memory`` spans documents."""
+    rules = rules or load_rules()
     report = CleanReport()
+    report.chars_in = sum(len(b.text.strip()) for b in blocks)
+    pieces: list[Block] = []
+    for block in blocks:
+        if block.kind in ("faq", "script"):
+            pieces.append(block)
+            continue
+        text = fold_width(block.text).strip()
+        # Encoded blobs first, on the raw text: a 5 MB base64 line is one cut, never 10 000 pieces.
+        text, _, cut = _cut(text, text, [m.span() for m in rules.encoded_run.finditer(text)])
+        for piece in cut:
+            report.drop(rules["encoded_data"]["report"], piece)
+        if block.kind == "heading":
+            pieces.append(Block(text.strip(), "heading", block.level, line=block.line))
+            continue
+        pieces += [Block(p.strip(), block.kind, line=block.line) for p in _split_runon(text, rules)]
     kept: list[Block] = []
     in_related_list = False
-    for block in blocks:
-        text = fold_width(block.text).strip()
+    for block in pieces:
         if block.kind in ("faq", "script"):
             # FAQ rows are curated: only exact duplicate questions are dropped.
             if memory.seen_paragraph("faq:" + normalize(block.question)) == "exact":
-                report.drop("duplicate FAQ entry", text)
+                report.drop(rules["dedup"]["faq_report"], block.text)
                 continue
             kept.append(block)
             continue
-        simple = to_simplified(text)  # the patterns are written once, in Simplified
-        if _FURNITURE.search(simple):
-            report.drop("page furniture", text)
-            in_related_list = bool(_RELATED_MARKER.search(simple)) or in_related_list
+        text, in_related_list = _clean_text(block.text, rules, report, in_related_list)
+        if text is None:
             continue
-        if in_related_list and len(text) < 40 and not re.search(r"[。！？!?，,]", text):
-            # The link list under "相关文章" goes on until real prose starts again.
-            report.drop("related-links list", text)
-            continue
-        in_related_list = False
-        if len(_SPAM.findall(simple.lower())) >= 3:
-            report.drop("spam", text)
-            continue
-        if _BOILER_SENTENCE.search(simple):
-            # Cut the same character ranges from the original (t2s keeps lengths here).
-            spans = [m.span() for m in _BOILER_SENTENCE.finditer(simple)]
-            stripped = (
-                text
-                if len(simple) != len(text)
-                else "".join(
-                    text[a:b]
-                    for a, b in zip(
-                        [0] + [e for _, e in spans], [s for s, _ in spans] + [len(text)], strict=True
-                    )
-                ).strip()
-            )
-        else:
-            stripped = text
-        if stripped != text:
-            report.drop("boilerplate sentence", text)
-            if not stripped:
-                continue
-            text = stripped
         if block.kind == "heading":
             kept.append(Block(text, "heading", block.level, line=block.line))
             continue
         norm = re.sub(r"\s+", "", normalize(text))
         if len(norm) < 2:
-            report.drop("empty or symbol-only line", text)
+            report.drop(rules["symbols"]["report"], text)
             continue
-        if len(norm) >= MIN_DEDUP_CHARS:
+        if len(norm) >= rules["dedup"]["min_paragraph_chars"]:
             duplicate = memory.seen_paragraph(norm)
             if duplicate:
-                report.drop(f"{duplicate} duplicate paragraph", text)
+                key = "paragraph_report" if duplicate == "exact" else "near_report"
+                report.drop(rules["dedup"][key], text)
                 continue
-            text = _drop_repeated_sentences(text, memory, report)
+            text = _drop_repeated_sentences(text, memory, report, rules)
             if not text:
                 continue
         kept.append(Block(text, block.kind, block.level, line=block.line))
@@ -158,16 +204,69 @@ def clean_blocks(blocks: list[Block], memory: Fingerprints) -> tuple[list[Block]
     return kept, report
 
 
-def _drop_repeated_sentences(text: str, memory: Fingerprints, report: CleanReport) -> str:
+def _clean_text(
+    text: str, rules: IngestRules, report: CleanReport, in_related_list: bool
+) -> tuple[str | None, bool]:
+    """Furniture, related links, spam and boilerplate of one block: its text left (None: all of it)."""
+    furniture = rules["furniture"]["report"]
+    simple = _match_copy(text)
+    cut: list[str] = []
+    for pattern in rules.furniture_spans:
+        text, simple, more = _cut(text, simple, [m.span() for m in pattern.finditer(simple)])
+        cut += more
+    if cut:
+        rest = re.sub(r"\s+", "", text)
+        if len(rest) <= rules["furniture"]["residue_max_chars"] and not _PUNCTUATED.search(rest):
+            # What is left was the same metadata line ("时间:… 工作职责 我要投稿"): its label.
+            report.drop(furniture, " ".join([*cut, text.strip()]).strip())
+            return None, in_related_list
+        for piece in cut:
+            report.drop(furniture, piece)
+        text, simple = text.strip(), simple.strip()
+    if rules.related_marker.search(simple):
+        report.drop(furniture, text)
+        return None, True
+    if rules.furniture_line.search(simple):
+        report.drop(furniture, text)
+        return None, in_related_list
+    related = rules["related_links"]
+    if in_related_list and len(text) < related["max_item_chars"] and not _PUNCTUATED.search(text):
+        # The link list under "相关文章" goes on until real prose starts again.
+        report.drop(related["report"], text)
+        return None, True
+    for stage, spans in (
+        ("spam", _spam_spans(simple, rules)),
+        ("boilerplate", [m.span() for m in rules.boilerplate.finditer(simple)]),
+    ):
+        text, simple, cut = _cut(text, simple, spans)
+        for piece in cut:
+            report.drop(rules[stage]["report"], piece.strip())
+    text = text.strip()
+    return (text or None), False
+
+
+def _drop_repeated_sentences(text: str, memory: Fingerprints, report: CleanReport, rules: IngestRules) -> str:
     """Remove long sentences already indexed elsewhere (scrapes splice copies into paragraphs)."""
     pieces = _SENTENCE.findall(text)
     out = []
     for piece in pieces:
         norm = re.sub(r"\s+", "", normalize(piece))
-        if len(norm) >= 16:
+        if len(norm) >= rules["dedup"]["min_sentence_chars"]:
             if norm in memory.sentences:
-                report.drop("repeated sentence", piece)
+                report.drop(rules["dedup"]["sentence_report"], piece)
                 continue
             memory.remember_sentence(norm)
         out.append(piece)
     return "".join(out).strip()
+
+
+def describe_drops(report: CleanReport, limit: int = 4) -> str:
+    """What the stages removed, in words for the ingest report: most first, with an example each."""
+    parts = []
+    for reason, count in sorted(report.dropped.items(), key=lambda kv: -kv[1])[:limit]:
+        example = (report.examples.get(reason) or [""])[0]
+        example = f"，例如“{example[:24]}{'…' if len(example) > 24 else ''}”" if example else ""
+        parts.append(f"{stage_label(reason)} {count} 处{example}")
+    if len(report.dropped) > limit:
+        parts.append(f"另有 {len(report.dropped) - limit} 类")
+    return "；".join(parts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 
 from kb.models import IngestError
+from kb.rules import load_rules
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -66,24 +67,68 @@ def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
 
 
 def decode_bytes(data: bytes, source: str = "<bytes>") -> tuple[str, str]:
-    """Return ``(text, encoding)`` for the bytes of a text file.
+    """Return ``(text, encoding)`` for the bytes of a text file (see :func:`decode_text`)."""
+    text, encoding, _ = decode_text(data, source)
+    return text, encoding
+
+
+def _mostly_utf8(data: bytes, source: str) -> tuple[str, str, list[str]] | None:
+    """UTF-8 with a few broken sequences (a file cut mid-character, one bad byte): replaced, reported.
+
+    Without this a single bad byte sent a UTF-8 manual to the GB18030 decoder, which accepts
+    almost anything and turns the whole file into plausible-looking nonsense.
+    """
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        first = exc.start
+    rules = load_rules()["encoding"]
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    # Valid multi-byte sequences almost never occur by chance in GBK or Big5 text: many of them
+    # around few broken ones is UTF-8.
+    valid = sum(1 for ch in text if ord(ch) > 127) - text.count("\ufffd")
+    too_many = bad > max(1, rules["utf8_max_invalid_share"] * len(data))
+    if too_many or valid < rules["utf8_valid_per_invalid"] * bad:
+        return None
+    line = data[:first].count(b"\n") + 1
+    warning = (
+        f"{source}: 第 {line} 行起有 {bad} 处无效的 UTF-8 字节，已替换为 \ufffd"
+        f" ({bad} invalid UTF-8 sequence(s) replaced, first on line {line})"
+    )
+    return text, "utf-8", [warning]
+
+
+def decode_text(data: bytes, source: str = "<bytes>") -> tuple[str, str, list[str]]:
+    """Return ``(text, encoding, warnings)`` for the bytes of a text file.
 
     Raises :class:`IngestError` for empty files and binary junk.
     """
     if not data.strip():
-        raise IngestError(f"{source}: empty file")
+        raise IngestError(f"{source}: 文件是空的或只有空白 (empty file)")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data.decode(encoding), encoding
+            try:
+                return data.decode(encoding), encoding, []
+            except UnicodeDecodeError as exc:  # a file cut short, a broken byte: the rest is kept
+                warning = (
+                    f"{source}: 第 {exc.start} 字节处的 {encoding} 编码有误，已替换"
+                    f" (invalid {encoding} bytes replaced)"
+                )
+                return data.decode(encoding, errors="replace"), encoding, [warning]
     guess = _utf16_without_bom(data)
     if guess is not None:
-        return guess
+        return *guess, []
     if _looks_binary(data):
-        raise IngestError(f"{source}: looks like a binary file, not text")
+        raise IngestError(f"{source}: 看起来是二进制文件，不是文字 (looks like a binary file, not text)")
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError:
         pass
+    mostly = _mostly_utf8(data, source)
+    if mostly is not None:
+        return mostly
     # GB18030 (a superset of GBK) and Big5 both accept many byte strings; prefer
     # the one that decodes strictly and yields the most Chinese characters.
     candidates = []
@@ -100,13 +145,16 @@ def decode_bytes(data: bytes, source: str = "<bytes>") -> tuple[str, str]:
         best = from_bytes(data, cp_isolation=["gb18030", "big5"]).best()
         if best is not None:
             chosen = "big5" if "big5" in best.encoding else "gb18030"
-            return next(t for _, e, t in candidates if e == chosen), chosen
+            return next(t for _, e, t in candidates if e == chosen), chosen, []
     if candidates:
         _, encoding, text = max(candidates)
-        return text, encoding
+        return text, encoding, []
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:
-        raise IngestError(f"{source}: unknown text encoding (tried UTF-8, UTF-16, GB18030, Big5)")
-    return str(best), best.encoding
+        raise IngestError(
+            f"{source}: 无法识别文字编码，试过 UTF-8、UTF-16、GB18030、Big5"
+            " (unknown text encoding: tried UTF-8, UTF-16, GB18030, Big5)"
+        )
+    return str(best), best.encoding, []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,12 +23,13 @@ class FileResult:
 
     path: str
     name: str
-    status: str  # added | updated | unchanged | error
+    status: str  # added | updated | unchanged | error | skipped (not read; the reason is in error)
     version: int = 0
     chunks: int = 0
     dropped: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     error: str = ""
+    encoding: str = ""
 
 
 @dataclass
@@ -41,6 +43,11 @@ class IngestReport:
     @property
     def errors(self) -> list[FileResult]:
         return [f for f in self.files if f.status == "error"]
+
+    @property
+    def skipped(self) -> list[FileResult]:
+        """Paths of a folder passed over (hidden, links, not regular files), each with its reason."""
+        return [f for f in self.files if f.status == "skipped"]
 
     def as_json(self) -> dict:
         return {
@@ -56,8 +63,10 @@ def collect_files(paths: list) -> tuple[list[tuple[Path, str]], list[FileResult]
     A file's name is its path relative to the folder it was found under, or its
     file name when given directly; an item may also be a ``(file, name)`` pair
     (uploads stored under a generated path keep the name the user knows).
-    Missing paths and unsupported files in a folder are reported, not skipped
-    silently.
+    Nothing is passed over silently: missing paths and unsupported files are
+    errors; hidden entries, symbolic links to folders (loops included), dangling
+    links and special files (a FIFO would block the read) are ``skipped``, each
+    with its reason.
     """
     found: list[tuple[Path, str]] = []
     problems: list[FileResult] = []
@@ -67,32 +76,79 @@ def collect_files(paths: list) -> tuple[list[tuple[Path, str]], list[FileResult]
             if path.is_file():
                 found.append((path, name))
             else:
-                problems.append(FileResult(str(path), name, "error", error=f"{name}: no such file"))
+                error = f"{name}: 文件不存在 (no such file)"
+                problems.append(FileResult(str(path), name, "error", error=error))
             continue
         path = Path(raw)
-        if path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                rel = file.relative_to(path)
-                if any(part.startswith(".") for part in rel.parts):
-                    continue
-                if file.suffix.lower() not in SUPPORTED_SUFFIXES:
-                    problems.append(
-                        FileResult(
-                            str(file),
-                            rel.as_posix(),
-                            "error",
-                            error=f"{file}: unsupported file type, skipped",
-                        )
-                    )
-                    continue
-                found.append((file, rel.as_posix()))
-        elif path.is_file():
-            found.append((path, path.name))
+        if path.is_dir() and not path.is_symlink():
+            _walk(path, path, found, problems)
+            continue
+        if not os.path.lexists(path):
+            error = f"{path}: 文件或文件夹不存在 (no such file or folder)"
+            problems.append(FileResult(str(path), path.name, "error", error=error))
+            continue
+        reason = _skip_reason(path, named=True)
+        if reason is not None:
+            problems.append(FileResult(str(path), path.name, "error", error=f"{path}: {reason}"))
+        elif path.is_dir():  # a link to a folder, named on purpose: its files
+            _walk(path, path, found, problems)
         else:
-            problems.append(
-                FileResult(str(path), path.name, "error", error=f"{path}: no such file or folder")
-            )
+            found.append((path, path.name))
     return found, problems
+
+
+def _walk(folder: Path, root: Path, found: list, problems: list) -> None:
+    """Files under ``folder`` in name order; symbolic links to folders are never followed."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        error = f"{folder}: 无法读取文件夹 (cannot read folder: {exc.strerror})"
+        problems.append(FileResult(str(folder), folder.name, "error", error=error))
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        name = path.relative_to(root).as_posix()
+        reason = _skip_reason(path)
+        if reason is not None:
+            problems.append(FileResult(str(path), name, "skipped", error=f"{path}: {reason}"))
+        elif entry.is_dir(follow_symlinks=False):
+            _walk(path, root, found, problems)
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            error = (
+                f"{path}: 不支持的文件类型 {path.suffix or '(无扩展名)'}，已跳过"
+                " (unsupported file type, skipped)"
+            )
+            problems.append(FileResult(str(path), name, "error", error=error))
+        else:
+            found.append((path, name))
+
+
+def _skip_reason(path: Path, named: bool = False) -> str | None:
+    """Why a path is not read (None: read it). ``named``: given by the user, not found in a folder."""
+    name = path.name
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        return "文件名里有控制字符，已跳过 (file name contains control characters, skipped)"
+    if not named and name.startswith(".."):
+        return "名字以“..”开头，已跳过 (name starts with '..', skipped)"
+    if not named and name.startswith("."):
+        return "隐藏文件或文件夹（名字以“.”开头），已跳过 (hidden file, skipped)"
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except FileNotFoundError:
+            return f"符号链接指向不存在的 {os.readlink(path)}，已跳过 (dangling symbolic link, skipped)"
+        except (RuntimeError, OSError):  # Python raises RuntimeError or ELOOP for a cycle of links
+            return "符号链接形成循环，已跳过 (symbolic link loop, skipped)"
+        if target.is_dir():
+            home = path.parent.resolve()
+            if target == home or target in home.parents:
+                return "符号链接指向所在的文件夹或其上级（循环），已跳过 (symbolic link loop, skipped)"
+            if not named:
+                return "指向文件夹的符号链接不跟随，已跳过 (symbolic link to a folder, skipped)"
+            return None
+    if not path.is_file() and not path.is_dir():
+        return "不是普通文件（管道、设备或套接字），已跳过 (not a regular file, skipped)"
+    return None
 
 
 def file_digest(path: Path, max_bytes: int, known: bool) -> str | None:

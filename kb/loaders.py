@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
-from collections.abc import Callable
+import warnings
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from kb.encoding import decode_bytes
+from kb.clean import strip_control_chars
+from kb.encoding import decode_text
 from kb.models import Block, IngestError, LoadedDocument
+from kb.rules import load_rules
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".docx", ".pdf", ".html", ".htm", ".csv", ".xlsx"}
@@ -27,6 +33,10 @@ FAQ_COLUMNS = {
 }
 _LIST_SPLIT = re.compile(r"[|｜;；\n]+")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+# Libraries that report trouble through `logging` (pypdf: "EOF marker not found"): their records
+# go into the file's own message instead of unattributed lines on stderr.
+_LIBRARY_LOGGERS = ("pypdf", "openpyxl", "docx")
+MB = 1024 * 1024  # the unit of max_file_mb
 
 
 def check_file(path: Path, size: int, max_bytes: int) -> None:
@@ -34,40 +44,133 @@ def check_file(path: Path, size: int, max_bytes: int) -> None:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(
-            f"{path}: unsupported file type {suffix or '(none)'}"
-            f" (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})"
+            f"{path}: 不支持的文件类型 {suffix or '(无扩展名)'}，支持 {'、'.join(sorted(SUPPORTED_SUFFIXES))}"
+            f" (unsupported file type {suffix or '(none)'})"
         )
     if size == 0:
-        raise IngestError(f"{path}: empty file")
+        raise IngestError(f"{path}: 文件是空的 (empty file)")
     if size > max_bytes:
-        mb = 1024 * 1024  # the unit of max_file_mb
-        raise IngestError(f"{path}: file is {size / mb:.1f} MB, over the {max_bytes / mb:g} MB limit")
+        raise IngestError(
+            f"{path}: 文件有 {size / MB:.1f} MB，超过 {max_bytes / MB:g} MB 的上限 max_file_mb"
+            f" (file is {size / MB:.1f} MB, over the {max_bytes / MB:g} MB limit)"
+        )
+
+
+@contextmanager
+def _library_noise(messages: list[str]) -> Iterator[None]:
+    """Collect what parsing libraries log or warn while one file is read, instead of printing it.
+
+    Ingest holds the knowledge base's write lock, so no other file is being read meanwhile.
+    """
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    handler = Collect(logging.WARNING)
+    loggers = [logging.getLogger(name) for name in _LIBRARY_LOGGERS]
+    propagate = [logger.propagate for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.propagate = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                yield
+            finally:
+                messages += [str(w.message) for w in caught]
+    finally:
+        for logger, before in zip(loggers, propagate, strict=True):
+            logger.removeHandler(handler)
+            logger.propagate = before
+
+
+def _notes(messages: list[str]) -> str:
+    unique = list(dict.fromkeys(m.strip() for m in messages if m.strip()))
+    return "；".join(unique[:5]) + (f"；另有 {len(unique) - 5} 条" if len(unique) > 5 else "")
 
 
 def load_file(path: Path, max_bytes: int, data: bytes | None = None) -> LoadedDocument:
     """Load one file; raises :class:`IngestError` with the file name and reason.
 
     ``data``: the file's bytes when the caller has read them already (and hashed
-    exactly these), so what is parsed is what was hashed.
+    exactly these), so what is parsed is what was hashed. What the parsing
+    library logged or warned becomes a warning of the file (or part of its error).
+    Control characters and terminal escapes are stripped from everything loaded.
     """
     suffix = path.suffix.lower()
     check_file(path, len(data) if data is not None else path.stat().st_size, max_bytes)
     if data is None:
         data = path.read_bytes()
     loader = _LOADERS[suffix]
+    noise: list[str] = []
     try:
-        doc = loader(path, data)
+        with _library_noise(noise):
+            doc = loader(path, data, max_bytes)
     except IngestError:
         raise
     except Exception as exc:  # a corrupt docx/pdf/xlsx raises library-specific errors
-        raise IngestError(f"{path}: cannot read {suffix[1:]} file ({type(exc).__name__}: {exc})") from None
+        notes = f"；{suffix[1:]} 解析提示：{_notes(noise)}" if noise else ""
+        raise IngestError(
+            f"{path}: 无法读取 {suffix[1:]} 文件，文件可能已损坏{notes}"
+            f" (cannot read {suffix[1:]} file: {type(exc).__name__}: {exc})"
+        ) from None
+    if noise:
+        doc.warnings.append(f"{path}: {suffix[1:]} 解析提示：{_notes(noise)} (parser messages)")
+    removed = _strip_controls(doc)
+    if removed:
+        doc.warnings.append(
+            f"{path}: 去掉了 {removed} 个控制字符（终端转义序列、NUL 等）"
+            f" ({removed} control characters removed)"
+        )
     if not any(b.text.strip() for b in doc.blocks):
-        raise IngestError(f"{path}: no text found")
+        raise IngestError(f"{path}: 没有找到文字 (no text found)")
     return doc
 
 
-def _load_text(path: Path, data: bytes) -> LoadedDocument:
-    text, encoding = decode_bytes(data, str(path))
+def _strip_controls(doc: LoadedDocument) -> int:
+    """Strip control characters from every text of a loaded document; returns how many went."""
+    removed = 0
+
+    def clean(text: str) -> str:
+        nonlocal removed
+        text, count = strip_control_chars(text)
+        removed += count
+        return text
+
+    doc.title = clean(doc.title)
+    for block in doc.blocks:
+        block.text, block.question = clean(block.text), clean(block.question)
+        block.answer = clean(block.answer)
+        block.similar = [clean(s) for s in block.similar]
+        block.tags = [clean(t) for t in block.tags]
+    return removed
+
+
+def _check_zip(path: Path, data: bytes, max_bytes: int) -> None:
+    """A .docx/.xlsx is a zip archive: refuse one that is not, or that unpacks to far more than the limit."""
+    kind = path.suffix.lower()[1:]
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise IngestError(
+            f"{path}: 不是有效的 {kind} 文件（{kind} 应是 zip 压缩包，此文件已损坏或只是改了扩展名）"
+            f" (not a {kind} file: not a zip archive)"
+        )
+    rules = load_rules()["zip"]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+    limit = rules["max_unpacked_factor"] * max_bytes
+    unpacked = sum(m.file_size for m in members)
+    if len(members) > rules["max_members"] or unpacked > limit:
+        raise IngestError(
+            f"{path}: 解压后有 {unpacked / MB:.0f} MB、{len(members)} 个成员，超过上限"
+            f"（{limit / MB:g} MB、{rules['max_members']} 个），可能是压缩炸弹，未读取"
+            f" (unpacks to {unpacked / MB:.0f} MB in {len(members)} members: over the limit, not read)"
+        )
+
+
+def _load_text(path: Path, data: bytes, max_bytes: int) -> LoadedDocument:
+    text, encoding, notes = decode_text(data, str(path))
     blocks = []
     for number, line in enumerate(text.splitlines(), start=1):
         match = _MD_HEADING.match(line.strip())
@@ -75,12 +178,13 @@ def _load_text(path: Path, data: bytes) -> LoadedDocument:
             blocks.append(Block(match.group(2).strip(), "heading", len(match.group(1)), line=number))
         elif line.strip():
             blocks.append(Block(line, line=number))
-    return LoadedDocument(str(path), path.stem, blocks, encoding=encoding)
+    return LoadedDocument(str(path), path.stem, blocks, encoding=encoding, warnings=notes)
 
 
-def _load_docx(path: Path, data: bytes) -> LoadedDocument:
+def _load_docx(path: Path, data: bytes, max_bytes: int) -> LoadedDocument:
     import docx
 
+    _check_zip(path, data, max_bytes)
     document = docx.Document(io.BytesIO(data))
     blocks = []
     for number, para in enumerate(document.paragraphs, start=1):
@@ -111,7 +215,7 @@ def _style_level(style: str) -> int:
     return 1 if style == "title" else 0
 
 
-def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
+def _load_pdf(path: Path, data: bytes, max_bytes: int) -> LoadedDocument:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
@@ -121,7 +225,10 @@ def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
             if line.strip():
                 blocks.append(Block(line.strip(), line=page_number))
     if not blocks:
-        raise IngestError(f"{path}: the PDF has no text layer (scanned images are not supported)")
+        raise IngestError(
+            f"{path}: PDF 没有文字层（扫描图片无法导入，请先做文字识别）"
+            " (the PDF has no text layer: scanned images are not supported)"
+        )
     return LoadedDocument(str(path), path.stem, blocks, encoding="pdf")
 
 
@@ -130,10 +237,10 @@ _HTML_CONTAINERS = {"div", "section"}
 _HTML_BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "pre", "blockquote"}
 
 
-def _load_html(path: Path, data: bytes) -> LoadedDocument:
+def _load_html(path: Path, data: bytes, max_bytes: int) -> LoadedDocument:
     from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-    text, encoding = decode_bytes(data, str(path))
+    text, encoding, notes = decode_text(data, str(path))
     tree = HTMLParser(text)
     title_node = tree.css_first("title")
     title = title_node.text(strip=True) if title_node else path.stem
@@ -158,7 +265,7 @@ def _load_html(path: Path, data: bytes) -> LoadedDocument:
                 blocks.append(Block(content))
     if not blocks and root is not None:
         blocks = [Block(line) for line in root.text(separator="\n").splitlines() if line.strip()]
-    return LoadedDocument(str(path), title or path.stem, blocks, encoding=encoding)
+    return LoadedDocument(str(path), title or path.stem, blocks, encoding=encoding, warnings=notes)
 
 
 def _text_with_breaks(node) -> list[str]:
@@ -189,11 +296,9 @@ def _has_block_ancestor(node, root) -> bool:
     return False
 
 
-def _faq_blocks(path: Path, rows: list[list[str]], row_offset: int = 1) -> LoadedDocument:
-    """FAQ sheets: find the header row, map columns, one block per valid row."""
-    doc = LoadedDocument(str(path), path.stem, [])
-    header_at, mapping = None, {}
-    for i, row in enumerate(rows[:10]):
+def _faq_header(path: Path, rows: list[tuple[int, list]]) -> tuple[int, dict[str, int]]:
+    """Index of the header row among the first ten and the column of each field found in it."""
+    for i, (_, row) in enumerate(rows[:10]):
         names = [str(c or "").strip().lower() for c in row]
         found: dict[str, int] = {}
         for field, aliases in FAQ_COLUMNS.items():
@@ -204,11 +309,23 @@ def _faq_blocks(path: Path, rows: list[list[str]], row_offset: int = 1) -> Loade
             if column is not None:
                 found[field] = column
         if "question" in found and "answer" in found:
-            header_at, mapping = i, found
-            break
-    if header_at is None:
-        raise IngestError(f"{path}: no header row with a question column (问题) and an answer column (答案)")
-    for i, row in enumerate(rows[header_at + 1 :], start=header_at + 1 + row_offset):
+            return i, found
+    seen = next((row for _, row in rows if any(str(c or "").strip() for c in row)), [])
+    shown = "、".join(str(c).strip() for c in seen if str(c or "").strip())[:60] or "（空）"
+    raise IngestError(
+        f"{path}: 前 10 行里找不到表头：需要一列“问题”(question) 和一列“答案”(answer)，第一行是：{shown}"
+        " (no header row with a question column (问题) and an answer column (答案))"
+    )
+
+
+def _faq_blocks(path: Path, rows: list[tuple[int, list]], where: str = "") -> LoadedDocument:
+    """FAQ sheets: find the header row, map columns, one block per valid row.
+
+    ``rows`` pairs each row with its line (CSV) or row number (xlsx), the number reported.
+    """
+    doc = LoadedDocument(str(path), path.stem, [])
+    header_at, mapping = _faq_header(path, rows)
+    for number, row in rows[header_at + 1 :]:
 
         def cell(field: str, row=row) -> str:
             index = mapping.get(field)
@@ -221,7 +338,10 @@ def _faq_blocks(path: Path, rows: list[list[str]], row_offset: int = 1) -> Loade
             continue
         if not question or not answer:
             missing = "问题 (question)" if not question else "答案 (answer)"
-            doc.warnings.append(f"{path}: row {i}: empty {missing} field, row skipped")
+            doc.warnings.append(
+                f"{path}: {where}第 {number} 行 (row {number})：{missing} 为空，该行已跳过"
+                f" (empty {missing.split()[1][1:-1]} field, row skipped)"
+            )
             continue
         doc.blocks.append(
             Block(
@@ -231,46 +351,94 @@ def _faq_blocks(path: Path, rows: list[list[str]], row_offset: int = 1) -> Loade
                 answer=answer,
                 similar=[s.strip() for s in _LIST_SPLIT.split(cell("similar")) if s.strip()],
                 tags=[t.strip() for t in _LIST_SPLIT.split(cell("tags")) if t.strip()],
-                line=i,
+                line=number,
             )
         )
     return doc
 
 
-def _load_csv(path: Path, data: bytes) -> LoadedDocument:
-    text, encoding = decode_bytes(data, str(path))
+class _RecordTooLong(Exception):
+    """A quoted CSV field ran on past the line limit: its quote was never closed."""
+
+
+def _csv_rows(path: Path, text: str, delimiter: str) -> tuple[list[tuple[int, list[str]]], list[str]]:
+    """Rows of a CSV text with the line each starts on, and a message for each broken row.
+
+    A quote that is never closed would swallow every later row into one field. Parsing is
+    strict, and a record that fails or runs on past ``max_record_lines`` is reported by its
+    first line; reading starts again on the line after it, so the good rows are kept.
+    """
+    lines = text.splitlines(keepends=True)
+    max_lines = load_rules()["csv"]["max_record_lines"]
+    rows: list[tuple[int, list[str]]] = []
+    problems: list[str] = []
+    at = {"next": 0, "record": 0}  # the next line to hand the reader; the line the record began on
+
+    def feed() -> Iterator[str]:
+        while at["next"] < len(lines):
+            if at["next"] - at["record"] >= max_lines:
+                raise _RecordTooLong
+            at["next"] += 1
+            yield lines[at["next"] - 1]
+
+    while at["record"] < len(lines):
+        at["next"] = at["record"]
+        try:
+            for row in csv.reader(feed(), delimiter=delimiter, strict=True):
+                rows.append((at["record"] + 1, row))
+                at["record"] = at["next"]
+            break
+        except (csv.Error, _RecordTooLong) as exc:
+            # Failing lines after the one it began on: the quote opened there never closed.
+            unclosed = (
+                isinstance(exc, _RecordTooLong) or at["next"] - at["record"] > 1 or "end of data" in str(exc)
+            )
+            line = at["record"] + 1
+            problems.append(
+                f"{path}: 第 {line} 行 (line {line})：{'引号没有闭合' if unclosed else '引号用法有误'}，"
+                f"该行已跳过，其余各行照常读取 (broken quoting: {exc or 'quote not closed'}; row skipped)"
+            )
+            at["record"] += 1
+    return rows, problems
+
+
+def _load_csv(path: Path, data: bytes, max_bytes: int) -> LoadedDocument:
+    text, encoding, notes = decode_text(data, str(path))
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+        # Only the delimiter is taken from the sniffer: its quoting guesses (doublequote off when
+        # no "" pair is in the sample) would let a broken quote pass unnoticed.
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",\t;").delimiter
     except csv.Error:
-        dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+        delimiter = ","
+    rows, problems = _csv_rows(path, text, delimiter)
     doc = _faq_blocks(path, rows)
     doc.encoding = encoding
+    doc.warnings = notes + problems + doc.warnings
     return doc
 
 
-def _load_xlsx(path: Path, data: bytes) -> LoadedDocument:
+def _load_xlsx(path: Path, data: bytes, max_bytes: int) -> LoadedDocument:
     from openpyxl import load_workbook
 
+    _check_zip(path, data, max_bytes)
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    blocks, warnings = [], []
-    errors = []
+    blocks, warnings_, errors = [], [], []
     for sheet in workbook.worksheets:
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        rows = [(n, list(r)) for n, r in enumerate(sheet.iter_rows(values_only=True), start=1)]
         try:
-            part = _faq_blocks(path, rows)
+            part = _faq_blocks(path, rows, where=f"工作表 {sheet.title} ")
         except IngestError as exc:
-            errors.append(f"sheet {sheet.title}: {exc}")
+            errors.append(str(exc).replace(f"{path}: ", f"工作表 {sheet.title}：", 1))
             continue
         blocks += part.blocks
-        warnings += [w.replace(f"{path}:", f"{path}: sheet {sheet.title}:", 1) for w in part.warnings]
+        warnings_ += part.warnings
     workbook.close()
     if not blocks and errors:
-        raise IngestError("; ".join(errors))
-    return LoadedDocument(str(path), path.stem, blocks, encoding="xlsx", warnings=warnings)
+        raise IngestError(f"{path}: " + "；".join(errors))
+    return LoadedDocument(str(path), path.stem, blocks, encoding="xlsx", warnings=warnings_)
 
 
-_LOADERS: dict[str, Callable[[Path, bytes], LoadedDocument]] = {
+_LOADERS: dict[str, Callable[[Path, bytes, int], LoadedDocument]] = {
     **{suffix: _load_text for suffix in TEXT_SUFFIXES},
     ".docx": _load_docx,
     ".pdf": _load_pdf,

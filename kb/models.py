@@ -42,9 +42,13 @@ class CleanReport:
     kept: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)
+    chars_in: int = 0  # characters of text the document arrived with
+    chars_dropped: int = 0  # of those, how many the stages removed
 
     def drop(self, reason: str, text: str) -> None:
+        """Count one removal (a block, a sentence or a span) under its stage's reason."""
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
+        self.chars_dropped += len(text)
         samples = self.examples.setdefault(reason, [])
         if len(samples) < 3:
             samples.append(text[:60])
@@ -52,6 +56,11 @@ class CleanReport:
     @property
     def total_dropped(self) -> int:
         return sum(self.dropped.values())
+
+    @property
+    def dropped_share(self) -> float:
+        """Share of the document's characters that cleaning removed (0 for an empty one)."""
+        return min(1.0, self.chars_dropped / self.chars_in) if self.chars_in else 0.0
 
 
 @dataclass

@@ -5,11 +5,16 @@ marks in the ``staged`` table), publishes a snapshot, then promotes. A removal
 marks rows 'removing', publishes, then deletes. The live snapshot decides
 which way each interrupted write goes: what it already serves is finished,
 what it does not is undone. Every writer runs this before writing.
+
+Readers never write, so they cannot repair; :func:`served_documents` shows the
+documents as this repair would leave them - which is what search serves now.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,28 +23,46 @@ from index import snapshot
 from kb import store
 
 
+def _published(index_root: Path) -> set[int]:
+    """Chunk ids the live snapshot serves."""
+    folder = snapshot.current_folder(index_root)
+    if folder is None:
+        return set()
+    return set(np.load(folder / "ids.npy", allow_pickle=False).tolist())
+
+
+def _pending_versions(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT doc_id, version, group_concat(id) AS ids, count(*) AS n FROM chunks"
+        " WHERE state = 'pending' GROUP BY doc_id, version"
+    ).fetchall()
+
+
+def _removals(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT doc_id, group_concat(id) AS ids FROM chunks WHERE state = 'removing' GROUP BY doc_id"
+    ).fetchall()
+
+
+def _ids(row: sqlite3.Row) -> set[int]:
+    return {int(i) for i in row["ids"].split(",")}
+
+
 def recover(conn: sqlite3.Connection, index_root: Path) -> None:
     """Bring the store in line with the live snapshot."""
-    folder = snapshot.current_folder(index_root)
-    published: set[int] = set()
-    if folder is not None:
-        published = set(np.load(folder / "ids.npy", allow_pickle=False).tolist())
+    published = _published(index_root)
     _settle_pending(conn, published)
     _settle_removals(conn, published)
     store.discard_pending(conn)
 
 
 def _settle_pending(conn: sqlite3.Connection, published: set[int]) -> None:
-    pending = conn.execute(
-        "SELECT doc_id, version, group_concat(id) AS ids, count(*) AS n FROM chunks"
-        " WHERE state = 'pending' GROUP BY doc_id, version"
-    ).fetchall()
+    pending = _pending_versions(conn)
     staged = store.staged_versions(conn)
     unstaged, served = [], False
     with conn:
         for row in pending:
-            ids = {int(i) for i in row["ids"].split(",")}
-            if not ids <= published:
+            if not _ids(row) <= published:
                 # Never served: undo it (discard_pending drops the rows afterwards).
                 conn.execute(
                     "DELETE FROM staged WHERE doc_id = ? AND version = ?", (row["doc_id"], row["version"])
@@ -67,12 +90,8 @@ def _settle_pending(conn: sqlite3.Connection, published: set[int]) -> None:
 
 
 def _settle_removals(conn: sqlite3.Connection, published: set[int]) -> None:
-    removing = conn.execute(
-        "SELECT doc_id, group_concat(id) AS ids FROM chunks WHERE state = 'removing' GROUP BY doc_id"
-    ).fetchall()
-    for row in removing:
-        ids = {int(i) for i in row["ids"].split(",")}
-        if ids & published:
+    for row in _removals(conn):
+        if _ids(row) & published:
             # The write stopped before the snapshot without the document: it was not removed.
             with conn:
                 conn.execute(
@@ -82,3 +101,34 @@ def _settle_removals(conn: sqlite3.Connection, published: set[int]) -> None:
         else:
             # The snapshot no longer serves it: finish the removal.
             store.delete_document(conn, row["doc_id"])
+
+
+def served_documents(conn: sqlite3.Connection, index_root: Path) -> list[store.DocumentInfo]:
+    """The documents as the live snapshot serves them, read-only (what :func:`recover` would leave).
+
+    After a crash between publishing and promoting, search already serves the new
+    version: it is listed with its staged version, chunk count and report. A document
+    whose first version was never published (a ghost "v0, 0 chunks") is not listed,
+    nor one whose removal was published.
+    """
+    published = _published(index_root)
+    documents = {d.id: d for d in store.list_documents(conn)}
+    store.staged_versions(conn)  # the table exists on a database from before it was kept
+    staged = {(r["doc_id"], r["version"]): r for r in conn.execute("SELECT * FROM staged").fetchall()}
+    for row in _pending_versions(conn):
+        doc = documents.get(row["doc_id"])
+        if doc is None or not _ids(row) <= published:
+            continue
+        meta = staged.get((row["doc_id"], row["version"]))
+        documents[doc.id] = replace(
+            doc,
+            version=row["version"],
+            chunk_count=row["n"],
+            content_hash=meta["content_hash"] if meta else "",
+            report=json.loads(meta["report"]) if meta else doc.report,
+            warnings=json.loads(meta["warnings"]) if meta else doc.warnings,
+        )
+    for row in _removals(conn):
+        if not _ids(row) & published:
+            documents.pop(row["doc_id"], None)
+    return sorted((d for d in documents.values() if d.version > 0), key=lambda d: d.name)
