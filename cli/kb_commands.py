@@ -8,6 +8,30 @@ import sys
 
 from cli import CommandError
 
+# Characters a terminal acts on instead of showing: C0 and C1 controls, DEL, and the marks that
+# reorder or hide text. Printed as visible escapes, so stored or typed text never drives the terminal.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+_UNPRINTABLE_IN_JSON = re.compile(r"[\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+_UNPRINTABLE_IN_TEXT = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str, multiline: bool = False) -> str:
+    """Text safe to print on a terminal; ``multiline`` keeps newlines and tabs."""
+    return (_UNPRINTABLE_IN_TEXT if multiline else _UNPRINTABLE).sub(_escape, str(text))
+
+
+def print_json(data, **options) -> None:
+    """JSON as the commands print it: Chinese as is, every terminal control escaped (json leaves C1)."""
+    text = json.dumps(data, ensure_ascii=False, **options)  # C0 inside strings is escaped already
+    print(_UNPRINTABLE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text), flush=True)
+
 
 def register(sub) -> None:
     p = sub.add_parser("ingest", help="add or update documents (files or folders, recursively)")
@@ -47,41 +71,61 @@ def _kb(settings):
         raise CommandError(str(exc)) from None
 
 
+def _foreground_job(settings, start):
+    """Run a job in this process (recorded like the web's, tqdm bar on stderr); returns its row."""
+    from service.playbook import Playbook
+
+    playbook = Playbook(settings, foreground=True)
+    try:
+        job = start(playbook)
+    finally:
+        playbook.close()
+    if job.status == "failed":
+        raise CommandError(job.error)
+    return job
+
+
 def ingest(args, settings) -> int:
-    report = _kb(settings).ingest(args.paths, tags=args.tag, progress=not args.json)
+    job = _foreground_job(
+        settings, lambda playbook: playbook.start_ingest(args.paths, started_by="cli", tags=args.tag)
+    )
+    report = job.result
+    errors = [f for f in report["files"] if f["status"] == "error"]
+    skipped = [f for f in report["files"] if f["status"] == "skipped"]  # reported, not a failure
     if args.json:
-        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        print_json(report, indent=2)
     else:
-        for f in report.files:
-            if f.status == "error":
-                print(f"error: {f.error}", file=sys.stderr)
+        for f in report["files"]:
+            if f["status"] in ("error", "skipped"):
+                print(f"{f['status']}: {printable(f['error'])}", file=sys.stderr)
                 continue
-            dropped = ", ".join(f"{k} {v}" for k, v in f.dropped.items()) or "nothing"
-            print(f"{f.status:9} {f.name}  v{f.version}  {f.chunks} chunks  dropped: {dropped}")
-            for warning in f.warnings:
-                print(f"warning: {warning}", file=sys.stderr)
-        ok = sum(1 for f in report.files if f.status != "error")
+            dropped = ", ".join(f"{k} {v}" for k, v in f["dropped"].items()) or "nothing"
+            name = printable(f["name"])
+            encoding = f"  ({f['encoding']})" if f.get("encoding") else ""
+            line = f"{f['status']:9} {name}  v{f['version']}  {f['chunks']} chunks  dropped: {dropped}"
+            print(line + encoding)
+            for warning in f["warnings"]:
+                print(f"warning: {printable(warning)}", file=sys.stderr)
+        index = report.get("index")
+        ok = len(report["files"]) - len(errors) - len(skipped)
         print(
-            f"{ok} ingested, {len(report.errors)} failed in {report.seconds:.1f}s"
-            + (
-                f"; index {report.index['snapshot']}: {report.index['live']} chunks"
-                f" ({report.index['added']} new)"
-                if report.index
-                else ""
-            )
+            f"{ok} ingested, {len(errors)} failed"
+            + (f", {len(skipped)} skipped" if skipped else "")
+            + f" in {report['seconds']:.1f}s"
+            + (f"; index {index['snapshot']}: {index['live']} chunks ({index['added']} new)" if index else "")
         )
-    return 1 if report.errors else 0
+    return 1 if errors else 0
 
 
 def _print_response(response) -> None:
-    print(f"查询: {response.query}  ({response.elapsed_ms:.1f} ms)")
+    print(f"查询: {printable(response.query)}  ({response.elapsed_ms:.1f} ms)")
     if not response.answered:
         print("没有可信的答案 (no confident answer); closest passages:")
     for i, r in enumerate(response.results, 1):
         chain = " > ".join(r.headings)
         snippet = re.sub(r"</?mark>", "**", r.snippet)
-        print(f"\n{i}. [{r.document}] {chain}")
-        print(f"   {snippet}")
+        print(f"\n{i}. [{printable(r.document)}] {printable(chain)}")
+        print(f"   {printable(snippet, multiline=True)}")
         print(
             f"   score {r.score:.4f}  dense {r.dense_score} (#{r.dense_rank}, raw {r.raw_dense_score})"
             f"  bm25 {r.bm25_score} (#{r.bm25_rank})"
@@ -98,13 +142,13 @@ def search(args, settings) -> int:
             for line in sys.stdin:
                 if line.strip():
                     response = kb.search(line.strip(), log=True, **options)
-                    print(json.dumps(response.as_json(), ensure_ascii=False), flush=True)
+                    print_json(response.as_json())
             return 0
         response = kb.search(args.query, log=True, **options)
     except IndexMismatch as exc:
         raise CommandError(str(exc)) from None
     if args.json:
-        print(json.dumps(response.as_json(), ensure_ascii=False))
+        print_json(response.as_json())
     else:
         _print_response(response)
     return 0
@@ -115,13 +159,14 @@ def docs(args, settings) -> int:
     if args.json:
         from dataclasses import asdict
 
-        print(json.dumps([asdict(d) for d in documents], ensure_ascii=False, indent=2))
+        print_json([asdict(d) for d in documents], indent=2)
         return 0
     if not documents:
         print("no documents yet: python app.py ingest PATH")
     for d in documents:
         dropped = sum(d.report.get("dropped", {}).values())
-        print(f"{d.id:4}  {d.name}  v{d.version}  {d.chunk_count} chunks  {dropped} dropped  ({d.encoding})")
+        name = printable(d.name)
+        print(f"{d.id:4}  {name}  v{d.version}  {d.chunk_count} chunks  {dropped} dropped  ({d.encoding})")
     return 0
 
 
@@ -130,11 +175,11 @@ def remove(args, settings) -> int:
         doc = _kb(settings).remove(args.doc)
     except KeyError as exc:
         raise CommandError(exc.args[0]) from None
-    print(f"removed {doc.name} (v{doc.version}, {doc.chunk_count} chunks)")
+    print(f"removed {printable(doc.name)} (v{doc.version}, {doc.chunk_count} chunks)")
     return 0
 
 
 def reindex(args, settings) -> int:
-    summary = _kb(settings).reindex(progress=True)
+    summary = _foreground_job(settings, lambda playbook: playbook.start_reindex(started_by="cli")).result
     print(f"index {summary['snapshot']}: {summary['live']} chunks, kind {summary['index_kind']}")
     return 0

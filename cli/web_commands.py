@@ -29,40 +29,39 @@ def register(sub) -> None:
 
 
 def serve(args, settings) -> int:
-    """Build the app for the data home, seed an empty knowledge base, then serve until Ctrl-C."""
+    """Build the app, start its job worker, seed an empty knowledge base, then serve until Ctrl-C.
+
+    Jobs a previous run left unfinished are resumed (or marked failed) when the worker starts.
+    """
     from waitress import serve as waitress_serve
 
     from web import create_app
-    from web.extensions import kb_service
 
     overrides = {"home": settings.home}
     app = create_app(overrides)
     host = args.host or settings.host
     port = args.port or settings.port
-    with app.app_context():
-        service = kb_service()
-        if settings.seed_sample_kb and not args.no_sample and service.is_empty() and SAMPLE_KB.is_dir():
-            print(
-                f"knowledge base is empty: ingesting the sample manuals from {SAMPLE_KB} ...",
-                file=sys.stderr,
-                flush=True,
-            )
-            from kb.knowledge_base import KnowledgeBaseBusy
-
-            try:
-                report = service.ingest([SAMPLE_KB], tags=[])
-            except KnowledgeBaseBusy as exc:  # another process is ingesting into this home
-                print(f"  sample manuals not ingested: {exc}", file=sys.stderr, flush=True)
-            else:
-                ok = sum(1 for f in report.files if f.status != "error")
-                print(f"  {ok} documents ingested in {report.seconds:.0f}s", file=sys.stderr, flush=True)
-        service.reader.search("预热", k=1)  # load the embedder and snapshot before the first visitor
+    playbook = app.extensions["kefu_playbook"]
+    playbook.jobs.start()
+    if settings.seed_sample_kb and not args.no_sample and playbook.is_empty() and SAMPLE_KB.is_dir():
+        # A job like an upload: the server answers at once, the sample is searchable when it ends.
+        job = playbook.start_ingest([SAMPLE_KB], started_by="admin")
+        print(
+            f"knowledge base is empty: ingesting the sample manuals from {SAMPLE_KB} as job #{job.id}"
+            f" (progress: http://{host}:{port}/jobs/{job.id})",
+            file=sys.stderr,
+            flush=True,
+        )
+    playbook.search("预热", k=1)  # load the embedder and snapshot before the first visitor
     print(
         f"Kefu Playbook on http://{host}:{port}/  (data home {settings.home_path}; Ctrl-C stops)",
         file=sys.stderr,
         flush=True,
     )
-    waitress_serve(app, host=host, port=port, threads=settings.threads, ident="kefu-playbook")
+    try:
+        waitress_serve(app, host=host, port=port, threads=settings.threads, ident="kefu-playbook")
+    finally:
+        playbook.close()
     return 0
 
 

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+import threading
+import weakref
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
-def connect(path: str | Path, busy_timeout: float = 30.0) -> sqlite3.Connection:
+def connect(
+    path: str | Path, busy_timeout: float = 30.0, factory: Callable[..., sqlite3.Connection] | None = None
+) -> sqlite3.Connection:
     """Open the database in WAL mode with foreign keys on; rows behave like dicts.
 
     ``busy_timeout``: seconds to wait for a lock held by another connection before
     ``sqlite3.OperationalError: database is locked`` (callers with settings pass
     ``db_busy_seconds``).
     """
-    conn = sqlite3.connect(str(path), timeout=max(0.0, busy_timeout), check_same_thread=False)
+    conn = sqlite3.connect(
+        str(path),
+        timeout=max(0.0, busy_timeout),
+        check_same_thread=False,
+        factory=factory or sqlite3.Connection,
+    )
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")
@@ -28,6 +37,59 @@ def connect(path: str | Path, busy_timeout: float = 30.0) -> sqlite3.Connection:
 def open_database(settings) -> sqlite3.Connection:
     """The data home's database with the ``db_busy_seconds`` busy timeout."""
     return connect(settings.db_path, settings.db_busy_seconds)
+
+
+class _Connection(sqlite3.Connection):
+    """A plain connection that can be weakly referenced (so :class:`ThreadConnections` can close it)."""
+
+
+class ThreadConnections:
+    """One SQLite connection per thread behind the ``sqlite3.Connection`` interface.
+
+    A connection shared by request threads breaks in ways that depend on timing: one
+    thread's commit ends another's transaction, and a cursor stepped by two threads
+    raises "another row available". Objects that hold "the" connection (the knowledge
+    base, its searcher) are given this instead and every call goes to the calling
+    thread's own connection, opened on first use (like flaskr's ``get_db`` per request).
+    A thread's connection is closed when the thread ends (at the next garbage
+    collection) or by :meth:`close`.
+    """
+
+    def __init__(self, path: str | Path, busy_timeout: float = 30.0) -> None:
+        self._path = path
+        self._busy_timeout = busy_timeout
+        self._local = threading.local()
+        self._opened: weakref.WeakSet = weakref.WeakSet()
+
+    def get(self) -> sqlite3.Connection:
+        """The calling thread's connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self._path, self._busy_timeout, factory=_Connection)
+            self._local.conn = conn
+            self._opened.add(conn)
+        return conn
+
+    def __getattr__(self, name: str):
+        return getattr(self.get(), name)
+
+    def __enter__(self):
+        return self.get().__enter__()
+
+    def __exit__(self, *exc_info):
+        return self.get().__exit__(*exc_info)
+
+    def close(self) -> None:
+        """Close every thread's connection (the next use from a thread opens a new one)."""
+        for conn in list(self._opened):
+            conn.close()
+        self._opened = weakref.WeakSet()
+        self._local = threading.local()
+
+
+def thread_connections(settings) -> ThreadConnections:
+    """Per-thread connections to the data home's database with the ``db_busy_seconds`` timeout."""
+    return ThreadConnections(settings.db_path, settings.db_busy_seconds)
 
 
 def is_busy(exc: BaseException) -> bool:

@@ -185,8 +185,32 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "db_busy_seconds",
         30.0,
-        "Seconds a database statement waits for a lock held by another connection, and a web upload, "
-        "removal or reindex for another one; then the web answers 503 (try later), the CLI exits 3.",
+        "Seconds a database statement waits for a lock held by another connection, and a web removal"
+        " for another writer; then the web answers 503 (try later), the CLI exits 3. Jobs wait as long"
+        " as needed and say what for.",
+        low=0,
+    ),
+    Setting(
+        "query_log_busy_seconds",
+        1.0,
+        "Seconds the query-log writer waits for the database (a long write elsewhere) before it drops"
+        " the batch of logged queries (counted); searches never wait for it.",
+        low=0,
+    ),
+    Setting(
+        "query_log_buffer", 10000, "Logged queries waiting to be written; more are dropped (counted).", low=1
+    ),
+    Setting(
+        "job_poll_ms",
+        1000,
+        "How often a job's page asks for its progress, and the most often a job records it (ms).",
+        low=100,
+    ),
+    Setting(
+        "job_resume_attempts",
+        1,
+        "Times a background job cut off by a server stop is resumed at the next start before it is"
+        " marked failed.",
         low=0,
     ),
     Setting("search_as_you_type_ms", 250, "Pause in typing (ms) after which the search page queries.", low=0),

@@ -134,18 +134,29 @@ class Searcher:
                 )
 
     def current(self) -> snapshot.Snapshot | None:
-        """The live snapshot, reloaded when another process published a new one."""
+        """The live snapshot, reloaded when another writer published a new one.
+
+        One thread loads the new snapshot; the others keep answering from the one they
+        have meanwhile instead of queueing behind the load (a search never waits for an
+        ingest). Only the very first load is waited for.
+        """
         token = snapshot.current_token(self.root)
         if token != self._token or self._snapshot is None:
-            with self._lock:
-                if token != self._token or self._snapshot is None:
-                    self._snapshot = snapshot.load(self.root, self.embedder.name, self.embedder.dim)
-                    self._token = token
-                    built_with = self._snapshot.config.get("dictionary_hash") if self._snapshot else None
-                    if built_with and built_with != self.tokenizer.dictionary_hash and self.tokenizer_factory:
-                        # Another process reindexed with an edited dictionary: read it again.
-                        self.tokenizer = self.tokenizer_factory()
+            if self._lock.acquire(blocking=self._snapshot is None):
+                try:
+                    if token != self._token or self._snapshot is None:
+                        self._reload(token)
+                finally:
+                    self._lock.release()
         return self._snapshot
+
+    def _reload(self, token: str) -> None:
+        loaded = snapshot.load(self.root, self.embedder.name, self.embedder.dim)
+        built_with = loaded.config.get("dictionary_hash") if loaded else None
+        if built_with and built_with != self.tokenizer.dictionary_hash and self.tokenizer_factory:
+            # Another writer reindexed with an edited dictionary: queries are tokenised with it.
+            self.tokenizer = self.tokenizer_factory()
+        self._snapshot, self._token = loaded, token
 
     def search(
         self,

@@ -19,10 +19,11 @@ from common.db import connect, open_database
 from common.textnorm import normalize
 from kb import recovery, store
 from kb.chunk import chunk_blocks
-from kb.clean import Fingerprints, clean_blocks
+from kb.clean import Fingerprints, clean_blocks, describe_drops
 from kb.intake import FileResult, IngestReport, collect_files, file_digest, read_checked
 from kb.loaders import load_file
 from kb.models import IngestError
+from kb.rules import load_rules
 
 WRITER_POLL_SECONDS = 0.05  # how often a bounded wait for the write lock tries again
 
@@ -49,13 +50,28 @@ def wait_for_lock(handle, wait: float | None) -> None:
             time.sleep(WRITER_POLL_SECONDS)
 
 
+def _embed_counter(progress, total: int):
+    """An ``update(n)`` for the snapshot build that tells ``progress`` the running count."""
+    done = 0
+    progress("embed", 0, total, "")
+
+    def update(n: int) -> None:
+        nonlocal done
+        done += n
+        progress("embed", done, total, "")
+
+    return update
+
+
 class KnowledgeBase:
     """Documents, chunks and the search index under one data home."""
 
-    def __init__(self, settings, embedder=None) -> None:
+    def __init__(self, settings, embedder=None, conn=None) -> None:
+        """``conn``: the database connection to use (default: a new one); a server passes
+        ``common.db.ThreadConnections`` so that its threads never share one."""
         self.settings = settings
         self.home = settings.home_path
-        self.conn = open_database(settings)
+        self.conn = conn if conn is not None else open_database(settings)
         self.writer_wait: float | None = None  # None: wait for another writer without a limit
         store.init_schema(self.conn)
         self.user_dict_path = Path(settings.user_dict) if settings.user_dict else self.home / "user_dict.txt"
@@ -138,19 +154,19 @@ class KnowledgeBase:
         recovery.recover(self.conn, self.home / "index")
 
     # -- writing ------------------------------------------------------------
-    def ingest(
-        self, paths: list[str | Path], tags: list[str] | None = None, progress: bool = False
-    ) -> IngestReport:
+    def ingest(self, paths: list[str | Path], tags: list[str] | None = None, progress=False) -> IngestReport:
         """Add new documents and replace changed ones; unchanged files are skipped.
 
-        A bad file is reported and the rest of the batch is ingested.
+        A bad file is reported and the rest of the batch is ingested. ``progress``:
+        True for a tqdm bar of the embedding, or ``progress(stage, done, total, item)``
+        told of each file staged (``"file"``) and of the texts embedded (``"embed"``).
         """
         started = time.time()
         files, results = collect_files(paths)
         with self._writer():
             report = IngestReport(results)
             before: dict[str, set] = {}  # marks of the changed documents, as they were
-            report.files += self._stage_batch(files, tags or [], before=before)
+            report.files += self._stage_batch(files, tags or [], before=before, progress=progress)
             if any(f.status in ("added", "updated") for f in report.files):
                 self._publish_and_promote(report, progress)
             # A new version that no longer holds a paragraph other documents dropped as its
@@ -197,6 +213,7 @@ class KnowledgeBase:
         tags: list[str],
         force: bool = False,
         before: dict[str, set] | None = None,
+        progress=None,
     ) -> list:
         """Stage every file of a batch against one dedup memory.
 
@@ -219,12 +236,14 @@ class KnowledgeBase:
                 memory.seen_paragraph(norm)
             else:
                 memory.sentences.add(norm)
-        return [
-            self._stage_file(path, name, tags, memory, force, before, digest)
-            for (path, name), digest in zip(files, digests, strict=True)
-        ]
+        results = []
+        for i, ((path, name), digest) in enumerate(zip(files, digests, strict=True)):
+            if callable(progress):
+                progress("file", i, len(files), name)
+            results.append(self._stage_file(path, name, tags, memory, force, before, digest))
+        return results
 
-    def _publish_and_promote(self, report: IngestReport, progress: bool = False) -> None:
+    def _publish_and_promote(self, report: IngestReport, progress=False) -> None:
         """Publish a snapshot with the staged versions, then make them live.
 
         On any error the store is put back in a consistent state (what the live
@@ -261,13 +280,18 @@ class KnowledgeBase:
         try:
             data = read_checked(path, max_bytes)
         except OSError as exc:
-            return FileResult(str(path), name, "error", error=f"{path}: cannot read ({exc.strerror})")
+            error = f"{path}: 无法读取文件 (cannot read: {exc.strerror})"
+            return FileResult(str(path), name, "error", error=error)
         except IngestError as exc:
             return FileResult(str(path), name, "error", error=str(exc))
         digest = hashlib.sha1(data).hexdigest()
         if batch_digest is not None and digest != batch_digest:
             kept = "the stored version is kept" if existing and existing.version else "nothing was stored"
-            error = f"{path}: changed while being ingested; {kept}, ingest it again"
+            kept_zh = "已保留原来的版本" if existing and existing.version else "没有存入"
+            error = (
+                f"{path}: 导入时文件被修改，{kept_zh}，请再导入一次"
+                f" (changed while being ingested; {kept}, ingest it again)"
+            )
             return FileResult(str(path), name, "error", error=error)
         if existing and existing.content_hash == digest and existing.version > 0 and not force:
             return FileResult(str(path), name, "unchanged", existing.version, existing.chunk_count)
@@ -291,11 +315,18 @@ class KnowledgeBase:
         for chunk in chunks:
             chunk.tags = list(dict.fromkeys([*chunk.tags, *tags]))
         if not chunks:
-            return FileResult(
-                str(path),
-                name,
-                "error",
-                error=f"{path}: nothing left after cleaning ({report.total_dropped} blocks dropped)",
+            # Say which stage took what: "nothing left" alone does not tell a duplicate from spam.
+            error = (
+                f"{path}: 清理后没有剩下任何内容：{describe_drops(report) or '没有可用的文字'}"
+                f" (nothing left after cleaning: {report.total_dropped} pieces dropped)"
+            )
+            return FileResult(str(path), name, "error", error=error, encoding=loaded.encoding)
+        warnings = list(loaded.warnings)
+        if report.dropped_share > load_rules()["report"]["warn_dropped_share"]:
+            # A document must not shrink to a fraction of itself without anyone being told.
+            warnings.append(
+                f"{path}: 清理删掉了 {report.dropped_share:.0%} 的文字，请检查：{describe_drops(report)}"
+                f" (cleaning dropped {report.dropped_share:.0%} of the text)"
             )
         rows = []
         for chunk in chunks:
@@ -306,6 +337,7 @@ class KnowledgeBase:
             "dropped": report.dropped,
             "examples": report.examples,
             "encoding": loaded.encoding,
+            "dropped_share": round(report.dropped_share, 3),
         }
         doc_id, version = store.stage_version(
             self.conn,
@@ -315,7 +347,7 @@ class KnowledgeBase:
             digest,
             loaded.encoding,
             report_json,
-            loaded.warnings,
+            warnings,
             rows,
             marks,
         )
@@ -332,10 +364,11 @@ class KnowledgeBase:
             version,
             len(chunks),
             report.dropped,
-            loaded.warnings,
+            warnings,
+            encoding=loaded.encoding,
         )
 
-    def _publish(self, full: bool = False, progress: bool = False) -> dict:
+    def _publish(self, full: bool = False, progress=False) -> dict:
         from index import snapshot
         from index.build import build_snapshot
         from index.windows import chunk_windows
@@ -351,14 +384,17 @@ class KnowledgeBase:
                 self._retokenize()
                 full = True
         cache = self.embedding_cache()
-        bar = None
+        bar = update = None
         if progress:
             from tqdm import tqdm
 
             texts = [t for r in store.index_rows(self.conn) for t in chunk_windows(r)]
             missing = cache.count_missing(texts)
-            if missing:
+            if missing and callable(progress):
+                update = _embed_counter(progress, missing)
+            elif missing:
                 bar = tqdm(total=missing, desc="embedding", unit="text")
+                update = bar.update
         try:
             return build_snapshot(
                 self.conn,
@@ -367,7 +403,7 @@ class KnowledgeBase:
                 self.settings,
                 self.tokenizer.dictionary_hash,
                 full=full,
-                progress=bar.update if bar else None,
+                progress=update,
             )
         finally:
             if bar:
@@ -401,7 +437,7 @@ class KnowledgeBase:
             self._reprocess_duplicate_droppers(exclude=set())
             return doc
 
-    def reindex(self, progress: bool = False) -> dict:
+    def reindex(self, progress=False) -> dict:
         """Re-tokenise every chunk (dictionary or synonyms changed) and rebuild the snapshot.
 
         Vectors come from the embedding cache; only text never embedded by the
@@ -435,10 +471,14 @@ class KnowledgeBase:
         return response
 
     def documents(self) -> list[store.DocumentInfo]:
-        return store.list_documents(self.conn)
+        """Documents as search serves them now (the published snapshot), never half-written ones."""
+        return recovery.served_documents(self.conn, self.home / "index")
 
     def document(self, name_or_id) -> store.DocumentInfo | None:
-        return store.get_document(self.conn, name_or_id)
+        """One document as :meth:`documents` lists it, by name or id."""
+        return next(
+            (d for d in self.documents() if d.name == str(name_or_id) or str(d.id) == str(name_or_id)), None
+        )
 
     def chunks(self, doc_id: int) -> list:
         return store.document_chunks(self.conn, doc_id)

@@ -77,16 +77,20 @@ def generate_quiz(
     types=QUESTION_TYPES,
     seed: int = 1,
     title: str | None = None,
+    progress=None,
 ) -> Quiz:
     """Generate questions over a topic (a search query) or documents and store them as a draft.
 
     Raises :class:`quiz.generate.GenerationError` (a ``ValueError``) when the
     topic matches nothing or the arguments are invalid. ``quiz.notes`` says
-    when fewer than ``n`` questions could be made.
+    when fewer than ``n`` questions could be made. ``progress(done, total, step)`` is
+    told of each step (see ``quiz.generate.build_questions``).
     """
     from quiz.generate import build_questions
 
-    questions, notes = build_questions(kb, topic=topic, documents=documents, n=n, types=types, seed=seed)
+    questions, notes = build_questions(
+        kb, topic=topic, documents=documents, n=n, types=types, seed=seed, progress=progress
+    )
     if not questions:
         from quiz.generate import GenerationError
 

@@ -113,6 +113,9 @@ def marked_by_form(question: Question) -> bool:
     return question.type == SINGLE and odd_one_out(question.options)
 
 
+PREPARATION_STEPS = 4  # steps told to ``progress`` before the first question
+
+
 class GenerationError(ValueError):
     """Nothing to generate from (unknown topic, empty documents)."""
 
@@ -138,12 +141,14 @@ def build_questions(
     n: int = 10,
     types=QUESTION_TYPES,
     seed: int = 1,
+    progress=None,
 ) -> tuple[list[Question], list[str]]:
     """Up to ``n`` questions over the topic or documents, and notes on any shortfall.
 
     Types are filled in turn (``single, tf, cloze, scenario, single, ...``); a
     type without material gives its turn to the next. One question per fact.
-    Same KB, arguments and seed give the same questions.
+    Same KB, arguments and seed give the same questions. ``progress(done, total,
+    step)``, when given, is told of each preparation step and each question made.
     """
     types = tuple(types)
     unknown = [t for t in types if t not in QUESTION_TYPES]
@@ -151,14 +156,24 @@ def build_questions(
         raise GenerationError(f"unknown question type(s) {unknown}; choose from {', '.join(QUESTION_TYPES)}")
     if n < 1:
         raise GenerationError("n must be at least 1")
+    total = PREPARATION_STEPS + n
+
+    def tell(done: int, step: str) -> None:
+        if progress is not None:
+            progress(done, total, step)
+
+    tell(0, "选取资料")
     chunks = _select_chunks(kb, topic, documents)
+    tell(1, "统计知识库用词与数字")
     builder = QuestionBuilder(kb, seed)
+    tell(2, "提取可出题的事实")
     facts = collect_facts(chunks, builder.all_chunks)
     for fact in facts:
         fact.document = builder.document_label(builder.by_id[fact.chunk_id])
     # Search order (topic relevance) first, then seeded order within each quality tier.
     rank = {c["id"]: i // TOPIC_BUCKET if topic else 0 for i, c in enumerate(chunks)}
     pool = sorted(builder.candidates(facts), key=lambda c: (rank[c.fact.chunk_id], c.tier, c.order))
+    tell(3, "整理情景题与流程题")
     scenarios = builder.scenarios(chunks) if SCENARIO in types else []
     builder.rng.shuffle(scenarios)
     procedures = builder.procedure_questions(chunks) if SINGLE in types else []
@@ -232,6 +247,7 @@ def build_questions(
 
     active = list(types)
     turn = singles = 0
+    tell(PREPARATION_STEPS, f"出题 0/{n}")
     while len(chosen) < n and active:
         kind = active[turn % len(active)]
         if kind == SCENARIO:
@@ -254,6 +270,7 @@ def build_questions(
         chosen_vectors.append(builder.cache.embed_passages([question.source.sentence])[0])
         question.position = len(chosen) + 1
         chosen.append(question)
+        tell(PREPARATION_STEPS + len(chosen), f"出题 {len(chosen)}/{n}")
         turn += 1
     notes = []
     if len(chosen) < n:

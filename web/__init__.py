@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import Flask
 
 from common.settings import SETTINGS, load_settings
+from service.playbook import Playbook
 
 SETTING_NAMES = {s.name for s in SETTINGS}
 
@@ -56,10 +57,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(test_config)
     app.extensions["kefu_settings"] = settings
+    app.extensions["kefu_playbook"] = Playbook(settings)  # builds its parts on first use
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from web import admin as admin_views
-    from web import api, auth, errors, search, security, templating
+    from web import api, auth, errors, jobs, search, security, templating
     from web import qa as qa_views
     from web import quiz as quiz_views
     from web.extensions import csrf
@@ -74,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(qa_views.bp)
     app.register_blueprint(quiz_views.bp)
+    app.register_blueprint(jobs.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API checks CSRF itself for cookie-authenticated calls (see web/api.py)
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from common.atomic import write_text_atomic
 from service import users
 from web.auth import role_required
-from web.extensions import db, kb, kb_service, settings
+from web.extensions import db, kb, playbook, settings
 from web.search import KIND_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -40,13 +39,14 @@ def _supported() -> set[str]:
 
 
 def _ingest(files, rename_to: str | None = None):
-    """Save uploads and ingest them; returns the report dict and refused files."""
+    """Save uploads and start their ingest job; returns the job (None: nothing saved) and refused files."""
     from web.uploads import save_uploads
 
     saved, errors = save_uploads(files, settings().home_path, "kb", _supported(), rename_to=rename_to)
     tags = [t.strip() for t in request.form.get("tags", "").replace("，", ",").split(",") if t.strip()]
-    report = kb_service().ingest([s.path for s in saved], tags=tags).as_json() if saved else None
-    return report, errors
+    if not saved:
+        return None, errors
+    return playbook().start_ingest([s.path for s in saved], g.user.username, tags, rejected=errors), errors
 
 
 @bp.get("/")
@@ -54,6 +54,7 @@ def documents():
     return render_template(
         "admin/documents.html",
         documents=kb().documents(),
+        jobs=[job for job in playbook().jobs.list(limit=20) if not job.finished],
         suffixes=" ".join(sorted(_supported())),
         drop_labels=DROP_LABELS,
     )
@@ -61,17 +62,14 @@ def documents():
 
 @bp.post("/documents")
 def upload():
-    report, errors = _ingest(request.files.getlist("files"))
-    if report is None and not errors:
+    """Answers at once: the ingest runs as a job whose page shows its progress, then the report."""
+    job, errors = _ingest(request.files.getlist("files"))
+    if job is not None:
+        return redirect(url_for("jobs.show", job_id=job.id))
+    if not errors:
         flash("请选择要上传的文件", "error")
         return redirect(url_for("admin.documents"))
-    return render_template(
-        "admin/ingest_report.html",
-        report=report,
-        errors=errors,
-        status_labels=STATUS_LABELS,
-        drop_labels=DROP_LABELS,
-    )
+    return render_template("admin/ingest_report.html", errors=errors), 400
 
 
 def _document_or_404(doc_id: int):
@@ -100,23 +98,18 @@ def replace(doc_id: int):
     if not files:
         flash("请选择新版本文件", "error")
         return redirect(url_for("admin.document", doc_id=doc_id))
-    report, errors = _ingest(files, rename_to=document.name)
+    job, errors = _ingest(files, rename_to=document.name)
     for error in errors:
         flash(error, "error")
-    for item in (report or {}).get("files", []):
-        if item["status"] == "error":
-            flash(item["error"].replace(item["path"], item["name"]), "error")
-        elif item["status"] == "unchanged":
-            flash("内容与当前版本相同，未生成新版本", "info")
-        else:
-            flash(f"已更新为第 {item['version']} 版，共 {item['chunks']} 段", "success")
+    if job is not None:
+        return redirect(url_for("jobs.show", job_id=job.id))
     return redirect(url_for("admin.document", doc_id=doc_id))
 
 
 @bp.post("/documents/<int:doc_id>/delete")
 def delete(doc_id: int):
     document = _document_or_404(doc_id)
-    kb_service().remove(str(document.id))
+    playbook().remove(str(document.id))
     flash(f"已删除 {document.name}", "success")
     return redirect(url_for("admin.documents"))
 
@@ -126,20 +119,10 @@ def dictionary():
     base = kb()
     paths = {"user_dict": base.user_dict_path, "synonyms": base.synonyms_path}
     if request.method == "POST":
-        old = {key: path.read_text(encoding="utf-8") for key, path in paths.items()}
-        new = {key: request.form.get(key, old[key]) for key in paths}
-        for key, path in paths.items():
-            write_text_atomic(path, new[key])
-        try:
-            summary = kb_service().reindex()
-        except Exception as exc:  # jieba rejects a malformed dictionary line: put the old files back
-            for key, path in paths.items():
-                write_text_atomic(path, old[key])
-            kb_service().reindex()
-            flash(f"词典有误，已恢复原内容：{exc}", "error")
-            return render_template("admin/dictionary.html", texts=new), 400
-        flash(f"已保存并重建索引（{summary.get('live', '?')} 段）", "success")
-        return redirect(url_for("admin.dictionary"))
+        texts = {key: request.form[key] for key in paths if key in request.form}
+        # Saved now; the reindex that applies them is a job (a malformed line puts the old files back).
+        job = playbook().save_dictionaries(texts, g.user.username)
+        return redirect(url_for("jobs.show", job_id=job.id))
     texts = {key: path.read_text(encoding="utf-8") for key, path in paths.items()}
     return render_template("admin/dictionary.html", texts=texts)
 

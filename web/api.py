@@ -17,8 +17,9 @@ from pathlib import Path
 from flask import Blueprint, current_app, g, jsonify, request
 
 from service import users
+from service.jobs import may_read
 from web.errors import user_error
-from web.extensions import csrf, db, kb, kb_service, settings
+from web.extensions import csrf, db, kb, playbook, settings
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -109,7 +110,7 @@ def search():
         raise user_error(400, f"leg 必须是 {' / '.join(LEGS)} 之一")
     k = int_arg(request.args.get("k"), "k", 1, MAX_K, 5)
     log = request.args.get("log", "1") != "0"
-    response = kb_service().search(
+    response = playbook().search(
         query,
         k=k,
         documents=request.args.getlist("doc") or None,
@@ -134,8 +135,38 @@ def feedback():
     comment = data.get("comment") or ""
     if not isinstance(comment, str) or len(comment) > 1000:
         raise user_error(400, "comment 必须是不超过 1000 字的文本")
-    kb_service().add_feedback(query.strip()[:500], chunk_id, vote, comment)
+    playbook().add_feedback(query.strip()[:500], chunk_id, vote, comment)
     return jsonify({"ok": True}), 201
+
+
+# --- jobs ------------------------------------------------------------------------------------
+
+
+def accepted(job, **extra):
+    """202 for a started job: its row now, and where to follow it."""
+    response = jsonify({**job.as_json(), **extra})
+    response.status_code = 202
+    response.headers["Location"] = f"/api/jobs/{job.id}"
+    return response
+
+
+@bp.get("/jobs")
+def jobs():
+    """The caller's jobs, newest first (an admin sees everyone's)."""
+    admin = g.user.role == "admin"
+    found = playbook().jobs.list(started_by=None if admin else g.user.username)
+    return jsonify({"jobs": [job.as_json() for job in found]})
+
+
+@bp.get("/jobs/<int:job_id>")
+def job(job_id: int):
+    """A job's status, progress, log, result and error: for the person who started it, or an admin."""
+    found = playbook().jobs.get(job_id)
+    if found is None:
+        raise user_error(404, f"没有编号为 {job_id} 的任务")
+    if not may_read(found, g.user.username, g.user.role == "admin"):
+        raise user_error(403, "只有发起任务的人或管理员可以查看这个任务")
+    return jsonify(found.as_json())
 
 
 # --- knowledge base admin ----------------------------------------------------------------
@@ -187,19 +218,15 @@ def ingest():
     if not saved:
         raise user_error(400, "；".join(errors) or "没有可导入的文件")
     tags = [t.strip() for t in request.form.get("tags", "").replace("，", ",").split(",") if t.strip()]
-    report = kb_service().ingest([s.path for s in saved], tags=tags).as_json()
-    for item in report["files"]:
-        item.pop("path", None)
-    report["rejected"] = errors
-    status = 201 if any(f["status"] in ("added", "updated") for f in report["files"]) else 200
-    return jsonify(report), status
+    job = playbook().start_ingest([s.path for s in saved], g.user.username, tags, rejected=errors)
+    return accepted(job, rejected=errors)
 
 
 @bp.delete("/documents/<ref>")
 @api_role("admin")
 def remove(ref: str):
     try:
-        doc = kb_service().remove(ref)
+        doc = playbook().remove(ref)
     except KeyError:
         raise user_error(404, f"没有名为 {ref} 的文档") from None
     return jsonify({"removed": doc.name, "version": doc.version, "chunks": doc.chunk_count})
@@ -401,11 +428,11 @@ def quiz_generate():
     seed = int_arg(data.get("seed"), "seed", 0, 2**31 - 1, 1)
     title = data.get("title") if isinstance(data.get("title"), str) else None
     try:
-        quiz = kb_service().generate_quiz(topic=topic or None, documents=documents or None, n=n, types=types,
-                                          seed=seed, title=title)  # fmt: skip
+        job = playbook().start_quiz(g.user.username, topic=topic or None, documents=documents or None, n=n,
+                                    types=types, seed=seed, title=title)  # fmt: skip
     except ValueError as exc:
         raise user_error(400, f"无法生成测验：{exc}") from None
-    return jsonify(quiz.as_dict()), 201
+    return accepted(job)
 
 
 @bp.get("/quizzes/<int:quiz_id>")

@@ -1,4 +1,4 @@
-"""Per-app shared objects (CSRF, settings, the knowledge base) and per-request connections."""
+"""Per-app shared objects (CSRF, settings, the Playbook) and per-request connections."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask import current_app, g
 from flask_wtf.csrf import CSRFProtect
 
 from common.db import open_database
-from web.services import KnowledgeBaseService, get_service
+from service.playbook import Playbook
 
 csrf = CSRFProtect()
 
@@ -18,14 +18,14 @@ def settings():
     return current_app.extensions["kefu_settings"]
 
 
-def kb_service() -> KnowledgeBaseService:
-    """The app's shared knowledge base (reader/writer pair)."""
-    return get_service(current_app.extensions, settings())
+def playbook() -> Playbook:
+    """The app's core object: knowledge base, embedder, query log and jobs (built in create_app)."""
+    return current_app.extensions["kefu_playbook"]
 
 
 def kb():
-    """The shared knowledge base for reads: search, documents, chunks, feedback, gaps."""
-    return kb_service().reader
+    """The knowledge base for reads: search, documents, chunks, feedback, gaps."""
+    return playbook().kb
 
 
 def db() -> sqlite3.Connection:

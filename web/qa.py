@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from web import charts, policies
 from web.auth import role_required
-from web.extensions import kb_service, qa_db, settings
+from web.extensions import playbook, qa_db, settings
 from web.transcript_view import build_bubbles
 
 bp = Blueprint("qa", __name__, url_prefix="/qa")
@@ -70,7 +70,7 @@ def _scorer(policy, semantic: bool):
     from qa import make_scorer
 
     # Share the search embedder: one model in memory per process.
-    embedder = kb_service().reader.embedder if semantic and any(r.semantic for r in policy.rules) else None
+    embedder = playbook().embedder if semantic and any(r.semantic for r in policy.rules) else None
     return make_scorer(policy, settings(), semantic=semantic, embedder=embedder)
 
 

@@ -17,7 +17,7 @@ from flask import (
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from web.auth import login_required, role_required
-from web.extensions import db, kb, kb_service
+from web.extensions import db, kb, playbook
 
 bp = Blueprint("quiz", __name__, url_prefix="/quiz")
 
@@ -96,15 +96,14 @@ def build():
     count = min(max(request.form.get("count", 10, type=int) or 10, 1), MAX_QUESTIONS)
     seed = request.form.get("seed", 1, type=int) or 1
     title = request.form.get("title", "").strip()[:100] or None
+    # Generation takes a while: a job, whose page shows its progress, then opens the draft.
     try:
-        quiz = kb_service().generate_quiz(topic=topic, documents=documents, n=count, types=types, seed=seed,
-                                          title=title)  # fmt: skip
+        job = playbook().start_quiz(g.user.username, topic=topic, documents=documents, n=count, types=types,
+                                    seed=seed, title=title)  # fmt: skip
     except ValueError as exc:
         flash(f"无法生成测验：{exc}", "error")
         return redirect(url_for("quiz.index"))
-    for note in quiz.notes:
-        flash(note, "warning")
-    return redirect(url_for("quiz.review", quiz_id=quiz.id))
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.get("/<int:quiz_id>")

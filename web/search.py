@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from web.auth import role_required
-from web.extensions import kb, kb_service, settings
+from web.extensions import kb, playbook, settings
 
 bp = Blueprint("search", __name__)
 
@@ -19,7 +19,7 @@ def read_query() -> str:
 
 
 def run_search(query: str, log: bool):
-    return kb_service().search(query, k=5, log=log) if query else None
+    return playbook().search(query, k=5, log=log) if query else None
 
 
 @bp.get("/")

@@ -47,14 +47,14 @@ def app(sample_home, tmp_path_factory):
     from common.db import connect
     from service import users
     from web import create_app
-    from web.extensions import kb_service
 
     home = tmp_path_factory.mktemp("web_home")
     copy_home(sample_home, home)
     app = create_app({"home": str(home), "admin_password": PASSWORDS["admin"], "TESTING": True})
-    with app.app_context():
-        report = kb_service().ingest([SAMPLE_KB])  # unchanged files: instant, and proves the copy is whole
-        assert not report.errors, report.as_json()
+    # Job 1, as the admin: unchanged files, so instant, and it proves the copy is whole.
+    jobs = app.extensions["kefu_playbook"].jobs
+    job = jobs.wait(app.extensions["kefu_playbook"].start_ingest([SAMPLE_KB], "admin").id, timeout=300)
+    assert job.status == "done" and all(f["status"] == "unchanged" for f in job.result["files"]), job
     conn = connect(home / "kefu.sqlite3")
     tokens = {}
     for role in ("agent", "qa", "trainer"):
@@ -122,6 +122,23 @@ def own_app(tmp_path):
 def auth(tokens):
     """``auth(role)`` is the Authorization header of that role's API token."""
     return lambda role: {"Authorization": f"Bearer {tokens[role]}"}
+
+
+def finish_job(client, response, headers=None) -> dict:
+    """Follow a 202 job answer to its end through ``GET /api/jobs/<id>``; returns the finished job."""
+    assert response.status_code == 202, response.get_data(as_text=True)
+    location = response.headers["Location"]
+    job_id = int(location.rsplit("/", 1)[1])
+    client.application.extensions["kefu_playbook"].jobs.wait(job_id, timeout=600)
+    job = client.get(location, headers=headers or {})
+    assert job.status_code == 200, job.get_data(as_text=True)
+    return job.get_json()
+
+
+@pytest.fixture(scope="session")
+def job_result():
+    """``job_result(client, response, headers)``: the finished job a 202 answer started."""
+    return finish_job
 
 
 @pytest.fixture(scope="session")

@@ -146,30 +146,36 @@ def test_documents_list_and_detail(client, auth):
     assert client.get("/api/documents/不存在.md", headers=auth("admin")).status_code == 404
 
 
-def test_ingest_new_version_and_delete(client, auth):
+def test_ingest_new_version_and_delete(client, auth, job_result):
     first = "# 测试手册\n\n## 保修\n\n测试手册规定电水壶保修期为十八个月，凭发票办理。\n".encode()
     files = {"files": [(io.BytesIO(first), "接口测试手册.md")], "tags": "测试"}
-    report = client.post(
+    started = client.post(
         "/api/documents", data=files, headers=auth("admin"), content_type="multipart/form-data"
     )
-    assert report.status_code == 201, report.get_json()
-    item = report.get_json()["files"][0]
+    assert started.status_code == 202 and started.get_json()["kind"] == "ingest"  # answered at once
+    job = job_result(client, started, auth("admin"))
+    assert job["status"] == "done" and job["started_by"] == "admin", job
+    item = job["result"]["files"][0]
     assert (item["name"], item["status"], item["version"]) == ("接口测试手册.md", "added", 1)
     assert "path" not in item
+    assert any("接口测试手册.md" in line for line in job["log"])
+    found = client.get("/api/search?q=电水壶保修期多久&log=0", headers=auth("agent")).get_json()
+    assert found["results"][0]["document"] == "接口测试手册.md"  # searchable when the job ends
     again = client.post(
         "/api/documents",
         data={"files": [(io.BytesIO(first), "接口测试手册.md")]},
         headers=auth("admin"),
         content_type="multipart/form-data",
     )
-    assert again.status_code == 200 and again.get_json()["files"][0]["status"] == "unchanged"
+    assert job_result(client, again, auth("admin"))["result"]["files"][0]["status"] == "unchanged"
     second = first.replace("十八个月".encode(), "二十四个月".encode())
     updated = client.post(
         "/api/documents",
         data={"files": [(io.BytesIO(second), "接口测试手册.md")]},
         headers=auth("admin"),
         content_type="multipart/form-data",
-    ).get_json()
+    )
+    updated = job_result(client, updated, auth("admin"))["result"]
     assert updated["files"][0]["status"] == "updated" and updated["files"][0]["version"] == 2
     removed = client.delete("/api/documents/接口测试手册.md", headers=auth("admin"))
     assert removed.get_json()["removed"] == "接口测试手册.md"
@@ -191,7 +197,7 @@ def test_ingest_without_files(client, auth):
     assert client.post("/api/documents", headers=auth("admin")).status_code == 400
 
 
-def test_ingest_reports_a_broken_file_and_keeps_the_rest(client, auth):
+def test_ingest_reports_a_broken_file_and_keeps_the_rest(client, auth, job_result):
     files = {
         "files": [
             (io.BytesIO(b""), "空文件.txt"),
@@ -201,7 +207,7 @@ def test_ingest_reports_a_broken_file_and_keeps_the_rest(client, auth):
     report = client.post(
         "/api/documents", data=files, headers=auth("admin"), content_type="multipart/form-data"
     )
-    statuses = {f["name"]: f["status"] for f in report.get_json()["files"]}
+    statuses = {f["name"]: f["status"] for f in job_result(client, report, auth("admin"))["result"]["files"]}
     assert statuses == {"空文件.txt": "error", "正常.txt": "added"}
     client.delete("/api/documents/正常.txt", headers=auth("admin"))
 
@@ -296,14 +302,15 @@ def test_qa_missing_things_are_404(client, auth):
 
 
 @pytest.fixture(scope="module")
-def published_quiz(app, tokens):
+def published_quiz(app, tokens, job_result):
     client = app.test_client()
     headers = {"Authorization": f"Bearer {tokens['trainer']}"}
-    quiz = client.post(
+    started = client.post(
         "/api/quizzes", json={"topic": "退款", "n": 4, "types": ["single", "tf"], "seed": 3}, headers=headers
     )
-    assert quiz.status_code == 201, quiz.get_json()
-    quiz = quiz.get_json()
+    job = job_result(client, started, headers)
+    assert job["status"] == "done", job
+    quiz = client.get(f"/api/quizzes/{job['result']['quiz_id']}", headers=headers).get_json()
     published = client.post(f"/api/quizzes/{quiz['id']}/publish", headers=headers)
     assert published.status_code == 200
     return published.get_json()
@@ -357,11 +364,11 @@ def test_quiz_attempt_bad_input(client, auth, published_quiz):
     assert fmt.status_code == 400
 
 
-def test_draft_quiz_takes_no_attempts(client, auth):
+def test_draft_quiz_takes_no_attempts(client, auth, job_result):
     draft = client.post(
         "/api/quizzes", json={"topic": "发票", "n": 2, "types": ["tf"]}, headers=auth("trainer")
     )
-    quiz_id = draft.get_json()["id"]
+    quiz_id = job_result(client, draft, auth("trainer"))["result"]["quiz_id"]
     response = client.post(f"/api/quizzes/{quiz_id}/attempts", json={"answers": {}}, headers=auth("agent"))
     assert response.status_code == 404
 

@@ -143,11 +143,11 @@ def test_error_pages_are_friendly(client, login_as):
 
 
 def test_unexpected_error_shows_no_stack_trace(app, client, login_as, monkeypatch):
-    from web.extensions import kb_service
+    from web.extensions import playbook
 
     login_as(client, "agent")
     with app.app_context():
-        reader = kb_service().reader
+        reader = playbook().kb
 
     def explode(*args, **kwargs):
         raise RuntimeError("secret internal detail")
@@ -311,6 +311,7 @@ def test_a_database_locked_elsewhere_gets_503_not_500(own_app, tmp_path):
         assert db().execute("PRAGMA busy_timeout").fetchone()[0] == 50  # the setting, in ms
     client = app.test_client()
     assert _sign_in(client, "admin", "admin-secret-1", "10.6.0.1").status_code == 302
+    assert client.get("/?q=退货").status_code == 200  # the knowledge base's tables exist from here on
     holder = connect(load_settings(tmp_path / "h").db_path)
     holder.execute("BEGIN IMMEDIATE")  # a long write elsewhere
     try:
@@ -319,10 +320,9 @@ def test_a_database_locked_elsewhere_gets_503_not_500(own_app, tmp_path):
         assert response.status_code == 503
         assert response.headers["Retry-After"] == "30"
         assert "系统繁忙，请稍后再试" in response.get_data(as_text=True)
-        # Any other view that writes (the search page logs the query) says the same.
-        busy = client.get("/?q=退货")
-        assert busy.status_code == 503 and busy.headers["Retry-After"] == "30"
-        assert "数据库正忙" in busy.get_data(as_text=True)
+        # A search is still answered: its query-log line is written off the request path (and
+        # dropped if the lock outlasts query_log_busy_seconds), never waited for.
+        assert client.get("/?q=退货").status_code == 200
     finally:
         holder.rollback()
     counted = holder.execute("SELECT COUNT(*) FROM sign_in_failures WHERE address = '10.6.0.2'").fetchone()[0]

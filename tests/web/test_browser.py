@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import io
 import json
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,22 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 XSS = '<script>window.__xss=1;alert("xss")</script><img src=x onerror="window.__xss=1;alert(1)">'
+
+
+@contextmanager
+def write_lock_held(app):
+    """Hold the knowledge base's write lock as another process would (a CLI ingest): jobs wait for it."""
+    with open(app.extensions["kefu_settings"].home_path / "write.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def stays_on_the_page(page) -> None:
+    """Mark the loaded page: the mark is gone if the page is loaded again."""
+    page.evaluate("window.__stay = 1")
 
 
 def no_xss(page) -> None:
@@ -53,7 +72,7 @@ def test_agent_searches_as_they_type_copies_votes_and_sees_no_answer(page, sign_
     no_xss(page)
 
 
-def test_admin_uploads_inspects_hit_tests_reviews_gaps_and_deletes(page, sign_in, tmp_path):
+def test_admin_uploads_inspects_hit_tests_reviews_gaps_and_deletes(page, sign_in, tmp_path, app):
     manual = tmp_path / "浏览器测试手册.md"
     manual.write_text(
         f"# 浏览器测试手册\n\n## 保修\n\n浏览器测试手册规定烤箱保修期为三十个月{XSS}，凭发票办理。\n",
@@ -64,9 +83,18 @@ def test_admin_uploads_inspects_hit_tests_reviews_gaps_and_deletes(page, sign_in
     sign_in(page, "admin")
     page.goto("/admin/")
     page.set_input_files("input[name=files]", [str(manual), str(faq)])
-    page.click("text=上传并导入")
-    page.wait_for_selector("h1:has-text('导入结果')")
-    assert page.locator("tr.status-added").count() == 2
+    with write_lock_held(app):  # the job waits, so its page shows a live bar first
+        page.click("text=上传并导入")
+        page.wait_for_selector("#job progress")
+        stays_on_the_page(page)
+        page.wait_for_selector("#job-waiting:has-text('释放知识库写锁')")  # news without a reload
+        assert page.evaluate("window.__stay") == 1
+        assert page.locator("#job-status").inner_text() == "进行中"
+    page.wait_for_selector("h2:has-text('导入结果')")  # the job ended: the page shows its report
+    assert page.locator("#job-status").inner_text() == "已完成"
+    assert page.evaluate("document.getElementById('job-bar').value") == 1
+    assert page.locator("#ingest-report tr.status-added").count() == 2
+    no_xss(page)
     page.goto("/admin/")
     page.click("text=浏览器测试手册.md")
     page.wait_for_selector("text=段落（")
@@ -123,14 +151,36 @@ def test_qa_uploads_sorts_reads_bubbles_charts_and_edits_policy(page, sign_in, t
     assert page.locator(".chat .msg").count() == 4
 
 
-def test_trainer_builds_reviews_publishes_and_agent_takes_quiz(page, sign_in, browser, live_server):
+def test_trainer_builds_reviews_publishes_and_agent_takes_quiz(
+    page, sign_in, browser, live_server, app, tokens
+):
     sign_in(page, "trainer")
     page.goto("/quiz/")
     page.fill("input[name=topic]", "退款")
     page.fill("input[name=count]", "4")
     page.uncheck("input[value=scenario]")
-    page.click("text=生成草稿")
-    page.wait_for_selector(".quiz-item")
+    with write_lock_held(app):
+        # An admin's upload waits for the lock; the quiz job queues behind it and says so.
+        upload = app.test_client().post(
+            "/api/documents",
+            data={"files": [(io.BytesIO("排队测试：赠品不退。".encode()), "排队测试.txt")]},
+            headers={"Authorization": f"Bearer {tokens['admin']}"},
+            content_type="multipart/form-data",
+        )
+        assert upload.status_code == 202
+        page.click("text=生成草稿")
+        page.wait_for_selector("#job progress")
+        stays_on_the_page(page)
+        waiting = page.locator("#job-waiting")
+        assert "导入文档" in waiting.inner_text() and "完成" in waiting.inner_text()
+        assert page.locator("#job-status").inner_text() == "排队中"
+    page.wait_for_selector(".quiz-item")  # the finished job opens the draft
+    assert (
+        app.test_client()
+        .delete("/api/documents/排队测试.txt", headers={"Authorization": f"Bearer {tokens['admin']}"})
+        .status_code
+        == 200
+    )
     first = page.locator(".quiz-item").first
     first.locator("summary").click()
     first.locator("textarea[name=explanation]").fill("依据售后服务手册第三章。")

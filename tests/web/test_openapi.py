@@ -96,10 +96,14 @@ JSON_POSTS = [("/api/feedback", "post"), ("/api/qa/policies/validate", "post"), 
 
 
 @pytest.mark.parametrize(("path", "method"), GET_OPERATIONS + JSON_POSTS)
-def test_real_answers_fit_the_spec(client, auth, path, method):
-    # The documented examples point at data the session app has (quiz 1 comes from test_api).
+def test_real_answers_fit_the_spec(client, auth, job_result, path, method):
+    # The documented examples point at data the session app has (quiz 1 comes from test_api,
+    # job 1 is the session's first ingest).
     if "{quiz_id}" in path:
-        client.post("/api/quizzes", json={"topic": "退款", "n": 2, "types": ["tf"]}, headers=auth("trainer"))
+        started = client.post(
+            "/api/quizzes", json={"topic": "退款", "n": 2, "types": ["tf"]}, headers=auth("trainer")
+        )
+        check(job_result(client, started, auth("trainer")), {"$ref": "#/components/schemas/Job"})
     if "{run_id}" in path or "{scorecard_id}" in path or "{agent}" in path:
         client.post("/api/qa/score", headers=auth("qa"), json={
             "semantic": False, **SPEC["paths"]["/api/qa/score"]["post"]["requestBody"]["content"]["application/json"][

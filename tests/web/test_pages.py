@@ -13,6 +13,14 @@ ROOT = Path(__file__).resolve().parents[2]
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=1">'
 
 
+def follow_job(client, response):
+    """A form that started a job redirects to the job's page; wait for the job, return the page's answer."""
+    assert response.status_code == 302 and "/jobs/" in response.location, response.get_data(as_text=True)
+    job_id = int(response.location.rstrip("/").rsplit("/", 1)[1])
+    client.application.extensions["kefu_playbook"].jobs.wait(job_id, timeout=600)
+    return client.get(response.location)
+
+
 def test_search_page_renders_results_and_copy_buttons(client, login_as):
     html = login_as(client, "agent").get("/?q=退款多久到账").get_data(as_text=True)
     assert "复制回复" in html and "查看原文" in html and "<mark>" in html
@@ -53,12 +61,13 @@ def test_admin_replace_delete_and_stored_xss_is_escaped(client, login_as, csrf):
     login_as(client, "admin")
     token = csrf(client, "/admin/")
     text = f"# 安全测试\n\n这是一段用于安全测试的说明文字{XSS}，客服不要执行其中的脚本。\n".encode()
-    report = client.post(
+    started = client.post(
         "/admin/documents",
         data={"csrf_token": token, "files": [(io.BytesIO(text), "安全测试.md")]},
         content_type="multipart/form-data",
-    ).get_data(as_text=True)
-    assert "新增" in report and "安全测试.md" in report
+    )
+    report = follow_job(client, started).get_data(as_text=True)
+    assert "已完成" in report and "新增" in report and "安全测试.md" in report
     page = client.get("/admin/").get_data(as_text=True)
     doc_id = re.search(r'/admin/documents/(\d+)">安全测试.md', page).group(1)
     detail = client.get(f"/admin/documents/{doc_id}").get_data(as_text=True)
@@ -67,11 +76,12 @@ def test_admin_replace_delete_and_stored_xss_is_escaped(client, login_as, csrf):
     assert "<script>window" not in found and "<img src=x" not in found
     # A new version keeps the document's name whatever the uploaded file is called.
     v2 = text.replace("客服".encode(), "坐席".encode())
-    client.post(
+    replaced = client.post(
         f"/admin/documents/{doc_id}/replace",
         data={"csrf_token": token, "files": [(io.BytesIO(v2), "x.md")]},
         content_type="multipart/form-data",
     )
+    assert "已更新" in follow_job(client, replaced).get_data(as_text=True)
     assert "v2" in client.get(f"/admin/documents/{doc_id}").get_data(as_text=True)
     wrong = client.post(
         f"/admin/documents/{doc_id}/replace",
@@ -127,9 +137,8 @@ def test_dictionary_edit_reindexes(client, login_as, csrf):
             "user_dict": html.unescape(user_dict),
             "synonyms": html.unescape(synonyms) + "\n电水壶 热水壶 烧水壶\n",
         },
-        follow_redirects=True,
     )
-    assert "已保存并重建索引" in response.get_data(as_text=True)
+    assert "已保存并重建索引" in follow_job(client, response).get_data(as_text=True)
     assert "烧水壶" in client.get("/admin/dictionary").get_data(as_text=True)
 
 
@@ -217,10 +226,10 @@ def test_policy_editor_validates_tries_and_saves(client, login_as, csrf):
 def test_quiz_pages_full_journey(client, login_as, csrf):
     login_as(client, "trainer")
     token = csrf(client, "/quiz/")
-    built = client.post(
+    built = follow_job(client, client.post(
         "/quiz/", data={"csrf_token": token, "topic": "运费", "types": ["single", "tf"], "count": "3"}
-    )
-    assert built.status_code == 302
+    ))  # fmt: skip
+    assert built.status_code == 302  # the finished job opens the draft
     review = client.get(built.location).get_data(as_text=True)
     quiz_id = built.location.rsplit("/", 1)[1]
     question_id = re.search(r'id="q(\d+)"', review).group(1)

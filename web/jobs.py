@@ -1,0 +1,53 @@
+"""A job's page: a progress bar that follows ``/api/jobs/<id>`` (web/static/jobs.js), then the report.
+
+Only the person who started the job, or an admin, may see it. A finished quiz job
+goes straight to the new draft; the others show their report here.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+
+from service.jobs import may_read
+from web.admin import DROP_LABELS
+from web.admin import STATUS_LABELS as FILE_STATUS_LABELS
+from web.auth import login_required
+from web.extensions import playbook, settings
+
+bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+BACK_LINKS = {  # where each kind of job came from
+    "ingest": ("admin.documents", "← 返回文档列表"),
+    "reindex": ("admin.dictionary", "← 返回词典与同义词"),
+    "quiz": ("quiz.index", "← 返回培训测验"),
+}
+
+
+def readable_job(job_id: int):
+    """The job, or 404 (no such job) / 403 (someone else's, for a non-admin)."""
+    job = playbook().jobs.get(job_id)
+    if job is None:
+        abort(404)
+    if not may_read(job, g.user.username, g.user.role == "admin"):
+        abort(403)
+    return job
+
+
+@bp.get("/<int:job_id>")
+@login_required
+def show(job_id: int):
+    job = readable_job(job_id)
+    if job.kind == "quiz" and job.status == "done":
+        for note in job.result.get("notes", []):
+            flash(note, "warning")
+        return redirect(url_for("quiz.review", quiz_id=job.result["quiz_id"]))
+    endpoint, label = BACK_LINKS[job.kind]
+    return render_template(
+        "jobs/job.html",
+        job=job,
+        poll_ms=settings().job_poll_ms,
+        back_url=url_for(endpoint),
+        back_label=label,
+        status_labels=FILE_STATUS_LABELS,
+        drop_labels=DROP_LABELS,
+    )
