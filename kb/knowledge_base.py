@@ -17,8 +17,15 @@ from pathlib import Path
 
 from common.db import connect, open_database
 from common.textnorm import normalize
+from index import build, snapshot
+from index.embed_cache import EmbeddingCache
+from index.embedder import load_embedder
+from index.search import Searcher
+from index.tokenize import Tokenizer, ensure_default_files
+from index.windows import chunk_windows
 from kb import recovery, store
 from kb.chunk import chunk_blocks
+from kb.chunk_store import ChunkStore
 from kb.clean import Fingerprints, clean_blocks, describe_drops
 from kb.intake import FileResult, IngestReport, collect_files, file_digest, read_checked
 from kb.loaders import load_file
@@ -74,10 +81,9 @@ class KnowledgeBase:
         self.conn = conn if conn is not None else open_database(settings)
         self.writer_wait: float | None = None  # None: wait for another writer without a limit
         store.init_schema(self.conn)
+        self.chunks = ChunkStore(self.conn)  # what the index reads chunks through
         self.user_dict_path = Path(settings.user_dict) if settings.user_dict else self.home / "user_dict.txt"
         self.synonyms_path = Path(settings.synonyms) if settings.synonyms else self.home / "synonyms.txt"
-        from index.tokenize import ensure_default_files
-
         ensure_default_files(self.user_dict_path, self.synonyms_path)
         self._embedder = embedder
         self._tokenizer = None
@@ -90,8 +96,6 @@ class KnowledgeBase:
     @property
     def embedder(self):
         if self._embedder is None:
-            from index.embedder import load_embedder
-
             self._embedder = load_embedder(self.settings.embedder)
         return self._embedder
 
@@ -102,17 +106,13 @@ class KnowledgeBase:
         return self._tokenizer
 
     def _new_tokenizer(self):
-        from index.tokenize import Tokenizer
-
         return Tokenizer(self.user_dict_path, self.synonyms_path)
 
     @property
     def searcher(self):
         if self._searcher is None:
-            from index.search import Searcher
-
             self._searcher = Searcher(
-                self.conn,
+                self.chunks,
                 self.home / "index",
                 self.settings,
                 self.embedder,
@@ -123,8 +123,6 @@ class KnowledgeBase:
 
     def embedding_cache(self):
         """The passage-embedding cache: the home database, or a shared file (setting)."""
-        from index.embed_cache import EmbeddingCache
-
         if self._cache is None:
             conn = (
                 connect(self.settings.embedding_cache, self.settings.db_busy_seconds)
@@ -369,9 +367,6 @@ class KnowledgeBase:
         )
 
     def _publish(self, full: bool = False, progress=False) -> dict:
-        from index import snapshot
-        from index.build import build_snapshot
-        from index.windows import chunk_windows
 
         folder = snapshot.current_folder(self.home / "index")
         if folder is not None and not full:
@@ -388,7 +383,7 @@ class KnowledgeBase:
         if progress:
             from tqdm import tqdm
 
-            texts = [t for r in store.index_rows(self.conn) for t in chunk_windows(r)]
+            texts = [t for r in self.chunks.index_rows() for t in chunk_windows(r)]
             missing = cache.count_missing(texts)
             if missing and callable(progress):
                 update = _embed_counter(progress, missing)
@@ -396,8 +391,8 @@ class KnowledgeBase:
                 bar = tqdm(total=missing, desc="embedding", unit="text")
                 update = bar.update
         try:
-            return build_snapshot(
-                self.conn,
+            return build.build_snapshot(
+                self.chunks,
                 self.home / "index",
                 cache,
                 self.settings,
