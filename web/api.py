@@ -16,10 +16,37 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from index.search import LEGS
+from kb.loaders import SUPPORTED_SUFFIXES
+from qa import (
+    PolicyError,
+    agent_history,
+    get_run,
+    get_scorecard,
+    list_runs,
+    list_scorecards,
+    save_run,
+    validate_policy_text,
+)
+from quiz import (
+    FORMATS,
+    QUESTION_TYPES,
+    QuizError,
+    export_quiz,
+    get_quiz,
+    item_analysis,
+    list_quizzes,
+    publish_quiz,
+    record_attempt,
+    taker_view,
+)
 from service import users
 from service.jobs import may_read
 from web.errors import user_error
-from web.extensions import csrf, db, kb, playbook, settings
+from web.extensions import csrf, db, kb, playbook, qa_db, settings
+from web.qa import TRANSCRIPT_SUFFIXES
+from web.quiz import share_token
+from web.uploads import batch_folder, save_uploads
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -98,8 +125,6 @@ def openapi():
 @bp.get("/search")
 @api_role("agent")
 def search():
-    from index.search import LEGS
-
     query = (request.args.get("q") or "").strip()
     if not query:
         raise user_error(400, "缺少查询参数 q")
@@ -208,9 +233,6 @@ def document(ref: str):
 @bp.post("/documents")
 @api_role("admin")
 def ingest():
-    from kb.loaders import SUPPORTED_SUFFIXES
-    from web.uploads import save_uploads
-
     files = request.files.getlist("files")
     if not files:
         raise user_error(400, "请用 multipart/form-data 上传至少一个文件（字段名 files）")
@@ -244,16 +266,12 @@ def gaps():
 @bp.get("/qa/policies")
 @api_role("qa")
 def qa_policies():
-    from web import policies
-
-    return jsonify({"policies": policies.list_policies(settings().home_path)})
+    return jsonify({"policies": playbook().policies.names()})
 
 
 @bp.post("/qa/policies/validate")
 @api_role("qa")
 def qa_validate_policy():
-    from qa import validate_policy_text
-
     text = json_body().get("text")
     if not isinstance(text, str):
         raise user_error(400, "缺少 text（规则 YAML 文本）")
@@ -263,7 +281,6 @@ def qa_validate_policy():
 
 def _stored_conversations(conversations) -> list:
     """JSON conversations posted to the API, kept as a file under the data home like an upload."""
-    from web.uploads import batch_folder
 
     if not isinstance(conversations, list) or not conversations:
         raise user_error(400, "conversations 必须是非空数组（每项含 id、agent、messages）")
@@ -276,10 +293,6 @@ def _stored_conversations(conversations) -> list:
 @api_role("qa")
 def qa_score():
     """Score uploaded files (multipart ``files``, ``policy``) or JSON ``conversations``; stores the run."""
-    from qa import save_run, score_files
-    from web import policies
-    from web.qa import TRANSCRIPT_SUFFIXES, _scorer
-    from web.uploads import save_uploads
 
     if request.mimetype == "application/json":
         data = json_body()
@@ -296,10 +309,8 @@ def qa_score():
                 400, "；".join(refused) or "请上传对话文件（字段名 files）或提交 JSON conversations"
             )
         paths = [s.path for s in saved]
-    policy = _load_policy(policies, str(policy_name))
-    result = score_files(paths, policy, settings(), scorer=_scorer(policy, semantic))
-    from web.extensions import qa_db
-
+    policy = _load_policy(str(policy_name))
+    result = playbook().score_files(paths, policy, semantic)
     run_id = save_run(qa_db(), result)
     return jsonify(
         {
@@ -317,27 +328,19 @@ def qa_score():
     ), 201
 
 
-def _load_policy(policies, name: str):
-    from qa import PolicyError, parse_policy
-
+def _load_policy(name: str):
     try:
-        text = policies.read_policy(settings().home_path, name)
-    except policies.UploadError:
-        text = None
-    if text is None:
-        raise user_error(404, f"没有名为 {name} 的质检规则")
-    try:
-        return parse_policy(text, name, settings())
+        policy = playbook().qa_policy(name)
     except PolicyError as exc:
         raise user_error(400, "规则文件有误：" + "；".join(exc.errors)) from None
+    if policy is None:
+        raise user_error(404, f"没有名为 {name} 的质检规则")
+    return policy
 
 
 @bp.get("/qa/runs")
 @api_role("qa")
 def qa_runs():
-    from qa import list_runs
-    from web.extensions import qa_db
-
     runs = list_runs(qa_db(), limit=int_arg(request.args.get("limit"), "limit", 1, 1000, 50))
     return jsonify({"runs": [_public_run(r) for r in runs]})
 
@@ -350,10 +353,7 @@ def _public_run(run: dict) -> dict:
 @bp.get("/qa/runs/<int:run_id>")
 @api_role("qa")
 def qa_run(run_id: int):
-    from qa import list_runs, list_scorecards
-    from web.extensions import qa_db
-
-    run = next((r for r in list_runs(qa_db(), limit=1_000_000) if r["id"] == run_id), None)
+    run = get_run(qa_db(), run_id)
     if run is None:
         raise user_error(404, f"没有编号为 {run_id} 的评分")
     return jsonify(
@@ -367,9 +367,6 @@ def qa_run(run_id: int):
 @bp.get("/qa/scorecards/<int:scorecard_id>")
 @api_role("qa")
 def qa_scorecard(scorecard_id: int):
-    from qa import get_scorecard
-    from web.extensions import qa_db
-
     card = get_scorecard(qa_db(), scorecard_id)
     if card is None:
         raise user_error(404, f"没有编号为 {scorecard_id} 的评分卡")
@@ -379,9 +376,6 @@ def qa_scorecard(scorecard_id: int):
 @bp.get("/qa/agents/<agent>")
 @api_role("qa")
 def qa_agent(agent: str):
-    from qa import agent_history
-    from web.extensions import qa_db
-
     history = agent_history(qa_db(), agent, request.args.get("policy_version") or None)
     if not history:
         raise user_error(404, f"没有客服 {agent} 的评分记录")
@@ -392,8 +386,6 @@ def qa_agent(agent: str):
 
 
 def _quiz_or_404(quiz_id: int):
-    from quiz import QuizError, get_quiz
-
     try:
         return get_quiz(db(), quiz_id)
     except QuizError:
@@ -403,16 +395,12 @@ def _quiz_or_404(quiz_id: int):
 @bp.get("/quizzes")
 @api_role("trainer")
 def quizzes():
-    from quiz import list_quizzes
-
     return jsonify({"quizzes": list_quizzes(db())})
 
 
 @bp.post("/quizzes")
 @api_role("trainer")
 def quiz_generate():
-    from quiz import QUESTION_TYPES
-
     data = json_body()
     topic, documents = data.get("topic"), data.get("documents")
     if topic is not None and not isinstance(topic, str):
@@ -444,9 +432,6 @@ def quiz_detail(quiz_id: int):
 @bp.post("/quizzes/<int:quiz_id>/publish")
 @api_role("trainer")
 def quiz_publish(quiz_id: int):
-    from quiz import QuizError, publish_quiz
-    from web.quiz import share_token
-
     _quiz_or_404(quiz_id)
     try:
         quiz = publish_quiz(db(), quiz_id)
@@ -458,8 +443,6 @@ def quiz_publish(quiz_id: int):
 @bp.get("/quizzes/<int:quiz_id>/export")
 @api_role("trainer")
 def quiz_export(quiz_id: int):
-    from quiz import FORMATS, export_quiz
-
     fmt = request.args.get("format", "json")
     if fmt not in FORMATS:
         raise user_error(400, f"format 必须是 {' / '.join(FORMATS)} 之一")
@@ -472,7 +455,6 @@ def quiz_export(quiz_id: int):
 @bp.post("/quizzes/<int:quiz_id>/attempts")
 def quiz_attempt(quiz_id: int):
     """Any signed-in user takes a published quiz; the taker is the caller."""
-    from quiz import QuizError, record_attempt, taker_view
 
     answers = json_body().get("answers")
     if not isinstance(answers, dict):
@@ -492,7 +474,5 @@ def quiz_attempt(quiz_id: int):
 @bp.get("/quizzes/<int:quiz_id>/analysis")
 @api_role("trainer")
 def quiz_analysis(quiz_id: int):
-    from quiz import item_analysis
-
     _quiz_or_404(quiz_id)
     return jsonify({"quiz_id": quiz_id, "items": [s.as_dict() for s in item_analysis(db(), quiz_id)]})
