@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from common.db import connect, migrate
+from common.settings import setting
 from qa.runner import RunResult
 
 MIGRATIONS = [
@@ -57,7 +58,9 @@ MIGRATIONS = [
 ]
 
 
-def open_store(db_path: str | Path, busy_timeout: float = 30.0) -> sqlite3.Connection:
+def open_store(
+    db_path: str | Path, busy_timeout: float = setting("db_busy_seconds").default
+) -> sqlite3.Connection:
     """Connect to the product database with the QA tables migrated."""
     conn = connect(db_path, busy_timeout)
     migrate(conn, "qa", MIGRATIONS)
