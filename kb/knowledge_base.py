@@ -1,13 +1,13 @@
 """The knowledge base as one object: ingest, remove, reindex, search, list.
 
-This is the core API that the CLI and the web app call; it holds the SQLite
-connection, the embedder (loaded on first use), the tokenizer and the
-searcher. Writers take a lock file so two ingests never interleave.
+``service.playbook.Playbook`` builds it for the CLI and the web app. It holds the SQLite
+connection, the embedder (loaded on first use), the tokenizer and the searcher, and hands
+the index its chunks through ``kb.chunk_store.ChunkStore``. Writers take a lock file
+(kb/write_lock.py) so two ingests never interleave.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import threading
@@ -31,30 +31,7 @@ from kb.intake import FileResult, IngestReport, collect_files, file_digest, read
 from kb.loaders import load_file
 from kb.models import IngestError
 from kb.rules import load_rules
-
-WRITER_POLL_SECONDS = 0.05  # how often a bounded wait for the write lock tries again
-
-
-class KnowledgeBaseBusy(RuntimeError):
-    """Another writer (an ingest, a removal, a reindex) held the write lock past the wait."""
-
-
-def wait_for_lock(handle, wait: float | None) -> None:
-    """Take the exclusive lock on ``handle``: without a limit, or for at most ``wait`` seconds."""
-    if wait is None:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        return
-    deadline = time.monotonic() + max(0.0, wait)
-    while True:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise KnowledgeBaseBusy(
-                    f"another ingest, removal or reindex is still running (waited {wait:g} s)"
-                ) from None
-            time.sleep(WRITER_POLL_SECONDS)
+from kb.write_lock import write_lock
 
 
 def _embed_counter(progress, total: int):
@@ -137,15 +114,11 @@ class KnowledgeBase:
         """Serialise writers (CLI and web) with an exclusive lock file.
 
         Waits for another writer without a limit unless ``writer_wait`` is set (the
-        web app sets ``db_busy_seconds``): then :class:`KnowledgeBaseBusy` after it.
+        web app sets ``db_busy_seconds``): then ``kb.write_lock.KnowledgeBaseBusy`` after it.
         """
-        with open(self.home / "write.lock", "w") as handle:
-            wait_for_lock(handle, self.writer_wait)
-            try:
-                self._recover()
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with write_lock(self.home / "write.lock", self.writer_wait):
+            self._recover()
+            yield
 
     def _recover(self) -> None:
         """Finish or undo a write that stopped between its steps (see kb/recovery.py)."""

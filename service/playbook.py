@@ -24,7 +24,8 @@ from pathlib import Path
 from common.atomic import write_text_atomic
 from common.db import thread_connections
 from common.filenames import FileNameError
-from kb.knowledge_base import KnowledgeBase, KnowledgeBaseBusy
+from kb.knowledge_base import KnowledgeBase
+from kb.write_lock import KnowledgeBaseBusy
 from qa.policy import Policy, parse_policy
 from qa.policy_library import PolicyLibrary
 from qa.runner import RunResult, make_scorer, score_conversations, score_files

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from common.db import is_busy
-from kb.knowledge_base import KnowledgeBaseBusy
+from kb.write_lock import KnowledgeBaseBusy
 
 MESSAGES = {
     400: ("请求有误", "提交的内容不完整或格式不对，请检查后重试。"),
