@@ -58,7 +58,7 @@ class KnowledgeBase:
         self.conn = conn if conn is not None else open_database(settings)
         self.writer_wait: float | None = None  # None: wait for another writer without a limit
         store.init_schema(self.conn)
-        self.chunks = ChunkStore(self.conn)  # what the index reads chunks through
+        self.chunk_source = ChunkStore(self.conn)  # what the index reads chunks through
         self.user_dict_path = Path(settings.user_dict) if settings.user_dict else self.home / "user_dict.txt"
         self.synonyms_path = Path(settings.synonyms) if settings.synonyms else self.home / "synonyms.txt"
         ensure_default_files(self.user_dict_path, self.synonyms_path)
@@ -89,7 +89,7 @@ class KnowledgeBase:
     def searcher(self):
         if self._searcher is None:
             self._searcher = Searcher(
-                self.chunks,
+                self.chunk_source,
                 self.home / "index",
                 self.settings,
                 self.embedder,
@@ -356,7 +356,7 @@ class KnowledgeBase:
         if progress:
             from tqdm import tqdm
 
-            texts = [t for r in self.chunks.index_rows() for t in chunk_windows(r)]
+            texts = [t for r in self.chunk_source.index_rows() for t in chunk_windows(r)]
             missing = cache.count_missing(texts)
             if missing and callable(progress):
                 update = _embed_counter(progress, missing)
@@ -365,7 +365,7 @@ class KnowledgeBase:
                 update = bar.update
         try:
             return build.build_snapshot(
-                self.chunks,
+                self.chunk_source,
                 self.home / "index",
                 cache,
                 self.settings,
