@@ -19,6 +19,7 @@ from pathlib import Path
 
 from common.settings import load_settings
 from common.textnorm import fold_punct, normalize
+from kb.knowledge_base import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ROOT / "bench" / "data" / "kb_queries.jsonl"
@@ -107,7 +108,6 @@ def main(argv: list[str] | None = None) -> int:
         help="override a setting, e.g. --set chunk_target_chars=200",
     )
     args = parser.parse_args(argv)
-    from kb.knowledge_base import KnowledgeBase
 
     overrides = dict(item.split("=", 1) for item in args.set)
     home = args.home or tempfile.mkdtemp(prefix="kefu-eval-")

@@ -27,6 +27,8 @@ from pathlib import Path
 
 from common.settings import load_settings
 from common.textnorm import normalize
+from kb.knowledge_base import KnowledgeBase
+from quiz.generate import build_questions
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
@@ -98,8 +100,6 @@ def main(argv: list[str] | None = None) -> int:
     if not facts:
         print(f"no labelled facts for {folder} in {labels}/{pattern}", file=sys.stderr)
         return 2
-    from kb.knowledge_base import KnowledgeBase
-    from quiz.generate import build_questions
 
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="quiz-coverage-"))
     kb = KnowledgeBase(load_settings(home))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, make_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -227,26 +227,17 @@ def setting(name: str) -> Setting:
     return _BY_NAME[name]
 
 
-class Settings:
-    """Resolved settings: attribute access, typed like each default."""
-
-    def __init__(self, values: dict[str, Any]):
-        self._values = values
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._values[name]
-        except KeyError:
-            raise AttributeError(f"unknown setting {name!r}") from None
+class _SettingsMethods:
+    """What every resolved settings object has besides one attribute per setting."""
 
     def as_dict(self) -> dict[str, Any]:
         """A plain copy of every resolved value."""
-        return dict(self._values)
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @property
     def home_path(self) -> Path:
         """The data home as an absolute path (created on demand)."""
-        path = Path(self._values["home"]).expanduser().resolve()
+        path = Path(self.home).expanduser().resolve()
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -257,6 +248,24 @@ class Settings:
     @property
     def index_path(self) -> Path:
         return self.home_path / "index"
+
+
+# Resolved settings: a frozen dataclass with one typed attribute per row of the table (its
+# type is the default's), so a misspelt name fails where it is read and nothing mutates them.
+Settings = make_dataclass(
+    "Settings",
+    [(s.name, type(s.default)) for s in SETTINGS],
+    bases=(_SettingsMethods,),
+    frozen=True,
+    repr=False,  # secret_key and admin_password never reach a log or a traceback
+)
+Settings.__module__ = __name__
+Settings.__doc__ = "Resolved settings: one typed, read-only attribute per setting of the table."
+
+
+def table_defaults() -> Settings:
+    """The table's defaults, unresolved (no settings.json, no environment): for callers given no settings."""
+    return Settings(**{s.name: s.default for s in SETTINGS})
 
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -334,7 +343,7 @@ def load_settings(home: str | os.PathLike | None = None, **overrides: Any) -> Se
                 f"settings {smaller} ({values[smaller]!r}) and {larger} ({values[larger]!r}):"
                 f" {smaller} must not be larger"
             )
-    return Settings(values)
+    return Settings(**values)
 
 
 def settings_markdown() -> str:

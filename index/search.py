@@ -12,7 +12,6 @@ import html
 import json
 import logging
 import re
-import sqlite3
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -23,8 +22,8 @@ import numpy as np
 from common.textnorm import normalize, normalize_aligned
 from index import adapter, rerank, snapshot, vectors
 from index.embedder import QueryCache
+from index.source import ChunkSource
 from index.tokenize import Tokenizer
-from kb import store
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +87,14 @@ class Searcher:
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
+        source: ChunkSource,
         root: Path,
         settings,
         embedder,
         tokenizer: Tokenizer,
         tokenizer_factory=None,
     ):
-        self.conn = conn
+        self.source = source
         self.root = root
         self.settings = settings
         self.embedder = embedder
@@ -174,7 +173,7 @@ class Searcher:
         snap = self.current()
         if snap is None or not norm or snap.live_count == 0:
             return SearchResponse(query, False, [], 0.0, (time.perf_counter() - started) * 1000)
-        allowed = store.chunk_ids_matching(self.conn, documents, tags) if documents or tags else None
+        allowed = self.source.chunk_ids_matching(documents, tags) if documents or tags else None
         terms = self.tokenizer.query_terms(norm)
         raw = self.queries.embed(norm)
         qvec = self.adapter.apply(raw) if self.adapter is not None else raw
@@ -193,7 +192,7 @@ class Searcher:
             missing = [chunk for chunk in bm25_score if chunk not in dense_score]
             dense_score.update(self._chunk_similarities(snap, qvec, missing))
             fused = self._fuse(dense_rank, dense_score, bm25_rank, bm25_score, leg)
-            meta = store.fetch_chunks(self.conn, list(fused))
+            meta = self.source.fetch_chunks(list(fused))
         ranked = sorted(fused, key=lambda chunk: (-fused[chunk], chunk))
 
         results: list[SearchResult] = []
@@ -312,7 +311,7 @@ class Searcher:
         }
         depth = max(self.settings.rerank_depth, 2 * k)  # room for hidden near-duplicates
         shortlist = sorted(weighted, key=lambda chunk: (-weighted[chunk], chunk))[:depth]
-        meta = store.fetch_chunks(self.conn, shortlist)
+        meta = self.source.fetch_chunks(shortlist)
         best = (
             max((stat[0] for stat in stats.values()), default=0.0),
             max((stat[1] for stat in stats.values()), default=0.0),

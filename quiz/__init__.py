@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from quiz.analysis import ItemStats, analyse_items
 from quiz.exporters import FORMATS, export_quiz, format_for_path
+from quiz.generate import GenerationError, build_questions
 from quiz.models import QUESTION_TYPES, SHOW_ANSWERS, TYPE_LABELS, Question, Quiz, Source
 from quiz.store import (
     QuizError,
@@ -86,14 +87,11 @@ def generate_quiz(
     when fewer than ``n`` questions could be made. ``progress(done, total, step)`` is
     told of each step (see ``quiz.generate.build_questions``).
     """
-    from quiz.generate import build_questions
 
     questions, notes = build_questions(
         kb, topic=topic, documents=documents, n=n, types=types, seed=seed, progress=progress
     )
     if not questions:
-        from quiz.generate import GenerationError
-
         raise GenerationError("no question could be generated: the material has no checkable facts")
     scope = topic or "、".join(documents or []) or "全部资料"
     quiz = Quiz(

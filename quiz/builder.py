@@ -15,6 +15,7 @@ import re
 import numpy as np
 
 from common.textnorm import normalize
+from index.tokenize import read_synonyms
 from quiz import distractors as dis
 from quiz.candidate import Candidate, _leaks
 from quiz.conflicts import Consistency
@@ -52,8 +53,6 @@ class QuestionBuilder(FactQuestions, ProcedureQuestions, ScenarioQuestions):
     """Holds the KB-wide state (term statistics, known numbers, vectors) for one generation run."""
 
     def __init__(self, kb, seed: int) -> None:
-        from index.tokenize import read_synonyms
-
         self.kb = kb
         self.rng = random.Random(seed)
         self.all_chunks = kb.all_chunks()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from dataclasses import asdict
 
 from common.db import migrate
 from quiz.grading import grade
@@ -94,8 +95,6 @@ def _question(row: sqlite3.Row) -> Question:
 
 
 def _question_values(q: Question) -> tuple:
-    from dataclasses import asdict
-
     return (
         q.type,
         q.stem,

@@ -23,6 +23,14 @@ from pathlib import Path
 
 from common.atomic import write_text_atomic
 from common.db import thread_connections
+from common.filenames import FileNameError
+from kb.knowledge_base import KnowledgeBase
+from kb.write_lock import KnowledgeBaseBusy
+from qa.policy import Policy, parse_policy
+from qa.policy_library import PolicyLibrary
+from qa.runner import RunResult, make_scorer, score_conversations, score_files
+from qa.scoring import Scorecard, Scorer
+from quiz import generate_quiz
 from service.job_queue import JobQueue, Progress
 from service.jobs import Job, JobFailed
 from service.query_log import QueryLog
@@ -38,6 +46,7 @@ class Playbook:
         self.settings = settings
         self.foreground = foreground
         self.query_log = QueryLog(settings)
+        self.policies = PolicyLibrary(settings.home_path)
         self.write_lock = threading.Lock()  # this process's writers, one at a time
         self._kb = None
         self._writer = None
@@ -51,8 +60,6 @@ class Playbook:
         if self._kb is None:
             with self._build_lock:
                 if self._kb is None:
-                    from kb.knowledge_base import KnowledgeBase
-
                     self._kb = KnowledgeBase(self.settings, conn=thread_connections(self.settings))
         return self._kb
 
@@ -72,8 +79,6 @@ class Playbook:
 
     def _writer_kb(self):
         if self._writer is None:
-            from kb.knowledge_base import KnowledgeBase
-
             self._writer = KnowledgeBase(self.settings, embedder=self.embedder)
         return self._writer
 
@@ -98,6 +103,33 @@ class Playbook:
 
     def is_empty(self) -> bool:
         return not self.kb.documents()
+
+    # -- QA scoring -----------------------------------------------------------------
+    def qa_policy(self, name: str) -> Policy | None:
+        """A policy of the library parsed with the settings' defaults; None when there is none by that name.
+
+        Raises ``qa.PolicyError`` (every problem, each naming its rule) for an invalid one.
+        """
+        try:
+            text = self.policies.read(name)
+        except FileNameError:
+            return None
+        return None if text is None else parse_policy(text, name, self.settings)
+
+    def scorer(self, policy: Policy, semantic: bool = True) -> Scorer:
+        """A scorer for ``policy``; semantic rules share the search embedder (one model per process)."""
+        embedder = self.embedder if semantic and any(r.semantic for r in policy.rules) else None
+        return make_scorer(policy, self.settings, semantic=semantic, embedder=embedder)
+
+    def score_files(self, paths: list[Path], policy: Policy, semantic: bool = True) -> RunResult:
+        """Score transcript files: scorecards plus one rejection per line or file that could not be read."""
+        return score_files(paths, policy, self.settings, scorer=self.scorer(policy, semantic))
+
+    def score_conversations(
+        self, conversations: list, policy: Policy, semantic: bool = True
+    ) -> list[Scorecard]:
+        """Score conversations already read (the policy editor's trial run)."""
+        return score_conversations(conversations, policy, self.settings, scorer=self.scorer(policy, semantic))
 
     # -- starting jobs --------------------------------------------------------------
     def start_ingest(
@@ -138,8 +170,6 @@ class Playbook:
     @contextmanager
     def _bounded_writer(self):
         """The writer for a request: waits at most ``db_busy_seconds`` in all, then KnowledgeBaseBusy."""
-        from kb.knowledge_base import KnowledgeBaseBusy
-
         deadline = time.monotonic() + max(0.0, self.settings.db_busy_seconds)
         if not self.write_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise KnowledgeBaseBusy("another upload, removal or reindex of this server is still running")
@@ -158,8 +188,6 @@ class Playbook:
     # -- job bodies (a worker thread, or the CLI's foreground) ------------------------
     def _write(self, progress: Progress, action):
         """Run ``action(writer)`` when no other writer runs, however long it waits; says what it waits for."""
-        from kb.knowledge_base import KnowledgeBaseBusy
-
         poll = self.settings.job_poll_ms / 1000
         while not self.write_lock.acquire(timeout=poll):
             progress.waiting("等待本服务器的另一个写入（删除文档）完成")
@@ -219,8 +247,6 @@ class Playbook:
             raise JobFailed(f"词典有误，已恢复原内容：{exc}") from exc
 
     def _quiz_job(self, job: Job, progress: Progress) -> dict:
-        from quiz import generate_quiz
-
         def on_progress(done: int, total: int, step: str) -> None:
             progress.items(done, total, step)
 

@@ -17,6 +17,11 @@ from flask import Flask
 
 from common.settings import SETTINGS, load_settings
 from service.playbook import Playbook
+from web import admin as admin_views
+from web import api, api_qa, api_quiz, auth, errors, jobs, search, security, templating  # noqa: F401  (they add their routes to api.bp)
+from web import qa as qa_views
+from web import quiz as quiz_views
+from web.extensions import csrf
 
 SETTING_NAMES = {s.name for s in SETTINGS}
 
@@ -59,12 +64,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["kefu_settings"] = settings
     app.extensions["kefu_playbook"] = Playbook(settings)  # builds its parts on first use
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-
-    from web import admin as admin_views
-    from web import api, auth, errors, jobs, search, security, templating
-    from web import qa as qa_views
-    from web import quiz as quiz_views
-    from web.extensions import csrf
 
     templating.init_app(app)
     security.init_app(app)

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
+from index.search import LEGS
+from kb.loaders import SUPPORTED_SUFFIXES
 from service import users
 from web.auth import role_required
 from web.extensions import db, kb, playbook, settings
 from web.search import KIND_LABELS
+from web.uploads import save_uploads
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -33,14 +36,11 @@ def guard():
 
 
 def _supported() -> set[str]:
-    from kb.loaders import SUPPORTED_SUFFIXES
-
     return set(SUPPORTED_SUFFIXES)
 
 
 def _ingest(files, rename_to: str | None = None):
     """Save uploads and start their ingest job; returns the job (None: nothing saved) and refused files."""
-    from web.uploads import save_uploads
 
     saved, errors = save_uploads(files, settings().home_path, "kb", _supported(), rename_to=rename_to)
     tags = [t.strip() for t in request.form.get("tags", "").replace("，", ",").split(",") if t.strip()]
@@ -130,7 +130,6 @@ def dictionary():
 @bp.get("/hit-test")
 def hit_test():
     """The production search (same call, same settings), with both legs' evidence, unlogged."""
-    from index.search import LEGS
 
     query = (request.args.get("q") or "").strip()[:200]
     leg = request.args.get("leg", "hybrid")

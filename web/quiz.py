@@ -16,6 +16,26 @@ from flask import (
 )
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from quiz import (
+    QUESTION_TYPES,
+    SHOW_ANSWERS,
+    TYPE_LABELS,
+    Question,
+    QuizError,
+    add_question,
+    close_quiz,
+    delete_question,
+    export_quiz,
+    get_quiz,
+    item_analysis,
+    latest_attempt,
+    list_quizzes,
+    publish_quiz,
+    record_attempt,
+    set_show_answers,
+    taker_view,
+    update_question,
+)
 from web.auth import login_required, role_required
 from web.extensions import db, kb, playbook
 
@@ -48,8 +68,6 @@ def quiz_from_token(token: str) -> int:
 
 
 def load_quiz(quiz_id: int):
-    from quiz import QuizError, get_quiz
-
     try:
         return get_quiz(db(), quiz_id)
     except QuizError:
@@ -79,8 +97,6 @@ def attempts_of(quiz_id: int) -> list[dict]:
 @bp.get("/")
 @role_required("trainer")
 def index():
-    from quiz import QUESTION_TYPES, TYPE_LABELS, list_quizzes
-
     return render_template("quiz/index.html", quizzes=list_quizzes(db()), documents=kb().documents(),
                            types=QUESTION_TYPES, type_labels=TYPE_LABELS)  # fmt: skip
 
@@ -88,8 +104,6 @@ def index():
 @bp.post("/")
 @role_required("trainer")
 def build():
-    from quiz import QUESTION_TYPES
-
     topic = request.form.get("topic", "").strip()[:100] or None
     documents = request.form.getlist("documents") or None
     types = [t for t in request.form.getlist("types") if t in QUESTION_TYPES] or list(QUESTION_TYPES)
@@ -109,8 +123,6 @@ def build():
 @bp.get("/<int:quiz_id>")
 @role_required("trainer")
 def review(quiz_id: int):
-    from quiz import QUESTION_TYPES, SHOW_ANSWERS, TYPE_LABELS
-
     quiz = load_quiz(quiz_id)
     link = (
         url_for("quiz.take", token=share_token(quiz.id), _external=True)
@@ -125,8 +137,6 @@ def review(quiz_id: int):
 @bp.post("/<int:quiz_id>/questions/<int:question_id>")
 @role_required("trainer")
 def edit_question(quiz_id: int, question_id: int):
-    from quiz import QuizError, delete_question, update_question
-
     try:
         if request.form.get("action") == "delete":
             delete_question(db(), question_id)
@@ -145,8 +155,6 @@ def edit_question(quiz_id: int, question_id: int):
 @bp.post("/<int:quiz_id>/questions")
 @role_required("trainer")
 def add(quiz_id: int):
-    from quiz import Question, QuizError, add_question
-
     try:
         question = Question(type=request.form.get("type", "single"),
                             stem=request.form.get("stem", "").strip(),
@@ -163,8 +171,6 @@ def add(quiz_id: int):
 @bp.post("/<int:quiz_id>/publish")
 @role_required("trainer")
 def publish(quiz_id: int):
-    from quiz import QuizError, publish_quiz
-
     try:
         publish_quiz(db(), quiz_id)
         flash("已发布：把下面的链接发给客服即可参加测验", "success")
@@ -176,8 +182,6 @@ def publish(quiz_id: int):
 @bp.post("/<int:quiz_id>/settings")
 @role_required("trainer")
 def quiz_settings(quiz_id: int):
-    from quiz import QuizError, close_quiz, set_show_answers
-
     try:
         if request.form.get("action") == "close":
             close_quiz(db(), quiz_id)
@@ -193,8 +197,6 @@ def quiz_settings(quiz_id: int):
 @bp.get("/<int:quiz_id>/export/<fmt>")
 @role_required("trainer")
 def export(quiz_id: int, fmt: str):
-    from quiz import export_quiz
-
     if fmt not in FORMAT_LABELS:
         abort(404)
     content, mimetype, filename = export_quiz(load_quiz(quiz_id), fmt)
@@ -206,8 +208,6 @@ def export(quiz_id: int, fmt: str):
 @bp.get("/<int:quiz_id>/results")
 @role_required("trainer")
 def results(quiz_id: int):
-    from quiz import item_analysis
-
     quiz = load_quiz(quiz_id)
     stats = {s.question_id: s for s in item_analysis(db(), quiz_id)} if quiz.status == "published" else {}
     return render_template("quiz/results.html", quiz=quiz, attempts=attempts_of(quiz_id), stats=stats)
@@ -219,8 +219,6 @@ def results(quiz_id: int):
 @bp.get("/mine")
 @login_required
 def mine():
-    from quiz import list_quizzes
-
     published = [q for q in list_quizzes(db()) if q["status"] == "published"]
     for item in published:
         item["token"] = share_token(item["id"])
@@ -230,8 +228,6 @@ def mine():
 @bp.route("/take/<token>", methods=["GET", "POST"])
 @login_required
 def take(token: str):
-    from quiz import QuizError, latest_attempt, record_attempt, taker_view
-
     quiz = load_quiz(quiz_from_token(token))
     if quiz.status != "published":
         abort(404)
@@ -251,8 +247,6 @@ def take(token: str):
 
 
 def _render_attempt(quiz, result: dict | None):
-    from quiz import SHOW_ANSWERS
-
     by_id = {item["question_id"]: item for item in result["items"]} if result else {}
     return render_template("quiz/take.html", quiz=quiz, result=result, by_id=by_id,
                            show_labels=SHOW_ANSWERS)  # fmt: skip
