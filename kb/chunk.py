@@ -262,3 +262,26 @@ def _pack(sentences: list[str], headings: list[str], target: int, hard_max: int,
     if current and fresh:
         chunks.append(Chunk("".join(current), list(headings)))
     return chunks
+
+
+TITLE_MAX = 40
+
+
+def document_title(blocks: list[Block], fallback: str) -> str:
+    """The document's own title: its first heading, else its first line (cut at a sentence end).
+
+    ``fallback`` (the file name) is kept for a document of FAQ rows only, whose first
+    question names no document.
+    """
+    for block in blocks:
+        text = " ".join(block.text.split())
+        if block.kind == "faq":
+            return fallback
+        if not text:
+            continue
+        if block.kind == "heading" or heading_style(text):
+            return text[:TITLE_MAX]
+        first = split_sentences(text)[0] if split_sentences(text) else text
+        first = first.rstrip("。！？!?；;，, ")
+        return first if len(first) <= TITLE_MAX else first[: TITLE_MAX - 1] + "…"
+    return fallback

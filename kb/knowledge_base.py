@@ -17,8 +17,9 @@ from pathlib import Path
 
 from common.db import connect, open_database
 from common.textnorm import normalize
+from index.confidence import ensure_admin_examples
 from kb import recovery, store
-from kb.chunk import chunk_blocks
+from kb.chunk import chunk_blocks, document_title
 from kb.clean import Fingerprints, clean_blocks, describe_drops
 from kb.intake import FileResult, IngestReport, collect_files, file_digest, read_checked
 from kb.loaders import load_file
@@ -79,6 +80,8 @@ class KnowledgeBase:
         from index.tokenize import ensure_default_files
 
         ensure_default_files(self.user_dict_path, self.synonyms_path)
+        self.domain_examples_path = self.home / "domain_examples.txt"
+        ensure_admin_examples(self.domain_examples_path)
         self._embedder = embedder
         self._tokenizer = None
         self._searcher = None
@@ -118,8 +121,19 @@ class KnowledgeBase:
                 self.embedder,
                 self.tokenizer,
                 tokenizer_factory=self._new_tokenizer,
+                embed_examples=self.embed_questions,
+                domain_examples=self.domain_examples_path,
             )
         return self._searcher
+
+    def embed_questions(self, texts: list[str]):
+        """Query-role vectors of labelled questions, through the persistent embedding cache."""
+        from index.embed_cache import EmbeddingCache
+        from index.embedder import QueryRole
+
+        cache = self.embedding_cache()
+        questions = EmbeddingCache(cache.conn, QueryRole(self.embedder), self.settings.embed_batch_size)
+        return questions.embed_passages([normalize(t) for t in texts])
 
     def embedding_cache(self):
         """The passage-embedding cache: the home database, or a shared file (setting)."""
@@ -312,6 +326,8 @@ class KnowledgeBase:
             self.settings.chunk_max_chars,
             self.settings.chunk_overlap_sentences,
         )
+        if loaded.title == Path(path).stem:  # the format names no title: take it from the text
+            loaded.title = document_title(blocks, loaded.title)
         for chunk in chunks:
             chunk.tags = list(dict.fromkeys([*chunk.tags, *tags]))
         if not chunks:
@@ -469,6 +485,10 @@ class KnowledgeBase:
                     ),
                 )
         return response
+
+    def tag_names(self) -> list[str]:
+        """Every tag of a live chunk or document (the search page's tag filter)."""
+        return store.tag_names(self.conn)
 
     def documents(self) -> list[store.DocumentInfo]:
         """Documents as search serves them now (the published snapshot), never half-written ones."""

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from common.atomic import write_text_atomic
 from common.db import thread_connections
+from service import preferences
 from service.job_queue import JobQueue, Progress
 from service.jobs import Job, JobFailed
 from service.query_log import QueryLog
@@ -95,6 +96,32 @@ class Playbook:
 
     def add_feedback(self, query: str, chunk_id: int | None, vote: int, comment: str = "") -> None:
         self.kb.add_feedback(query, chunk_id, vote, comment)
+
+    # -- the search page's filters, remembered per user ------------------------------
+    def filter_choices(self) -> dict:
+        """Documents (name, title) and tags an agent can narrow a search to."""
+        return {
+            "documents": [(d.name, d.title or d.name) for d in self.kb.documents()],
+            "tags": self.kb.tag_names(),
+        }
+
+    def search_filters(self, user_id: int) -> dict:
+        """The user's last document and tag filters ({"documents": [...], "tags": [...]})."""
+        preferences.init_schema(self.kb.conn)
+        saved = preferences.get(self.kb.conn, user_id, preferences.SEARCH_FILTERS, {})
+        return {"documents": list(saved.get("documents", [])), "tags": list(saved.get("tags", []))}
+
+    def remember_search_filters(self, user_id: int, documents: list[str], tags: list[str]) -> dict:
+        """Keep the filters the user chose (unknown documents and tags are dropped)."""
+        choices = self.filter_choices()
+        known_docs = {name for name, _ in choices["documents"]}
+        filters = {
+            "documents": [d for d in documents if d in known_docs],
+            "tags": [t for t in tags if t in set(choices["tags"])],
+        }
+        if filters != self.search_filters(user_id):  # as-you-type requests repeat them: write on change
+            preferences.put(self.kb.conn, user_id, preferences.SEARCH_FILTERS, filters)
+        return filters
 
     def is_empty(self) -> bool:
         return not self.kb.documents()
