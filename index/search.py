@@ -209,8 +209,11 @@ class Searcher:
         documents: list[str] | None = None,
         tags: list[str] | None = None,
         leg: str = "hybrid",
+        threshold: float | None = None,
     ) -> SearchResponse:
-        """Top ``k`` chunks for ``query``, optionally only from some documents or tags."""
+        """Top ``k`` chunks for ``query``, optionally only from some documents or tags.
+
+        ``threshold`` replaces ``answer_threshold`` for this query (the hit-test page)."""
         started = time.perf_counter()
         if leg not in LEGS:
             raise ValueError(f"unknown leg {leg!r} (expected one of {', '.join(LEGS)})")
@@ -219,7 +222,8 @@ class Searcher:
         norm = normalize(query)
         snap = self.current()
         if snap is None or not norm or snap.live_count == 0:
-            return SearchResponse(query, False, [], 0.0, (time.perf_counter() - started) * 1000)
+            elapsed = (time.perf_counter() - started) * 1000
+            return SearchResponse(query, False, [], 0.0, elapsed, truncated=truncated)
         allowed = store.chunk_ids_matching(self.conn, documents, tags) if documents or tags else None
         terms = self.tokenizer.query_terms(norm)
         raw = self.queries.embed(norm)
@@ -304,7 +308,9 @@ class Searcher:
             truncated,
         )
 
-    def _verdict(self, snap, norm, terms, raw, qvec, legs, results, best_dense, fused) -> confidence.Verdict:
+    def _verdict(
+        self, snap, norm, terms, raw, qvec, legs, results, best_dense, fused, threshold=None
+    ) -> confidence.Verdict:
         """Confidence of the results shown (after filters and dedup), from its evidence."""
         dense_rank, _, bm25_rank, _ = legs
         words = confidence.key_terms(terms)
@@ -331,7 +337,9 @@ class Searcher:
             best_cosine=best_dense,
             top_probability=top_probability,
             key_term_coverage=confidence.key_term_coverage(words, weights, synonyms, passages),
-            unknown_terms=confidence.unknown_share(words, weights, synonyms, snap.keyword.vocab),
+            unknown_terms=confidence.unknown_share(
+                words, weights, synonyms, snap.keyword.vocab, self._vocabulary_bigrams(snap)
+            ),
             legs_agree=confidence.legs_agreement(dense_rank, bm25_rank),
             domain_margin=self.domain.margin(raw),
         )
@@ -339,7 +347,16 @@ class Searcher:
             # No model fitted for this embedder: only embedder-free evidence can judge.
             answered = bool(results) and evidence.key_term_coverage >= 0.5 and evidence.unknown_terms == 0
             return confidence.Verdict(answered, evidence.key_term_coverage, False, evidence)
-        return self.judge.judge(evidence, self.settings.answer_threshold, bool(results))
+        threshold = self.settings.answer_threshold if threshold is None else threshold
+        return self.judge.judge(evidence, threshold, bool(results))
+
+    def _vocabulary_bigrams(self, snap) -> set[str]:
+        """Bigrams of the snapshot's vocabulary, built once per snapshot."""
+        cached = getattr(self, "_bigrams", None)
+        if cached is None or cached[0] is not snap:
+            cached = (snap, confidence.vocabulary_bigrams(snap.keyword.vocab))
+            self._bigrams = cached
+        return cached[1]
 
     def _legs(self, snap, terms, qvec, allowed, leg):
         """Ranks and scores of the dense and keyword legs, keyed by chunk id."""

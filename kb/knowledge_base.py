@@ -468,9 +468,20 @@ class KnowledgeBase:
         return summary
 
     # -- reading ------------------------------------------------------------
-    def search(self, query: str, k: int = 5, documents=None, tags=None, leg: str = "hybrid", log=False):
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        documents=None,
+        tags=None,
+        leg: str = "hybrid",
+        log=False,
+        threshold=None,
+    ):
         """See :meth:`index.search.Searcher.search`; ``log`` records the query for gap review."""
-        response = self.searcher.search(query, k=k, documents=documents, tags=tags, leg=leg)
+        response = self.searcher.search(
+            query, k=k, documents=documents, tags=tags, leg=leg, threshold=threshold
+        )
         if log:
             top = response.results[0] if response.results else None
             with self._log_lock, self.conn:
@@ -485,6 +496,10 @@ class KnowledgeBase:
                     ),
                 )
         return response
+
+    def chunk(self, chunk_id: int):
+        """One chunk row with its document's name and title, or None."""
+        return store.fetch_chunks(self.conn, [chunk_id]).get(chunk_id)
 
     def tag_names(self) -> list[str]:
         """Every tag of a live chunk or document (the search page's tag filter)."""

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from common.atomic import write_text_atomic
 from common.db import thread_connections
-from service import preferences
+from service import gap_faq, golden, preferences
 from service.job_queue import JobQueue, Progress
 from service.jobs import Job, JobFailed
 from service.query_log import QueryLog
@@ -68,6 +68,7 @@ class Playbook:
                 if self._jobs is None:
                     bodies = {"ingest": self._ingest_job, "reindex": self._reindex_job}
                     bodies["quiz"] = self._quiz_job
+                    bodies["golden"] = self._golden_job
                     self._jobs = JobQueue(self.settings, bodies, foreground=self.foreground)
         return self._jobs
 
@@ -125,6 +126,53 @@ class Playbook:
 
     def is_empty(self) -> bool:
         return not self.kb.documents()
+
+    # -- knowledge gaps (service/gap_faq.py) ---------------------------------------------
+    def gaps(self, limit: int = 50) -> dict:
+        """Unanswered queries not yet resolved (asked again after being resolved: shown again) and 👎."""
+        found = self.kb.gaps(limit)
+        done = gap_faq.resolved(self.kb.conn)
+        found["unanswered"] = [g for g in found["unanswered"] if done.get(g["query"], 0) < g["last"]]
+        return found
+
+    def add_gap_faq(self, gap_query: str, question: str, answer: str, similar: list[str], by: str) -> Job:
+        """Add a Q&A entry to the managed FAQ document, mark the gap resolved, queue its ingest."""
+        path = gap_faq.add_entry(self.settings.home_path, question, answer, [gap_query, *similar])
+        gap_faq.resolve(self.kb.conn, [gap_query, *similar], by, question)
+        return self.start_ingest([path], by)
+
+    def golden_queries(self) -> list[golden.GoldenQuery]:
+        return golden.list_queries(self.kb.conn)
+
+    def add_golden(self, query: str, expected: list[str], created_by: str, document: str = ""):
+        """Label a test query with the passage(s) that answer it (``[]``: it has no answer)."""
+        return golden.add(self.kb.conn, query, expected, document, created_by)
+
+    def add_golden_from_result(self, query: str, chunk_id: int, created_by: str):
+        """The hit-test page's "this is the right result": the chunk's text becomes the expectation."""
+        chunk = self.kb.chunk(chunk_id)
+        if chunk is None:
+            raise golden.GoldenError("这个段落已不存在（文档可能已更新），请重新搜索")
+        return self.add_golden(query, [chunk["text"]], created_by, chunk["doc_name"])
+
+    def import_golden_sheet(self, name: str, data: bytes, created_by: str) -> int:
+        """Add every row of a sheet (问题, 答案, 无答案); nothing is added if one row is bad."""
+        rows = golden.read_sheet(name, data)
+        for query, expected in rows:
+            self.add_golden(query, expected, created_by)
+        return len(rows)
+
+    def remove_golden(self, query_id: int) -> None:
+        golden.remove(self.kb.conn, query_id)
+
+    def golden_runs(self, limit: int = 20) -> list[dict]:
+        return golden.runs(self.kb.conn, limit)
+
+    def start_golden_run(self, started_by: str, trigger: str = "手动运行") -> Job | None:
+        """Queue a run of the golden set (None when it holds no query)."""
+        if not self.golden_queries():
+            return None
+        return self.jobs.submit("golden", {"trigger": trigger}, started_by)
 
     # -- starting jobs --------------------------------------------------------------
     def start_ingest(
@@ -226,7 +274,25 @@ class Playbook:
             detail = item.get("error") or f"v{item['version']}，{item['chunks']} 段"
             progress.note(f"{word} {item['name']}：{detail}")
         data["rejected"] = job.params.get("rejected", [])
+        if any(item["status"] in ("added", "updated") for item in data["files"]):
+            self._golden_after(job, progress, "导入文档后自动运行")
         return data
+
+    def _golden_after(self, job: Job, progress: Progress, trigger: str) -> None:
+        """After the knowledge base changed: queue a golden-set run (if the admin keeps one)."""
+        queued = self.start_golden_run(job.started_by, trigger)
+        if queued is not None:
+            progress.note(f"已排队运行黄金测试集（任务 #{queued.id}）")
+
+    def _golden_job(self, job: Job, progress: Progress) -> dict:
+        queries = self.golden_queries()
+
+        def on_progress(done: int, total: int, query: str) -> None:
+            progress.items(done, total, f"测试：{query}")
+
+        outcome = golden.run(lambda q, k: self.kb.search(q, k=k, log=False), queries, on_progress)
+        run_id = golden.store_run(self.kb.conn, job.params.get("trigger", "手动运行"), outcome)
+        return {"run_id": run_id, **outcome["metrics"]}
 
     def _reindex_job(self, job: Job, progress: Progress) -> dict:
         def on_progress(stage: str, done: int, total: int, item: str) -> None:
@@ -234,7 +300,9 @@ class Playbook:
 
         progress.items(0, 1, "重新分词并重建索引")
         try:
-            return self._write(progress, lambda kb: kb.reindex(progress=on_progress))
+            result = self._write(progress, lambda kb: kb.reindex(progress=on_progress))
+            self._golden_after(job, progress, "重建索引（词典或设置修改）后自动运行")
+            return result
         except Exception as exc:  # jieba refuses a malformed dictionary line: put the old files back
             restore = job.params.get("restore")
             if not restore:

@@ -61,7 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from web import admin as admin_views
-    from web import api, auth, errors, jobs, search, security, templating
+    from web import api, auth, errors, golden, jobs, search, security, templating
     from web import qa as qa_views
     from web import quiz as quiz_views
     from web.extensions import csrf
@@ -74,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(golden.bp)
     app.register_blueprint(qa_views.bp)
     app.register_blueprint(quiz_views.bp)
     app.register_blueprint(jobs.bp)
