@@ -31,6 +31,7 @@ from qa.policy_library import PolicyLibrary
 from qa.runner import RunResult, make_scorer, score_conversations, score_files
 from qa.scoring import Scorecard, Scorer
 from quiz import generate_quiz
+from service import gap_faq, golden, preferences
 from service.job_queue import JobQueue, Progress
 from service.jobs import Job, JobFailed
 from service.query_log import QueryLog
@@ -74,6 +75,7 @@ class Playbook:
                 if self._jobs is None:
                     bodies = {"ingest": self._ingest_job, "reindex": self._reindex_job}
                     bodies["quiz"] = self._quiz_job
+                    bodies["golden"] = self._golden_job
                     self._jobs = JobQueue(self.settings, bodies, foreground=self.foreground)
         return self._jobs
 
@@ -100,6 +102,32 @@ class Playbook:
 
     def add_feedback(self, query: str, chunk_id: int | None, vote: int, comment: str = "") -> None:
         self.kb.add_feedback(query, chunk_id, vote, comment)
+
+    # -- the search page's filters, remembered per user ------------------------------
+    def filter_choices(self) -> dict:
+        """Documents (name, title) and tags an agent can narrow a search to."""
+        return {
+            "documents": [(d.name, d.title or d.name) for d in self.kb.documents()],
+            "tags": self.kb.tag_names(),
+        }
+
+    def search_filters(self, user_id: int) -> dict:
+        """The user's last document and tag filters ({"documents": [...], "tags": [...]})."""
+        preferences.init_schema(self.kb.conn)
+        saved = preferences.get(self.kb.conn, user_id, preferences.SEARCH_FILTERS, {})
+        return {"documents": list(saved.get("documents", [])), "tags": list(saved.get("tags", []))}
+
+    def remember_search_filters(self, user_id: int, documents: list[str], tags: list[str]) -> dict:
+        """Keep the filters the user chose (unknown documents and tags are dropped)."""
+        choices = self.filter_choices()
+        known_docs = {name for name, _ in choices["documents"]}
+        filters = {
+            "documents": [d for d in documents if d in known_docs],
+            "tags": [t for t in tags if t in set(choices["tags"])],
+        }
+        if filters != self.search_filters(user_id):  # as-you-type requests repeat them: write on change
+            preferences.put(self.kb.conn, user_id, preferences.SEARCH_FILTERS, filters)
+        return filters
 
     def is_empty(self) -> bool:
         return not self.kb.documents()
@@ -130,6 +158,53 @@ class Playbook:
     ) -> list[Scorecard]:
         """Score conversations already read (the policy editor's trial run)."""
         return score_conversations(conversations, policy, self.settings, scorer=self.scorer(policy, semantic))
+
+    # -- knowledge gaps (service/gap_faq.py) ---------------------------------------------
+    def gaps(self, limit: int = 50) -> dict:
+        """Unanswered queries not yet resolved (asked again after being resolved: shown again) and 👎."""
+        found = self.kb.gaps(limit)
+        done = gap_faq.resolved(self.kb.conn)
+        found["unanswered"] = [g for g in found["unanswered"] if done.get(g["query"], 0) < g["last"]]
+        return found
+
+    def add_gap_faq(self, gap_query: str, question: str, answer: str, similar: list[str], by: str) -> Job:
+        """Add a Q&A entry to the managed FAQ document, mark the gap resolved, queue its ingest."""
+        path = gap_faq.add_entry(self.settings.home_path, question, answer, [gap_query, *similar])
+        gap_faq.resolve(self.kb.conn, [gap_query, *similar], by, question)
+        return self.start_ingest([path], by)
+
+    def golden_queries(self) -> list[golden.GoldenQuery]:
+        return golden.list_queries(self.kb.conn)
+
+    def add_golden(self, query: str, expected: list[str], created_by: str, document: str = ""):
+        """Label a test query with the passage(s) that answer it (``[]``: it has no answer)."""
+        return golden.add(self.kb.conn, query, expected, document, created_by)
+
+    def add_golden_from_result(self, query: str, chunk_id: int, created_by: str):
+        """The hit-test page's "this is the right result": the chunk's text becomes the expectation."""
+        chunk = self.kb.chunk(chunk_id)
+        if chunk is None:
+            raise golden.GoldenError("这个段落已不存在（文档可能已更新），请重新搜索")
+        return self.add_golden(query, [chunk["text"]], created_by, chunk["doc_name"])
+
+    def import_golden_sheet(self, name: str, data: bytes, created_by: str) -> int:
+        """Add every row of a sheet (问题, 答案, 无答案); nothing is added if one row is bad."""
+        rows = golden.read_sheet(name, data)
+        for query, expected in rows:
+            self.add_golden(query, expected, created_by)
+        return len(rows)
+
+    def remove_golden(self, query_id: int) -> None:
+        golden.remove(self.kb.conn, query_id)
+
+    def golden_runs(self, limit: int = 20) -> list[dict]:
+        return golden.runs(self.kb.conn, limit)
+
+    def start_golden_run(self, started_by: str, trigger: str = "手动运行") -> Job | None:
+        """Queue a run of the golden set (None when it holds no query)."""
+        if not self.golden_queries():
+            return None
+        return self.jobs.submit("golden", {"trigger": trigger}, started_by)
 
     # -- starting jobs --------------------------------------------------------------
     def start_ingest(
@@ -227,7 +302,25 @@ class Playbook:
             detail = item.get("error") or f"v{item['version']}，{item['chunks']} 段"
             progress.note(f"{word} {item['name']}：{detail}")
         data["rejected"] = job.params.get("rejected", [])
+        if any(item["status"] in ("added", "updated") for item in data["files"]):
+            self._golden_after(job, progress, "导入文档后自动运行")
         return data
+
+    def _golden_after(self, job: Job, progress: Progress, trigger: str) -> None:
+        """After the knowledge base changed: queue a golden-set run (if the admin keeps one)."""
+        queued = self.start_golden_run(job.started_by, trigger)
+        if queued is not None:
+            progress.note(f"已排队运行黄金测试集（任务 #{queued.id}）")
+
+    def _golden_job(self, job: Job, progress: Progress) -> dict:
+        queries = self.golden_queries()
+
+        def on_progress(done: int, total: int, query: str) -> None:
+            progress.items(done, total, f"测试：{query}")
+
+        outcome = golden.run(lambda q, k: self.kb.search(q, k=k, log=False), queries, on_progress)
+        run_id = golden.store_run(self.kb.conn, job.params.get("trigger", "手动运行"), outcome)
+        return {"run_id": run_id, **outcome["metrics"]}
 
     def _reindex_job(self, job: Job, progress: Progress) -> dict:
         def on_progress(stage: str, done: int, total: int, item: str) -> None:
@@ -235,7 +328,9 @@ class Playbook:
 
         progress.items(0, 1, "重新分词并重建索引")
         try:
-            return self._write(progress, lambda kb: kb.reindex(progress=on_progress))
+            result = self._write(progress, lambda kb: kb.reindex(progress=on_progress))
+            self._golden_after(job, progress, "重建索引（词典或设置修改）后自动运行")
+            return result
         except Exception as exc:  # jieba refuses a malformed dictionary line: put the old files back
             restore = job.params.get("restore")
             if not restore:

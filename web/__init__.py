@@ -18,7 +18,7 @@ from flask import Flask
 from common.settings import SETTINGS, load_settings
 from service.playbook import Playbook
 from web import admin as admin_views
-from web import api, api_qa, api_quiz, auth, errors, jobs, search, security, templating  # noqa: F401  (they add their routes to api.bp)
+from web import api, api_qa, api_quiz, auth, errors, golden, jobs, search, security, templating  # noqa: F401  (they add their routes to api.bp)
 from web import qa as qa_views
 from web import quiz as quiz_views
 from web.extensions import csrf
@@ -73,6 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(golden.bp)
     app.register_blueprint(qa_views.bp)
     app.register_blueprint(quiz_views.bp)
     app.register_blueprint(jobs.bp)
