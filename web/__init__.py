@@ -61,7 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from web import admin as admin_views
-    from web import api, auth, errors, jobs, search, security, templating
+    from web import api, auth, errors, jobs, quiz_bank, quiz_take, search, security, templating  # noqa: F401  (quiz_take adds the taking routes to quiz.bp)
     from web import qa as qa_views
     from web import quiz as quiz_views
     from web.extensions import csrf
@@ -76,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(qa_views.bp)
     app.register_blueprint(quiz_views.bp)
+    app.register_blueprint(quiz_bank.bp)
     app.register_blueprint(jobs.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API checks CSRF itself for cookie-authenticated calls (see web/api.py)

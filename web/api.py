@@ -472,7 +472,7 @@ def quiz_export(quiz_id: int):
 @bp.post("/quizzes/<int:quiz_id>/attempts")
 def quiz_attempt(quiz_id: int):
     """Any signed-in user takes a published quiz; the taker is the caller."""
-    from quiz import QuizError, record_attempt, taker_view
+    from quiz import QuizError, attempts_left, record_attempt, taker_view
 
     answers = json_body().get("answers")
     if not isinstance(answers, dict):
@@ -481,18 +481,19 @@ def quiz_attempt(quiz_id: int):
     if quiz.status != "published":
         raise user_error(404, f"测验 {quiz_id} 尚未发布")
     try:
-        result = record_attempt(db(), quiz_id, g.user.username, answers)
+        result = record_attempt(db(), quiz_id, g.user.username, answers, grace_s=settings().quiz_grace_s)
     except QuizError as exc:
         raise user_error(400, str(exc)) from None
     # Keys only as the trainer chose (never to a blank or unfinished attempt), except for
     # the quiz's trainers themselves.
-    return jsonify(result if g.user.may("trainer") else taker_view(quiz, result)), 201
+    left = attempts_left(db(), quiz, g.user.username)
+    return jsonify(result if g.user.may("trainer") else taker_view(quiz, result, left)), 201
 
 
 @bp.get("/quizzes/<int:quiz_id>/analysis")
 @api_role("trainer")
 def quiz_analysis(quiz_id: int):
-    from quiz import item_analysis
+    from quiz import quiz_report
 
     _quiz_or_404(quiz_id)
-    return jsonify({"quiz_id": quiz_id, "items": [s.as_dict() for s in item_analysis(db(), quiz_id)]})
+    return jsonify({"quiz_id": quiz_id, **quiz_report(db(), quiz_id).as_dict()})
