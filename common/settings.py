@@ -164,6 +164,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     # --- quiz ----------------------------------------------------------------
     Setting("quiz_seed", 1, "Default random seed for quiz generation."),
+    Setting(
+        "quiz_grace_s",
+        60,
+        "Seconds after a quiz's time limit in which a submission still counts (network, slow clicks).",
+        low=0,
+        high=3600,
+    ),
     # --- web -----------------------------------------------------------------
     Setting("secret_key", "", "Flask secret key (default: generated once and stored in the data home)."),
     Setting(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from common.atomic import write_text_atomic
@@ -30,7 +31,8 @@ from qa.policy import Policy, parse_policy
 from qa.policy_library import PolicyLibrary
 from qa.runner import RunResult, make_scorer, score_conversations, score_files
 from qa.scoring import Scorecard, Scorer
-from quiz import generate_quiz
+from quiz import bank as question_bank
+from quiz import build_questions, generate_quiz
 from service import gap_faq, golden, preferences
 from service.job_queue import JobQueue, Progress
 from service.jobs import Job, JobFailed
@@ -241,6 +243,26 @@ class Playbook:
             raise ValueError(f"没有这些文档：{'、'.join(unknown)}")
         return self.jobs.submit("quiz", options, started_by)
 
+    def start_bank_fill(self, started_by: str, **options) -> Job:
+        """Queue generating candidates into the question bank (topic, documents, n, types, seed).
+
+        The job is a ``quiz`` job whose result names the bank, not a draft.
+        """
+        return self.start_quiz(started_by, **options, into="bank")
+
+    # -- the question bank ----------------------------------------------------------
+    def document_versions(self) -> dict[str, int]:
+        return {d.name: d.version for d in self.kb.documents()}
+
+    def review_bank_sources(self) -> dict:
+        """Flag bank questions whose source sentence is no longer in its document (see quiz/bank.py)."""
+        texts: dict[str, list[str]] = {}
+        for row in self.kb.all_chunks():
+            texts.setdefault(row["doc_name"], []).append(row["text"])
+        versions = self.document_versions()
+        documents = {name: (version, "\n".join(texts.get(name, []))) for name, version in versions.items()}
+        return question_bank.flag_changed_sources(self.kb.conn, documents)
+
     # -- synchronous writes ---------------------------------------------------------
     @contextmanager
     def _bounded_writer(self):
@@ -256,9 +278,14 @@ class Playbook:
             self.write_lock.release()
 
     def remove(self, name_or_id: str):
-        """Delete a document now (no re-embedding; bounded wait for another writer)."""
+        """Delete a document now (no re-embedding; bounded wait for another writer).
+
+        Bank questions drawn from it are flagged for review.
+        """
         with self._bounded_writer() as writer:
-            return writer.remove(name_or_id)
+            removed = writer.remove(name_or_id)
+        self.review_bank_sources()
+        return removed
 
     # -- job bodies (a worker thread, or the CLI's foreground) ------------------------
     def _write(self, progress: Progress, action):
@@ -304,6 +331,10 @@ class Playbook:
         data["rejected"] = job.params.get("rejected", [])
         if any(item["status"] in ("added", "updated") for item in data["files"]):
             self._golden_after(job, progress, "导入文档后自动运行")
+        review = self.review_bank_sources()
+        if review["flagged"]:
+            progress.note(f"题库中有 {review['flagged']} 道题的出处已改动或删除，已标记待复核")
+        data["bank_review"] = review
         return data
 
     def _golden_after(self, job: Job, progress: Progress, trigger: str) -> None:
@@ -342,18 +373,44 @@ class Playbook:
             raise JobFailed(f"词典有误，已恢复原内容：{exc}") from exc
 
     def _quiz_job(self, job: Job, progress: Progress) -> dict:
+        """Generate a draft quiz, or (``into="bank"``) candidates for the question bank.
+
+        Either way the generated questions land in the bank as candidates, with the
+        versions of the documents they were read from.
+        """
+
         def on_progress(done: int, total: int, step: str) -> None:
             progress.items(done, total, step)
 
+        params = dict(job.params)
+        into = params.pop("into", "quiz")
+        if into == "bank":
+            params.pop("title", None)
+        versions = self.document_versions()
         try:
-            quiz = generate_quiz(self.kb, **job.params, progress=on_progress)
+            if into == "bank":
+                questions, notes = build_questions(self.kb, **params, progress=on_progress)
+            else:
+                quiz = generate_quiz(self.kb, **params, progress=on_progress)
+                questions, notes = quiz.questions, quiz.notes
         except ValueError as exc:  # GenerationError: nothing to build from
             raise JobFailed(f"无法生成测验：{exc}") from exc
-        for note in quiz.notes:
+        for note in notes:
             progress.note(note)
+        topic = params.get("topic") or "、".join(params.get("documents") or [])
+        banked = question_bank.add_candidates(self.kb.conn, [_copy(q) for q in questions], topic, versions)
+        progress.note(f"题库新增 {len(banked['added'])} 道候选题（{banked['skipped']} 道已在题库中）")
+        if into == "bank":
+            return {"bank": True, "added": len(banked["added"]), "skipped": banked["skipped"], "notes": notes}
         return {
             "quiz_id": quiz.id,
             "title": quiz.title,
             "questions": len(quiz.questions),
             "notes": quiz.notes,
+            "bank_added": len(banked["added"]),
         }
+
+
+def _copy(question):
+    """A question detached from its quiz (the bank gives it its own id)."""
+    return replace(question, id=None, position=0, source=replace(question.source))

@@ -64,7 +64,9 @@
 
   // --- confirm before destructive forms -----------------------------------------
   document.addEventListener("submit", (event) => {
-    const message = event.target.getAttribute("data-confirm");
+    // A form asks, or one of its buttons does (e.g. "delete" next to "save").
+    const button = event.submitter;
+    const message = (button && button.getAttribute("data-confirm")) || event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
   });
 
