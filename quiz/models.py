@@ -54,6 +54,8 @@ class Source:
     headings: list[str] = field(default_factory=list)
     sentence: str = ""
     chunk_id: int | None = None
+    fact_id: str = ""  # the typed fact asked (quiz/facts.py), so a bank can tell two questions on one fact
+    fact_kind: str = ""  # number | approver | document | procedure | reply | rule
 
     def label(self) -> str:
         """``《document》 chapter > section`` for exports and the explanation."""
