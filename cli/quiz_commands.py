@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 from cli import CommandError
+from quiz import KIND_LABELS, KINDS
+from service.playbook import Playbook
 
 
 def register(sub) -> None:
@@ -27,6 +29,15 @@ def register(sub) -> None:
     p.add_argument("--format", help="export format: gift, xml, xlsx, csv, json")
     p.add_argument("--json", action="store_true", help="print the quiz as JSON")
     p.set_defaults(func=generate)
+
+    p = qsub.add_parser(
+        "facts", help="list the typed facts quizzes are made from (--why: sentences not used)"
+    )
+    p.add_argument("--doc", action="append", default=[], help="only this document (repeatable)")
+    p.add_argument("--kind", choices=KINDS, help="only this kind of fact")
+    p.add_argument("--why", action="store_true", help="also count, by stage, the sentences not used and why")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=facts_command)
 
     p = qsub.add_parser("list", help="list quizzes")
     p.add_argument("--json", action="store_true")
@@ -146,6 +157,40 @@ def generate(args, settings) -> int:
         _print_quiz(quiz)
     if args.out:
         print(_write_export(quiz, args.out, args.format))
+    return 0
+
+
+def facts_command(args, settings) -> int:
+    """``quiz facts``: each fact with its kind, key, source and confidence; ``--why`` adds stage counts."""
+    playbook = Playbook(settings, foreground=True)
+    try:
+        found = playbook.quiz_facts(args.doc or None)
+    finally:
+        playbook.close()
+    if args.doc and not found.facts and not found.passages:
+        raise CommandError(f"知识库中没有文档 {'、'.join(args.doc)}（见 `python app.py docs`）")
+    facts = [f for f in found.facts if not args.kind or f.kind == args.kind]
+    if args.json:
+        data = {"facts": [f.as_dict() for f in facts]}
+        if args.why:
+            data["not_used"] = found.report.as_dict()
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    for fact in facts:
+        where = " > ".join([fact.title or fact.document, *fact.headings[-2:]])
+        print(f"[{KIND_LABELS[fact.kind]}] {fact.key}  (置信度 {fact.confidence:.1f}, id {fact.id})")
+        print(f"    {fact.sentence}")
+        print(f"    出处：{where}")
+    counts = {kind: sum(f.kind == kind for f in facts) for kind in KINDS}
+    summary = "，".join(f"{KIND_LABELS[k]} {n}" for k, n in counts.items() if n)
+    print(f"\n共 {len(facts)} 个事实（{summary or '无'}）", end="")
+    print(f"；{found.passages} 段资料，本次新提取 {found.extracted} 段。")
+    if args.why:
+        print("\n未用于出题的句子（按筛选阶段）：")
+        for stage, count in sorted(found.report.rejected.items(), key=lambda item: -item[1]):
+            print(f"  {count:5d}  {stage}")
+            for example in found.report.examples.get(stage, [])[:3]:
+                print(f"         例：{example}")
     return 0
 
 

@@ -166,12 +166,16 @@ SETTINGS: tuple[Setting, ...] = (
     # --- quiz ----------------------------------------------------------------
     Setting("quiz_seed", 1, "Default random seed for quiz generation."),
     Setting(
-        "quiz_topic_results", 60, "Search results a quiz topic is resolved to (most relevant first).", low=1, high=1000
+        "quiz_topic_results",
+        60,
+        "Search results a quiz topic is resolved to (most relevant first).",
+        low=1,
+        high=1000,
     ),
     Setting(
         "quiz_topic_min_score",
         0.02,
-        "Least search score of a passage a topic quiz asks about; a passage naming the topic's words also counts.",
+        "Least search score of a passage a topic quiz asks about (one naming every topic word also counts).",
         low=0.0,
         high=1.0,
     ),

@@ -12,6 +12,7 @@ The public API (the CLI and the web app call only these)::
     export_quiz(quiz, fmt) -> (bytes, mimetype, filename)
     record_attempt(conn, quiz_id, taker, answers) -> dict
     item_analysis(conn, quiz_id) -> list[ItemStats]
+    collect_facts(kb, documents=None) -> FactSet      # the typed facts and why sentences were not used
 
 ``conn`` is the SQLite connection of the data home (``kb.conn`` or
 ``common.db.connect(settings.db_path)``). Nothing here imports Flask.
@@ -21,6 +22,9 @@ from __future__ import annotations
 
 from quiz.analysis import ItemStats, analyse_items
 from quiz.exporters import FORMATS, export_quiz, format_for_path
+from quiz.facts import KIND_LABELS, KINDS, Fact
+from quiz.generate import GenerationError, build_questions
+from quiz.material import FactSet, collect_facts
 from quiz.models import QUESTION_TYPES, SHOW_ANSWERS, TYPE_LABELS, Question, Quiz, Source
 from quiz.store import (
     QuizError,
@@ -41,6 +45,13 @@ from quiz.store import (
 
 __all__ = [
     "FORMATS",
+    "KINDS",
+    "KIND_LABELS",
+    "Fact",
+    "FactSet",
+    "GenerationError",
+    "collect_facts",
+    "build_questions",
     "QUESTION_TYPES",
     "SHOW_ANSWERS",
     "TYPE_LABELS",
@@ -86,15 +97,13 @@ def generate_quiz(
     when fewer than ``n`` questions could be made. ``progress(done, total, step)`` is
     told of each step (see ``quiz.generate.build_questions``).
     """
-    from quiz.generate import build_questions
-
     questions, notes = build_questions(
         kb, topic=topic, documents=documents, n=n, types=types, seed=seed, progress=progress
     )
     if not questions:
-        from quiz.generate import GenerationError
-
-        raise GenerationError("no question could be generated: the material has no checkable facts")
+        raise GenerationError(
+            "没有生成任何题目：所选资料中没有可出题的事实（见 `python app.py quiz facts --why`）"
+        )
     scope = topic or "、".join(documents or []) or "全部资料"
     quiz = Quiz(
         title or f"{scope} 测验",

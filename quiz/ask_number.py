@@ -31,13 +31,30 @@ _LOWER_BEFORE = re.compile(rf"(?:{_NEGATED}(?:低于|少于|小于)|至少|最�
 _TRIGGER_BEFORE = re.compile(r"(?:超过|超過|满|滿|高于|大于|多于|达到|達到|在)\s*$")
 _TRIGGER_AFTER = re.compile(r"^\s*(?:以上|或以上)?(?:的|时|時|者)")
 BOUND_CONTEXT = 6  # characters before a value searched for its bound word
-_PERIOD_DAYS = (("半年", 182), ("季", 91), ("年", 365), ("月", 30), ("周", 7), ("星期", 7), ("天", 1), ("日", 1))
+_PERIOD_DAYS = (
+    ("半年", 182),
+    ("季", 91),
+    ("年", 365),
+    ("月", 30),
+    ("周", 7),
+    ("星期", 7),
+    ("天", 1),
+    ("日", 1),
+)
 
 
 def fact_key(fact: Fact) -> Key:
     d = fact.detail
     return Key(
-        fact.key, fact.key_start, fact.key_end, d["type"], d["unit"], d["low"], d["high"], d["prefix"], d["chinese"]
+        fact.key,
+        fact.key_start,
+        fact.key_end,
+        d["type"],
+        d["unit"],
+        d["low"],
+        d["high"],
+        d["prefix"],
+        d["chinese"],
     )
 
 
@@ -86,7 +103,14 @@ class NumberQuestions:
         if leaks(stem, fact.key):
             return None
         return Question(
-            CLOZE, stem, [], fact.key, explanation(fact), source(fact), 0.7, fact.key,
+            CLOZE,
+            stem,
+            [],
+            fact.key,
+            explanation(fact),
+            source(fact),
+            0.7,
+            fact.key,
             fact_fingerprint(fact.sentence, fact.key),
         )
 
@@ -99,7 +123,14 @@ class NumberQuestions:
             return None
         options = dis.in_numeric_order([fact.key, *wrong]) or placer.place(fact.key, wrong)
         return Question(
-            SINGLE, stem, options, fact.key, explanation(fact), source(fact), 0.55, fact.key,
+            SINGLE,
+            stem,
+            options,
+            fact.key,
+            explanation(fact),
+            source(fact),
+            0.55,
+            fact.key,
             fact_fingerprint(fact.sentence, fact.key),
         )
 
@@ -107,15 +138,26 @@ class NumberQuestions:
         s = fact.sentence
         if truth:
             return Question(
-                TRUE_FALSE, where(fact) + finish(s), answer=TRUE_TEXT, explanation=explanation(fact),
-                source=source(fact), difficulty=0.3, key=fact.key, fingerprint=fact_fingerprint(s, fact.key),
+                TRUE_FALSE,
+                where(fact) + finish(s),
+                answer=TRUE_TEXT,
+                explanation=explanation(fact),
+                source=source(fact),
+                difficulty=0.3,
+                key=fact.key,
+                fingerprint=fact_fingerprint(s, fact.key),
             )
         for value in self.wrong(fact, s, k=6):
             if surely_false(s, fact.key_start, fact.key_end, value):
                 changed = s[: fact.key_start] + value + s[fact.key_end :]
                 return Question(
-                    TRUE_FALSE, where(fact) + finish(changed), answer=FALSE_TEXT,
+                    TRUE_FALSE,
+                    where(fact) + finish(changed),
+                    answer=FALSE_TEXT,
                     explanation=explanation(fact) + f"（原文为“{fact.key}”，不是“{value}”）",
-                    source=source(fact), difficulty=0.4, key=fact.key, fingerprint=fact_fingerprint(s, fact.key),
+                    source=source(fact),
+                    difficulty=0.4,
+                    key=fact.key,
+                    fingerprint=fact_fingerprint(s, fact.key),
                 )
         return None

@@ -46,10 +46,17 @@ class ProcedureQuestions:
             return None
         wrong = self.rng.sample(perms, WRONG_OPTIONS)
         listing = "  ".join(f"{label[s]}{s}" for s in shown)
-        name = fact.detail.get("name") or "该流程"
-        stem = f"{where(fact)}“{name}”的正确顺序是？{listing}"
+        name = fact.detail.get("name")
+        stem = f"{where(fact)}" + (f"“{name}”的正确顺序是？" if name else "以下步骤的正确顺序是？") + listing
         return Question(
-            SINGLE, stem, placer.place(right, wrong), right, _explain(fact), source(fact), 0.6, right,
+            SINGLE,
+            stem,
+            placer.place(right, wrong),
+            right,
+            _explain(fact),
+            source(fact),
+            0.6,
+            " → ".join(steps),
             fact_fingerprint(fact.sentence, right),
         )
 
@@ -63,9 +70,16 @@ class ProcedureQuestions:
         later = [s for s in others if steps.index(s) > at + 1]
         pool = later if len(later) >= WRONG_OPTIONS else others
         wrong = self.rng.sample(pool, WRONG_OPTIONS)
-        name = fact.detail.get("name") or "该流程"
-        stem = f"{where(fact)}在“{name}”中，“{steps[at]}”之后的下一步是？"
+        name = fact.detail.get("name")
+        stem = f"{where(fact)}" + (f"在“{name}”中，" if name else "") + f"“{steps[at]}”之后的下一步是？"
         return Question(
-            SINGLE, stem, placer.place(right, wrong), right, _explain(fact), source(fact), 0.6, right,
+            SINGLE,
+            stem,
+            placer.place(right, wrong),
+            right,
+            _explain(fact),
+            source(fact),
+            0.6,
+            right,
             fact_fingerprint(fact.sentence, right),
         )

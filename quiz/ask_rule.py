@@ -25,30 +25,54 @@ class RuleQuestions:
         self.rng = rng
         self.required: dict[str, list[Fact]] = {}
         for fact in rules:
-            if fact.detail.get("polarity") in ("must", "duty") and not fact.detail.get("verdict"):
+            if (
+                fact.detail.get("polarity") == "must"
+                and fact.detail.get("strong")
+                and not fact.detail.get("verdict")
+            ):
                 self.required.setdefault(fact.document, []).append(fact)
 
     def true_false(self, fact: Fact, truth: bool) -> Question | None:
         s = fact.sentence
         if truth:
             return Question(
-                TRUE_FALSE, where(fact) + finish(s), answer=TRUE_TEXT, explanation=explanation(fact),
-                source=source(fact), difficulty=0.3, key=fact.key, fingerprint=fact_fingerprint(s, fact.key),
+                TRUE_FALSE,
+                where(fact) + finish(s),
+                answer=TRUE_TEXT,
+                explanation=explanation(fact),
+                source=source(fact),
+                difficulty=0.3,
+                key=fact.key,
+                fingerprint=fact_fingerprint(s, fact.key),
             )
         marker, polarity = fact.detail.get("marker", ""), fact.detail.get("polarity")
         at = fact.key_start - len(marker)
-        if not marker or s[at : fact.key_start] != marker or polarity not in FLIPS:
+        if (
+            not marker
+            or s[at : fact.key_start] != marker
+            or polarity not in FLIPS
+            or not fact.detail.get("strong")
+        ):
             return None
         changed = s[:at] + FLIPS[polarity] + s[fact.key_start :]
         return Question(
-            TRUE_FALSE, where(fact) + finish(changed), answer=FALSE_TEXT,
-            explanation=explanation(fact) + f"（原文是“{marker}”）", source=source(fact), difficulty=0.25,
-            key=fact.key, fingerprint=fact_fingerprint(s, fact.key),
+            TRUE_FALSE,
+            where(fact) + finish(changed),
+            answer=FALSE_TEXT,
+            explanation=explanation(fact) + f"（原文是“{marker}”）",
+            source=source(fact),
+            difficulty=0.25,
+            key=fact.key,
+            fingerprint=fact_fingerprint(s, fact.key),
         )
 
     def violation(self, fact: Fact, placer) -> Question | None:
         """以下哪种做法违反规定: the banned action against three required ones."""
-        if fact.detail.get("polarity") != "ban" or fact.detail.get("verdict"):
+        if (
+            fact.detail.get("polarity") != "ban"
+            or fact.detail.get("verdict")
+            or not fact.detail.get("strong")
+        ):
             return None
         key = fact.key.strip()
         pool = [f for f in self.required.get(fact.document, []) if f.sentence != fact.sentence]
@@ -68,6 +92,13 @@ class RuleQuestions:
             return None
         stem = where(fact) + "以下哪种做法违反规定？"
         return Question(
-            SINGLE, stem, placer.place(key, wrong), key, explanation(fact), source(fact), 0.5, key,
+            SINGLE,
+            stem,
+            placer.place(key, wrong),
+            key,
+            explanation(fact),
+            source(fact),
+            0.5,
+            key,
             fact_fingerprint(fact.sentence, key),
         )

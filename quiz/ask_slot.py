@@ -12,6 +12,7 @@ from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, Question, answer_key, fa
 from quiz.stems import blanked, explanation, finish, leaks, source, where
 
 WRONG_OPTIONS = 3
+LENGTH_SLACK = 2  # characters an option may differ from the key's length without standing out
 
 
 class SlotQuestions:
@@ -31,14 +32,17 @@ class SlotQuestions:
         self.rng.shuffle(own)
         self.rng.shuffle(rest)
         out: list[str] = []
-        for name in own + rest:
+        # Names of about the key's length first (own document before the rest): a much longer
+        # or shorter option stands out by its form.
+        pool = sorted(own + rest, key=lambda n: (abs(len(n) - len(fact.key)) > LENGTH_SLACK, n not in own))
+        for name in pool:
             norm = answer_key(name)
             if not norm or norm in key or key in norm or norm in sentence:
                 continue
             if any(norm in answer_key(o) or answer_key(o) in norm for o in out):
                 continue
-            if abs(len(name) - len(fact.key)) > max(3, len(fact.key)):
-                continue  # a much longer or shorter name stands out by form
+            if abs(len(name) - len(fact.key)) > max(LENGTH_SLACK, len(fact.key) // 2):
+                continue
             out.append(name)
             if len(out) == k:
                 break
@@ -52,8 +56,15 @@ class SlotQuestions:
         if len(wrong) < WRONG_OPTIONS:
             return None
         return Question(
-            SINGLE, stem, placer.place(fact.key, wrong), fact.key, explanation(fact), source(fact), 0.5,
-            fact.key, fact_fingerprint(fact.sentence, fact.key),
+            SINGLE,
+            stem,
+            placer.place(fact.key, wrong),
+            fact.key,
+            explanation(fact),
+            source(fact),
+            0.5,
+            fact.key,
+            fact_fingerprint(fact.sentence, fact.key),
         )
 
     def false_statement(self, fact: Fact) -> Question | None:
@@ -64,7 +75,12 @@ class SlotQuestions:
         s = fact.sentence
         changed = s[: fact.key_start] + wrong[0] + s[fact.key_end :]
         return Question(
-            TRUE_FALSE, where(fact) + finish(changed), answer=FALSE_TEXT,
+            TRUE_FALSE,
+            where(fact) + finish(changed),
+            answer=FALSE_TEXT,
             explanation=explanation(fact) + f"（原文为“{fact.key}”，不是“{wrong[0]}”）",
-            source=source(fact), difficulty=0.45, key=fact.key, fingerprint=fact_fingerprint(s, fact.key),
+            source=source(fact),
+            difficulty=0.45,
+            key=fact.key,
+            fingerprint=fact_fingerprint(s, fact.key),
         )

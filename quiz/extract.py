@@ -20,7 +20,7 @@ from common.sentences import sentence_spans
 from common.textnorm import normalize_aligned
 from kb.models import Passage
 from quiz.facts import Fact, StageReport, fact_rules
-from quiz.keys import quantity_keys
+from quiz.keys import in_aside, quantity_keys, strip_asides
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _ITEM = re.compile(
@@ -31,7 +31,11 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _CN = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 _QUOTE = re.compile(r"[“\"「『](?P<q>[^”\"」』]{2,160})[”\"」』]")
 _SCRIPT_REPLY = re.compile(r"(?<![A-Za-z])(?:K|A|答)\s*[:：]\s*")
-_ITEM_BOUNDARY = re.compile(r"\s*(?:\d{1,2}\s*[)）]|[(（]\d{1,2}[)）]|\d{1,2}[、.．](?!\d)|Q\s*[:：]|问\s*[:：])")
+_ITEM_BOUNDARY = re.compile(
+    r"\s*(?:\d{1,2}\s*[)）]|[(（]\d{1,2}[)）]|\d{1,2}[、.．](?!\d)|Q\s*[:：]|问\s*[:：])"
+)
+_GLUED_FIRST = re.compile(r"(?<=[:：])\s*(?=(?:1[.、．)）](?!\d)|[(（]1[)）]|①|一、|第一步))")
+_EXAMPLE = re.compile(r"^\s*(?:例如|比如|如)\s*[:：，,]?\s*")
 _CLAUSE_END = "，,。；;！!？?\n"
 
 
@@ -67,11 +71,13 @@ def _patterns() -> dict:
             rf"(?:{_alternation(doc['suffix'])}))"
         ),
         "named_document": re.compile(rf"《(?P<doc>[^》]{{1,18}}(?:{_alternation(doc['suffix'])}))》"),
-        "ban": re.compile(_alternation(rule["ban"])),
+        "ban": re.compile(rf"(?:{_alternation(rule['ban'])})(?![{not_after}])"),
         "must": re.compile(modal),
-        "duty": re.compile(_alternation(rule["duty"])),
+        "duty": re.compile(rf"(?:{_alternation(rule['duty'])})(?![{not_after}])"),
+        "strong_marker": set(rule["strong"]),
         "consequence": re.compile(_alternation(rule["consequence"])),
         "verdict": re.compile(_alternation(rule["verdict"])),
+        "list_intro": re.compile(_alternation(rule["list_intro"])),
         "procedure_name": re.compile(_alternation(proc["names"])),
         "arrow": re.compile(r"\s*(?:" + _alternation(proc["arrows"]) + r")+\s*"),
         "reply_lead": re.compile(rf"(?:{_alternation(rep['lead'])})\s*[:：]?\s*$"),
@@ -79,6 +85,7 @@ def _patterns() -> dict:
             rf"(?:{_alternation(rep['asker'])})[^{_CLAUSE_END}]{{0,6}}?(?:{_alternation(rep['asker_verb'])})"
         ),
         "not_in_role": re.compile(_alternation(ap["not_in_role"])),
+        "not_role_end": re.compile(rf"(?:{_alternation(ap['not_role_end'])})$"),
         "strong_verb": set(ap["strong_verb"]),
     }
 
@@ -150,6 +157,7 @@ class Extractor:
         sentences = [(start + offset, end + offset, text[start:end]) for start, end in spans]
         self.procedures(sentences)
         self.inline_scripts(text, offset)
+        self.quoted_replies(text, offset)
         for start, end, sentence in sentences:
             self.sentence(sentence, start, end)
         return self.facts, self.report
@@ -160,10 +168,12 @@ class Extractor:
         bare = _ITEM.sub("", sentence, count=1)
         cjk = len(_CJK.findall(bare))
         if cjk < self.t["min_sentence_chars"]:
-            self.report.reject("太短（少于 %d 个汉字）" % self.t["min_sentence_chars"], sentence)
+            self.report.reject(f"太短（少于 {self.t['min_sentence_chars']} 个汉字）", sentence)
             return
         if len(bare) > self.t["max_sentence_chars"]:
-            self.report.reject("太长（超过 %d 字，像未断句的网页文本）" % self.t["max_sentence_chars"], sentence)
+            self.report.reject(
+                f"太长（超过 {self.t['max_sentence_chars']} 字，像未断句的网页文本）", sentence
+            )
             return
         if bare.rstrip().endswith(("？", "?")):
             self.report.reject("问句（不是陈述的规定）", sentence)
@@ -174,13 +184,15 @@ class Extractor:
         self.approvers(bare, norm, lead, end)
         self.documents(bare, norm, lead, end)
         self.rule(bare, norm, lead, end)
-        self.quoted_replies(bare, norm, lead, end)
         if len(self.facts) == found:
             self.report.reject("没有可考的内容（无数字、审批人、单据、必须/禁止或话术）", sentence)
 
     # -- kinds -----------------------------------------------------------------
     def numbers(self, bare: str, norm: str, lead: int, start: int, end: int) -> None:
         for key in quantity_keys(bare):
+            if in_aside(bare, key.start, key.end):
+                self.report.reject("数字在括号注释里（不是规定本身）", bare)
+                continue
             self.fact(
                 "number",
                 key.text,
@@ -208,7 +220,11 @@ class Extractor:
             base += inner[-1].end()  # "先得到客服主管": the role follows the last lead word
             phrase = phrase[inner[-1].end() :]
         span = None if self.p["not_in_role"].search(phrase) or re.search(r"\d", phrase) else role_span(phrase)
-        if span is None or span[1] - span[0] < self.t["min_role_chars"]:
+        if (
+            span is None
+            or span[1] - span[0] < self.t["min_role_chars"]
+            or self.p["not_role_end"].search(phrase)
+        ):
             return None
         return base + span[0], base + span[1]
 
@@ -261,7 +277,8 @@ class Extractor:
                 if not self.t["min_document_chars"] <= len(core) <= self.t["max_document_chars"] + 4:
                     continue
                 if "《" not in name and (
-                    self.p["not_in_role"].search(normalize_aligned(core)[:-1]) or role_span(normalize_aligned(core)) is None
+                    self.p["not_in_role"].search(normalize_aligned(core)[:-1])
+                    or role_span(normalize_aligned(core)) is None
                 ):
                     self.report.reject("单据名称像一个分句", bare)
                     continue
@@ -280,6 +297,16 @@ class Extractor:
         if consequence and consequence.start() < stop:
             stop = consequence.start()
         action = bare[after:stop].strip(" ：:")
+        if action[:1] in ("的", "地", "得", "之", "于"):
+            self.report.reject("必须/禁止后面不是一个做法（“需要的…”）", bare)
+            return
+        strong = normalize_aligned(bare[m.start() : m.end()]) in self.p["strong_marker"]
+        if not strong and not bare[: m.start()].strip(" ，,：:"):
+            self.report.reject("没有主语的弱语气句（“需要…的话”）", bare)
+            return
+        if self.p["list_intro"].search(normalize_aligned(action)):
+            self.report.reject("规定的内容在后面的列表里（“须提供以下资料”）", bare)
+            return
         if not self.t["min_action_chars"] <= len(action) <= self.t["max_action_chars"]:
             self.report.reject("规定的做法太短或太长，无法单独成题", bare)
             return
@@ -298,35 +325,49 @@ class Extractor:
             detail={
                 "polarity": polarity,
                 "marker": bare[m.start() : m.end()],
+                "strong": strong,
                 "subject": bare[: m.start()].strip(" ，,：:"),
                 "consequence": tail,
                 "verdict": bool(self.p["verdict"].search(normalize_aligned(action))),
             },
         )
 
-    def quoted_replies(self, bare: str, norm: str, lead: int, end: int) -> None:
-        """可以说：“…”: a reply quoted in prose, with the customer's words when the sentence gives them."""
-        quotes = list(_QUOTE.finditer(bare))
+    def quoted_replies(self, text: str, offset: int) -> None:
+        """可以说：“…”: a reply quoted in prose, with the customer's words or the situation before it.
+
+        Read on the passage, not per sentence: a quoted reply holds its own sentence ends.
+        """
+        norm = normalize_aligned(text)
+        quotes = list(_QUOTE.finditer(text))
         for i, q in enumerate(quotes):
-            if not self.p["reply_lead"].search(norm[: q.start()]):
+            if not self.p["reply_lead"].search(norm[max(0, q.start() - 12) : q.start()]):
                 continue
             reply = q.group("q").strip()
             if not self.t["min_reply_chars"] <= len(reply) <= self.t["max_reply_chars"]:
                 continue
+            clause_start = max(text.rfind(mark, 0, q.start()) for mark in "。！!？?\n；;") + 1
+            while clause_start < q.start() and text[clause_start] in '”"」』 ，,、\n':
+                clause_start += 1  # the previous quote's closing mark
+            before = _EXAMPLE.sub("", text[clause_start : q.start()])
+            clause_start = q.start() - len(before)
             request = ""
             for earlier in reversed(quotes[:i]):
-                if self.p["asker"].search(norm[: earlier.start()]):
+                if earlier.start() >= clause_start and self.p["asker"].search(norm[: earlier.start()][-12:]):
                     request = earlier.group("q").strip()
                     break
-            situation = bare[: q.start()].rstrip("：: “\"")
+            situation = self.p["reply_lead"].sub("", normalize_aligned(before)).strip(' ：:，,“"')
+            situation = before[: len(situation)] if situation else ""
+            opener = max(normalize_aligned(situation).rfind(w) for w in ("当", "如果", "若", "遇到"))
+            if opener > 0:
+                situation = situation[opener:]  # the last situation named, not the run-on before it
             self.fact(
                 "reply",
                 reply,
-                bare,
-                lead,
-                end,
-                key_start=q.start("q"),
-                key_end=q.end("q"),
+                text[clause_start : q.end()].strip(),
+                offset + clause_start,
+                offset + q.end(),
+                key_start=q.start("q") - clause_start - (len(before) - len(before.lstrip())),
+                key_end=q.end("q") - clause_start - (len(before) - len(before.lstrip())),
                 confidence=0.8,
                 detail={"request": request, "situation": situation},
             )
@@ -387,6 +428,16 @@ class Extractor:
         """Numbered steps in order (1、2、3 / (1)(2)(3) / 第一步…) and arrow chains (A→B→C)."""
         runs: list[list[tuple[int, int, str, int]]] = []
         current: list[tuple[int, int, str, int]] = []
+        pieces = []
+        for start, end, sentence in sentences:
+            # "流程示例:1.接收客户咨询…": the first step glued to its introduction.
+            glued = _GLUED_FIRST.search(sentence)
+            if glued:
+                pieces.append((start, start + glued.start(), sentence[: glued.start()]))
+                pieces.append((start + glued.start(), end, sentence[glued.start() :]))
+            else:
+                pieces.append((start, end, sentence))
+        sentences = pieces
         for start, end, sentence in sentences:
             number = _item_number(sentence)
             if number is None:
@@ -402,8 +453,10 @@ class Extractor:
         for run in runs:
             self.numbered_procedure(run, sentences)
         for start, end, sentence in sentences:
-            parts = [p.strip(" 。；;，,-—)）") for p in self.p["arrow"].split(sentence)]
-            named = self.p["procedure_name"].search(normalize_aligned(sentence + "".join(self.passage.headings)))
+            parts = [strip_asides(p).strip(" 。；;，,-—)）") for p in self.p["arrow"].split(sentence)]
+            named = self.p["procedure_name"].search(
+                normalize_aligned(sentence + "".join(self.passage.headings))
+            )
             if len(parts) >= self.t["min_steps"] and named:
                 name, _, first = parts[0].rpartition("：") if "：" in parts[0] else ("", "", parts[0])
                 parts[0] = first
@@ -415,7 +468,11 @@ class Extractor:
         intro = before[-1][2] if before else ""
         name = intro if self.p["procedure_name"].search(normalize_aligned(intro)) else ""
         heading = next(
-            (h for h in reversed(self.passage.headings) if self.p["procedure_name"].search(normalize_aligned(h))),
+            (
+                h
+                for h in reversed(self.passage.headings)
+                if self.p["procedure_name"].search(normalize_aligned(h))
+            ),
             "",
         )
         text = "".join(s[2] for s in run)
@@ -463,8 +520,12 @@ def _item_number(sentence: str) -> int | None:
 
 
 def _step(text: str) -> str:
-    """A step as an option: its own title when it has one ("分类和分配问题：根据…"), else its first clause."""
-    text = text.strip(" 。；;")
+    """A step as an option: its own title when it has one ("分类和分配问题：根据…"), else its first clause.
+
+    Bracketed notes are dropped ("表明立场(转移责任)"): one option alone carrying brackets
+    would stand out by its form.
+    """
+    text = strip_asides(text).strip(" 。；;")
     for mark in "：:":
         head, sep, _ = text.partition(mark)
         if sep and 2 <= len(head) <= 16:

@@ -33,15 +33,26 @@ MIGRATIONS = [
 def passage_hash(passage: Passage) -> str:
     """What extraction depends on, hashed (the chunk id is not: ids change when a document is re-ingested)."""
     raw = json.dumps(
-        [passage.document, passage.title, list(passage.headings), passage.kind, passage.text, passage.question,
-         passage.answer],
+        [
+            passage.document,
+            passage.title,
+            list(passage.headings),
+            passage.kind,
+            passage.text,
+            passage.question,
+            passage.answer,
+        ],
         ensure_ascii=False,
     )
     return hashlib.sha1(raw.encode("utf-8")).hexdigest()
 
 
 def cached_facts(conn: sqlite3.Connection, passages: list[Passage]) -> tuple[list[Fact], StageReport, int]:
-    """The facts of ``passages`` (extracting and storing those not cached yet), the stage report, and how many were extracted now."""
+    """The facts of ``passages``, the stage report, and how many passages were extracted now.
+
+    Passages already cached (same content, same extractor) are read, the others
+    extracted and stored.
+    """
     migrate(conn, "quiz_facts", MIGRATIONS)
     version = extractor_version()
     hashes = [passage_hash(p) for p in passages]
@@ -80,7 +91,8 @@ def cached_facts(conn: sqlite3.Connection, passages: list[Passage]) -> tuple[lis
         try:
             with conn:
                 conn.executemany(
-                    "INSERT OR REPLACE INTO quiz_fact_cache(passage_hash, extractor, facts, report) VALUES (?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO quiz_fact_cache(passage_hash, extractor, facts, report)"
+                    " VALUES (?, ?, ?, ?)",
                     fresh,
                 )
         except sqlite3.OperationalError:

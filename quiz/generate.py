@@ -14,13 +14,12 @@ import random
 import re
 from collections import Counter
 
-from quiz.ask_number import NumberQuestions
+from quiz.ask_number import NumberQuestions, fact_key
 from quiz.ask_procedure import ProcedureQuestions
 from quiz.ask_reply import ReplyQuestions
 from quiz.ask_rule import RuleQuestions
 from quiz.ask_slot import SlotQuestions
 from quiz.distractors import known_numbers
-from quiz.ask_number import fact_key
 from quiz.facts import KINDS, Fact
 from quiz.material import collect_facts, embed
 from quiz.models import (
@@ -34,10 +33,11 @@ from quiz.models import (
     Question,
     answer_key,
 )
-from quiz.stems import KeyPlacer, blanked, explanation, leaks, source, where
+from quiz.stems import KeyPlacer
 from quiz.vocabulary import slot_vocabulary
 
-TRUE_SLACK = 2  # true statements may outnumber false ones by this many, no more
+TRUE_SLACK = 2  # true statements may outnumber false ones by this many in a short quiz
+TRUE_SHARE = 0.6  # and in a long one be at most this share of the true/false items
 LEAK_CONTEXT = 4  # characters either side of a key that identify its fact in another question
 WHOLE_KEY_CHARS = 12  # a key this long (a rule, a step, a reply) is its own context
 PREPARATION_STEPS = 3  # steps told to ``progress`` before the first question
@@ -113,16 +113,10 @@ class Composer:
         self.used = Counter()
         self.truth = Counter()
 
-    def cloze(self, fact: Fact) -> Question | None:
-        stem = where(fact) + blanked(fact)
-        if fact.key_start < 0 or leaks(stem, fact.key):
-            return None
-        return Question(CLOZE, stem, [], fact.key, explanation(fact), source(fact), 0.7, fact.key)
-
     def truth_wanted(self) -> list[bool]:
-        """Which side of a true/false item to try first (the side behind), and whether the other is allowed."""
+        """Which truth values a true/false item may take now, the side that is behind first."""
         t, f = self.truth[TRUE_TEXT], self.truth[FALSE_TEXT]
-        if t - f >= TRUE_SLACK:
+        if t - f >= TRUE_SLACK and t + 1 > TRUE_SHARE * (t + f + 1):
             return [False]
         first = t < f if t != f else self.rng.random() < 0.5
         return [first, not first]
@@ -140,7 +134,6 @@ class Composer:
         elif kind in ("approver", "document"):
             options = [
                 (SINGLE, lambda: self.slots.single(fact, self.placer)),
-                (CLOZE, lambda: self.cloze(fact)),
                 (TRUE_FALSE, lambda: self.slot_statement(fact)),
             ]
         elif kind == "rule":
@@ -190,7 +183,7 @@ def order_facts(facts: list[Fact], rank: dict[int, int] | None, rng: random.Rand
     by_kind: dict[str, list[Fact]] = {k: [] for k in KINDS}
     for fact in facts:
         by_kind[fact.kind].append(fact)
-    for kind, group in by_kind.items():
+    for group in by_kind.values():
         jitter = {id(f): rng.random() for f in group}
         group.sort(
             key=lambda f: ((rank or {}).get(f.chunk_id, 0) // 10 if rank else 0, -f.confidence, jitter[id(f)])
@@ -232,8 +225,10 @@ def build_questions(
 
     tell(0, "读取知识库中的事实")
     factset = collect_facts(kb, documents)
-    if documents and not factset.facts and not any(
-        p.document in documents or p.title in documents for p in kb.passages()
+    if (
+        documents
+        and not factset.facts
+        and not any(p.document in documents or p.title in documents for p in kb.passages())
     ):
         raise GenerationError(f"知识库中没有文档 {'、'.join(documents)}（见 `python app.py docs`）")
     facts = factset.facts

@@ -36,8 +36,10 @@ def settle_facts(facts: list[Fact], report: StageReport) -> list[Fact]:
                 continue
         slot = (fact.kind, answer_key(fact.key), fact.detail.get("type", ""))
         twins = seen.setdefault(slot, [])
-        if any(twin.sentence == fact.sentence or overlap(twin.sentence, fact.sentence) >= SAME_FACT_OVERLAP
-               for twin in twins):
+        if any(
+            twin.sentence == fact.sentence or overlap(twin.sentence, fact.sentence) >= SAME_FACT_OVERLAP
+            for twin in twins
+        ):
             if not any(twin.sentence == fact.sentence and twin.document == fact.document for twin in twins):
                 report.reject("与另一处的同一事实重复", fact.sentence)
             continue

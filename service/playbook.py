@@ -23,6 +23,7 @@ from pathlib import Path
 
 from common.atomic import write_text_atomic
 from common.db import thread_connections
+from quiz import FactSet, collect_facts
 from service.job_queue import JobQueue, Progress
 from service.jobs import Job, JobFailed
 from service.query_log import QueryLog
@@ -98,6 +99,10 @@ class Playbook:
 
     def is_empty(self) -> bool:
         return not self.kb.documents()
+
+    def quiz_facts(self, documents: list[str] | None = None) -> FactSet:
+        """The typed facts quizzes are made from, and why other sentences were not used."""
+        return collect_facts(self.kb, documents)
 
     # -- starting jobs --------------------------------------------------------------
     def start_ingest(
@@ -189,6 +194,12 @@ class Playbook:
         paths, tags = job.params["paths"], job.params.get("tags", [])
         report = self._write(progress, lambda kb: kb.ingest(paths, tags=tags, progress=on_progress))
         data = report.as_json()
+        if any(f.status in ("added", "updated") for f in report.files):
+            # Facts are extracted once per new chunk version here, so a quiz later reads them cached.
+            progress.items(0, 1, "提取可出题的事实", phase="facts")
+            facts = self._write(progress, collect_facts)
+            progress.note(f"可出题的事实：{len(facts.facts)} 个（本次新提取 {facts.extracted} 段）")
+            data["facts"] = len(facts.facts)
         for item in data["files"]:
             if not self.foreground:
                 # Server paths are nobody's business on the web: messages name the document instead.
