@@ -84,7 +84,7 @@ def _patterns() -> dict:
         "asker": re.compile(
             rf"(?:{_alternation(rep['asker'])})[^{_CLAUSE_END}]{{0,6}}?(?:{_alternation(rep['asker_verb'])})"
         ),
-        "not_in_role": re.compile(_alternation(ap["not_in_role"])),
+        "not_in_role_words": frozenset(ap["not_in_role"]),
         "not_role_end": re.compile(rf"(?:{_alternation(ap['not_role_end'])})$"),
         "strong_verb": set(ap["strong_verb"]),
     }
@@ -94,6 +94,11 @@ _DROPPED_LEAD = ("p", "d", "c", "u", "r", "m", "q", "ad")  # function words befo
 _NOUN = ("n", "nr", "ns", "nt", "nz", "ng", "vn")
 
 
+def _words(phrase: str) -> list[tuple[str, str]]:
+    jieba.setLogLevel(logging.WARNING)
+    return [(t.word, t.flag) for t in jieba.posseg.lcut(phrase)]
+
+
 @lru_cache(maxsize=4096)
 def role_span(phrase: str) -> tuple[int, int] | None:
     """``(start, end)`` of the role in a phrase caught between a lead and a verb, or None if it is no name.
@@ -101,8 +106,9 @@ def role_span(phrase: str) -> tuple[int, int] | None:
     A role is a run of nouns (a verb may modify the next noun: "值班经理"), after any
     function words ("向主管" -> "主管"); a phrase ending in a verb or an adverb is a clause.
     """
-    jieba.setLogLevel(logging.WARNING)
-    tokens = [(t.word, t.flag) for t in jieba.posseg.lcut(phrase)]
+    tokens = _words(phrase)
+    if any(word in _patterns()["not_in_role_words"] for word, _ in tokens):
+        return None
     start = 0
     while tokens and tokens[0][1].startswith(_DROPPED_LEAD):
         start += len(tokens.pop(0)[0])
@@ -219,7 +225,7 @@ class Extractor:
         if inner and inner[-1].end() < len(phrase):
             base += inner[-1].end()  # "先得到客服主管": the role follows the last lead word
             phrase = phrase[inner[-1].end() :]
-        span = None if self.p["not_in_role"].search(phrase) or re.search(r"\d", phrase) else role_span(phrase)
+        span = None if re.search(r"\d", phrase) else role_span(phrase)
         if (
             span is None
             or span[1] - span[0] < self.t["min_role_chars"]
@@ -276,10 +282,7 @@ class Extractor:
                 core = name.strip("《》")
                 if not self.t["min_document_chars"] <= len(core) <= self.t["max_document_chars"] + 4:
                     continue
-                if "《" not in name and (
-                    self.p["not_in_role"].search(normalize_aligned(core)[:-1])
-                    or role_span(normalize_aligned(core)) is None
-                ):
+                if "《" not in name and role_span(normalize_aligned(core)) is None:
                     self.report.reject("单据名称像一个分句", bare)
                     continue
                 seen.add((a, b))
@@ -357,7 +360,12 @@ class Extractor:
                     break
             situation = self.p["reply_lead"].sub("", normalize_aligned(before)).strip(' ：:，,“"')
             situation = before[: len(situation)] if situation else ""
-            opener = max(normalize_aligned(situation).rfind(w) for w in ("当", "如果", "若", "遇到"))
+            folded = normalize_aligned(situation)
+            opener = (
+                max(folded.rfind(w) for w in ("当", "如果", "若"))
+                if any(w in folded for w in ("当", "如果", "若"))
+                else folded.rfind("遇到")
+            )
             if opener > 0:
                 situation = situation[opener:]  # the last situation named, not the run-on before it
             self.fact(
