@@ -85,6 +85,15 @@ def register_quiz(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the quiz as JSON")
     p.set_defaults(handler="cli.quiz_commands:generate")
 
+    p = qsub.add_parser(
+        "facts", help="list the typed facts quizzes are made from (--why: sentences not used)"
+    )
+    p.add_argument("--doc", action="append", default=[], help="only this document (repeatable)")
+    p.add_argument("--kind", help="only this kind: number, approver, document, procedure, reply, rule")
+    p.add_argument("--why", action="store_true", help="also count, by stage, the sentences not used and why")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler="cli.quiz_commands:facts_command")
+
     p = qsub.add_parser("list", help="list quizzes")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler="cli.quiz_commands:list_command")

@@ -171,6 +171,20 @@ SETTINGS: tuple[Setting, ...] = (
         low=0,
         high=3600,
     ),
+    Setting(
+        "quiz_topic_results",
+        60,
+        "Search results a quiz topic is resolved to (most relevant first).",
+        low=1,
+        high=1000,
+    ),
+    Setting(
+        "quiz_topic_min_score",
+        0.02,
+        "Least search score of a passage a topic quiz asks about (one naming every topic word also counts).",
+        low=0.0,
+        high=1.0,
+    ),
     # --- web -----------------------------------------------------------------
     Setting("secret_key", "", "Flask secret key (default: generated once and stored in the data home)."),
     Setting(

@@ -30,7 +30,7 @@ from kb.chunk_store import ChunkStore
 from kb.clean import Fingerprints, clean_blocks, describe_drops
 from kb.intake import FileResult, IngestReport, collect_files, file_digest, read_checked
 from kb.loaders import load_file
-from kb.models import IngestError
+from kb.models import IngestError, Passage
 from kb.rules import load_rules
 from kb.write_lock import write_lock
 
@@ -492,6 +492,22 @@ class KnowledgeBase:
         if documents:
             rows = [r for r in rows if r["doc_name"] in documents or r["doc_title"] in documents]
         return rows
+
+    def passages(self, documents: list[str] | None = None) -> list[Passage]:
+        """Live chunks as :class:`kb.models.Passage` (what quiz generation reads), document order."""
+        return [
+            Passage(
+                row["id"],
+                row["doc_name"],
+                row["doc_title"],
+                tuple(json.loads(row["headings"])),
+                row["kind"],
+                row["text"],
+                row["question"],
+                row["answer"],
+            )
+            for row in self.all_chunks(documents)
+        ]
 
     def add_feedback(self, query: str, chunk_id: int | None, vote: int, comment: str = "") -> None:
         """Store an agent's 👍 (+1) or 👎 (-1) on a result."""

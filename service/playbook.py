@@ -31,8 +31,8 @@ from qa.policy import Policy, parse_policy
 from qa.policy_library import PolicyLibrary
 from qa.runner import RunResult, make_scorer, score_conversations, score_files
 from qa.scoring import Scorecard, Scorer
+from quiz import FactSet, build_questions, collect_facts, generate_quiz
 from quiz import bank as question_bank
-from quiz import build_questions, generate_quiz
 from service import gap_faq, golden, preferences
 from service.job_queue import JobQueue, Progress
 from service.jobs import Job, JobFailed
@@ -208,6 +208,10 @@ class Playbook:
             return None
         return self.jobs.submit("golden", {"trigger": trigger}, started_by)
 
+    def quiz_facts(self, documents: list[str] | None = None) -> FactSet:
+        """The typed facts quizzes are made from, and why other sentences were not used."""
+        return collect_facts(self.kb, documents)
+
     # -- starting jobs --------------------------------------------------------------
     def start_ingest(
         self, paths: list[Path], started_by: str, tags: list[str] | None = None, rejected: list[str] = ()
@@ -319,6 +323,12 @@ class Playbook:
         paths, tags = job.params["paths"], job.params.get("tags", [])
         report = self._write(progress, lambda kb: kb.ingest(paths, tags=tags, progress=on_progress))
         data = report.as_json()
+        if any(f.status in ("added", "updated") for f in report.files):
+            # Facts are extracted once per new chunk version here, so a quiz later reads them cached.
+            progress.items(0, 1, "提取可出题的事实", phase="facts")
+            facts = self._write(progress, collect_facts)
+            progress.note(f"可出题的事实：{len(facts.facts)} 个（本次新提取 {facts.extracted} 段）")
+            data["facts"] = len(facts.facts)
         for item in data["files"]:
             if not self.foreground:
                 # Server paths are nobody's business on the web: messages name the document instead.
