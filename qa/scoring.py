@@ -91,6 +91,7 @@ class Scorecard:
     policy_version: str
     messages: int
     source: str = ""
+    started_at: str = ""  # ISO time of the first message
 
     def rule(self, rule_id: str) -> RuleResult:
         """The result of one rule (KeyError when absent)."""
@@ -112,6 +113,7 @@ class Scorecard:
             "latency": self.latency.as_dict(),
             "messages": self.messages,
             "source": self.source,
+            "started_at": self.started_at,
         }
 
 
@@ -180,6 +182,7 @@ class Scorer:
             policy_version=policy.version,
             messages=len(conversation.messages),
             source=conversation.source,
+            started_at=conversation.messages[0].ts.isoformat() if conversation.messages else "",
         )
 
     # --- rule kinds ----------------------------------------------------------
