@@ -61,7 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from web import admin as admin_views
-    from web import api, auth, errors, jobs, search, security, templating
+    from web import api, api_review, auth, errors, jobs, my_qa, qa_review, search, security, templating
     from web import qa as qa_views
     from web import quiz as quiz_views
     from web.extensions import csrf
@@ -75,10 +75,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(search.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(qa_views.bp)
+    app.register_blueprint(qa_review.bp)
+    app.register_blueprint(my_qa.bp)
     app.register_blueprint(quiz_views.bp)
     app.register_blueprint(jobs.bp)
     app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # the API checks CSRF itself for cookie-authenticated calls (see web/api.py)
+    app.register_blueprint(api_review.bp)
+    csrf.exempt(api.bp)
+    csrf.exempt(api_review.bp)  # the API checks CSRF itself for cookie-authenticated calls (see web/api.py)
 
     one_time = auth.bootstrap_admin(settings)
     if one_time:

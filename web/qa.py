@@ -92,7 +92,7 @@ def _cards(run_id: int, agent: str | None = None) -> list[dict]:
     ]
 
 
-def _conversation(files: list[str], card: dict):
+def conversation_of(files: list[str], card: dict):
     """Re-read the scored conversation from the run's stored transcript file."""
     from qa import Conversation, read_transcripts
 
@@ -183,26 +183,10 @@ def export(run_id: int, fmt: str):
 
 @bp.get("/scorecards/<int:scorecard_id>")
 def scorecard(scorecard_id: int):
-    from qa import get_scorecard
+    """The scorecard with final (human) verdicts beside the machine's, and the review form."""
+    from web.qa_review import scorecard_page
 
-    card = get_scorecard(qa_db(), scorecard_id)
-    if card is None:
-        abort(404)
-    run = _run(card["run_id"])
-    policy_text = qa_db().execute("SELECT policy_text FROM qa_runs WHERE id = ?", (run["id"],)).fetchone()[0]
-    labels = _rule_labels(policy_text)
-    conversation = _conversation(run["files"], card)
-    bubbles = build_bubbles(conversation.messages, card, labels) if conversation else None
-    return render_template(
-        "qa/scorecard.html",
-        card=card,
-        run=run,
-        bubbles=bubbles,
-        labels=labels,
-        status_labels=STATUS_LABELS,
-        kind_labels=KIND_LABELS,
-        role_labels=ROLE_LABELS,
-    )
+    return scorecard_page(scorecard_id)
 
 
 @bp.get("/agents/<agent>")
