@@ -341,7 +341,7 @@ class ReviewDesk:
             raise ReviewError("请给出 scorecards（评分卡编号）或 run_id（从该次评分抽样）")
         with self.conn:
             calibration_id = store.add_calibration(self.conn, name, created_by, reviewers, ids)
-        return store.get_calibration(self.conn, calibration_id)
+        return self.calibration(calibration_id, created_by)
 
     def calibrations(self) -> list[dict]:
         return store.list_calibrations(self.conn)
