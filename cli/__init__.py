@@ -9,6 +9,7 @@ that ``python app.py --help`` stays instant.
 COMMAND_MODULES = (
     "cli.kb_commands",
     "cli.qa_commands",
+    "cli.review_commands",
     "cli.quiz_commands",
     "cli.web_commands",
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from qa.review import NotFound, ReviewDesk, ReviewError
@@ -175,3 +177,29 @@ def test_weekly_sample_takes_critical_fails_lowest_and_random_per_agent_and_trac
         desk.create_assignment("qa1", "2001-01-01", "2001-01-07", "lead", plan)
     with pytest.raises(ReviewError, match="日期"):
         desk.create_assignment("qa1", "上周", "2001-01-07", "lead", plan)
+
+
+def test_cli_agreement_and_weekly_assignment(tmp_path, capsys):
+    from app import main
+    from tests.qa.test_qa_store_and_cli import DEFAULT_POLICY, SAMPLE
+
+    home = str(tmp_path / "home")
+    assert main(["--home", home, "score", str(SAMPLE), "--policy", str(DEFAULT_POLICY), "--no-semantic"]) == 0
+    capsys.readouterr()
+    assert main(["--home", home, "qa-agreement"]) == 0
+    assert "no human reviews yet" in capsys.readouterr().out
+    conn = open_store(tmp_path / "home" / "kefu.sqlite3")
+    card_id, day = conn.execute(
+        "SELECT id, substr(started_at, 1, 10) FROM qa_scorecards ORDER BY id"
+    ).fetchone()
+    ReviewDesk(conn).review(
+        card_id, "qa1", [{"rule_id": "abuse", "verdict": "na", "comment": "没有客服消息"}]
+    )
+    assert main(["--home", home, "qa-agreement", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["reviewed"] == 1 and report["rules"][0]["rule_id"] == "abuse"
+    assert main(["--home", home, "qa-assign", "qa1", "--start", day, "--end", day, "--random", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("assignment 1 for qa1") and "随机抽取" in out
+    assert main(["--home", home, "qa-assign", "qa1", "--start", "2001-01-01", "--end", "2001-01-02"]) == 2
+    assert "没有评分过的对话" in capsys.readouterr().err
