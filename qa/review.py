@@ -5,10 +5,8 @@ Who may do what is checked here, not in the views: an agent (whose transcript ag
 is their user name) only ever reaches their own scorecards, and an id that is not theirs
 is answered exactly like one that does not exist.
 
-The final score of a reviewed scorecard uses the human verdict of every reviewed rule
-and the machine's for the rest, with the scorer's arithmetic (N/A leaves the
-denominator, a failed critical rule zeroes the score); the machine's verdict and score
-are kept beside them.
+The final score comes from qa/verdicts.py: human verdicts where given, the machine's
+elsewhere, both kept.
 """
 
 from __future__ import annotations
@@ -16,101 +14,27 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-from functools import lru_cache
 
 from qa import review_store as store
 from qa.agreement import rule_agreement
 from qa.calibration import compare
-from qa.policy import PolicyError, parse_policy
 from qa.sampling import SamplingPlan, draw_sample
-from qa.scoring import FAIL, NA, PASS
+from qa.scoring import FAIL, PASS
+from qa.verdicts import (
+    APPEAL_DECISIONS,
+    MAX_SAMPLE,
+    VERDICT_WORDS,
+    NotFound,
+    ReviewError,
+    apply_verdicts,
+    checked_items,
+    date_field,
+    policy_facts,
+    text_field,
+    verdict_field,
+)
 
-VERDICTS = (PASS, FAIL, NA)
-VERDICT_WORDS = {PASS: "通过", FAIL: "未通过", NA: "不适用"}
-APPEAL_DECISIONS = ("upheld", "overturned")
-MAX_COMMENT = 2000
-MAX_SAMPLE = 1000
-
-
-class ReviewError(ValueError):
-    """A refused review action; the message is user-facing (Chinese) and names the field."""
-
-
-class NotFound(LookupError):
-    """No such scorecard, appeal, calibration or assignment (or not one the caller may see)."""
-
-
-@lru_cache(maxsize=64)
-def _policy_facts(policy_text: str) -> tuple[float, dict[str, str]]:
-    """Pass score and rule descriptions of a stored policy text."""
-    try:
-        policy = parse_policy(policy_text)
-    except PolicyError:
-        return 80.0, {}
-    return policy.pass_score, {r.id: r.description for r in policy.rules}
-
-
-def apply_verdicts(card: dict, human: dict[str, dict], pass_score: float) -> dict:
-    """``card`` (the JSON contract) with the human verdicts applied and the machine's kept beside.
-
-    Each rule gets ``machine_status`` and, when reviewed, ``human``; ``status`` and
-    ``points`` become the final ones; ``machine_score`` / ``machine_passed`` keep the
-    machine's totals.
-    """
-    rules = []
-    for rule in card["rules"]:
-        review = human.get(rule["id"])
-        final = review["verdict"] if review else rule["status"]
-        entry = {**rule, "machine_status": rule["status"], "status": final}
-        entry["points"] = rule["max_points"] if final == PASS else 0.0
-        if review:
-            entry["human"] = {
-                k: review[k] for k in ("reviewer", "verdict", "comment", "message", "created_at")
-            }
-        rules.append(entry)
-    applicable = [r for r in rules if r["status"] != NA]
-    total = sum(r["max_points"] for r in applicable)
-    score = 100.0 * sum(r["points"] for r in applicable) / total if total else 100.0
-    critical = any(r["critical"] and r["status"] == FAIL for r in rules)
-    score = 0.0 if critical else round(score, 1)
-    return {
-        **card,
-        "rules": rules,
-        "machine_score": card["score"],
-        "machine_passed": card["passed"],
-        "score": score,
-        "passed": score >= pass_score and not critical,
-        "critical_failed": critical,
-        "reviewed": bool(human),
-    }
-
-
-def _text(value: object, field: str, limit: int = MAX_COMMENT, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ReviewError(f"{field} 必须是文本")
-    value = value.strip()
-    if len(value) > limit:
-        raise ReviewError(f"{field} 太长（最多 {limit} 字）")
-    if required and not value:
-        raise ReviewError(f"请填写 {field}")
-    return value
-
-
-def _verdict(value: object, field: str) -> str:
-    if value not in VERDICTS:
-        raise ReviewError(f"{field} 必须是 pass（通过）、fail（未通过）或 na（不适用）")
-    return str(value)
-
-
-def _date(value: object, field: str) -> str:
-    from datetime import date
-
-    try:
-        return date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        raise ReviewError(f"{field} 必须是日期，如 2026-11-02") from None
+__all__ = ["NotFound", "ReviewDesk", "ReviewError", "apply_verdicts"]
 
 
 class ReviewDesk:
@@ -145,7 +69,7 @@ class ReviewDesk:
         card, policy_text = self._stored(scorecard_id)
         if agent is not None and card["agent"] != agent:
             raise NotFound(f"没有编号为 {scorecard_id} 的评分卡")
-        pass_score, descriptions = _policy_facts(policy_text)
+        pass_score, descriptions = policy_facts(policy_text)
         final = apply_verdicts(card, store.latest_reviews(self.conn, scorecard_id), pass_score)
         for rule in final["rules"]:
             rule["description"] = descriptions.get(rule["id"], "")
@@ -160,51 +84,15 @@ class ReviewDesk:
         into a fail (a miss) must say which message it concerns.
         """
         card, policy_text = self._stored(scorecard_id)
-        checked = self._checked_items(card, items)
+        checked = checked_items(card, items)
         with self.conn:
             store.add_reviews(self.conn, scorecard_id, reviewer, checked, appeal_id=appeal_id)
             final = self._refresh(scorecard_id, card, policy_text)
         return final
 
-    def _checked_items(self, card: dict, items: object, calibration: bool = False) -> list[dict]:
-        if not isinstance(items, list) or not items:
-            raise ReviewError("items 必须是非空数组，每项含 rule_id 和 verdict")
-        machine = {r["id"]: r["status"] for r in card["rules"]}
-        checked, seen = [], set()
-        for i, item in enumerate(items):
-            where = f"items[{i}]"
-            if not isinstance(item, dict):
-                raise ReviewError(f"{where} 必须是对象（含 rule_id 和 verdict）")
-            rule_id = item.get("rule_id")
-            if rule_id not in machine:
-                raise ReviewError(f"{where}.rule_id：这张评分卡没有规则 {str(rule_id)[:60]!r}")
-            if rule_id in seen:
-                raise ReviewError(f"{where}.rule_id：规则 {rule_id} 出现了两次")
-            seen.add(rule_id)
-            verdict = _verdict(item.get("verdict"), f"{where}.verdict")
-            comment = _text(item.get("comment"), f"{where}.comment（{rule_id} 的评语）")
-            message = item.get("message")
-            if message in ("", None):
-                message = None
-            else:
-                try:
-                    message = int(message)
-                except (TypeError, ValueError):
-                    raise ReviewError(f"{where}.message 必须是消息序号（整数）") from None
-                if not 0 <= message < card["messages"]:
-                    count = card["messages"]
-                    raise ReviewError(f"{where}.message：对话只有 {count} 条消息（序号 0 到 {count - 1}）")
-            overturned = verdict != machine[rule_id]
-            if not calibration and overturned and verdict == FAIL and message is None:
-                raise ReviewError(f"{where}.message：把规则 {rule_id} 改判为未通过时，请指出是哪条消息")
-            if not calibration and overturned and not comment:
-                raise ReviewError(f"{where}.comment：改判规则 {rule_id} 时请写明理由")
-            checked.append({"rule_id": rule_id, "verdict": verdict, "comment": comment, "message": message})
-        return checked
-
     def _refresh(self, scorecard_id: int, card: dict, policy_text: str) -> dict:
         """Recompute and store the final score (inside the caller's transaction)."""
-        pass_score, _ = _policy_facts(policy_text)
+        pass_score, _ = policy_facts(policy_text)
         human = store.latest_reviews(self.conn, scorecard_id)
         final = apply_verdicts(card, human, pass_score)
         reviewed = len(human) >= len(card["rules"])
@@ -231,8 +119,8 @@ class ReviewDesk:
         self, run_id: int | None = None, since: str | None = None, until: str | None = None
     ) -> dict:
         """Per-rule agreement of the machine with the reviewers (latest human verdict per rule result)."""
-        since = _date(since, "since") if since else None
-        until = _date(until, "until") if until else None
+        since = date_field(since, "since") if since else None
+        until = date_field(until, "until") if until else None
         rows = store.reviewed_rule_results(self.conn, run_id, since, until and until + "T99")
         descriptions = self._descriptions({r["run_id"] for r in rows})
         rules = rule_agreement(rows, descriptions)
@@ -250,7 +138,7 @@ class ReviewDesk:
         for run_id in sorted(run_ids):
             row = self.conn.execute("SELECT policy_text FROM qa_runs WHERE id = ?", (run_id,)).fetchone()
             if row:
-                out.update({k: v for k, v in _policy_facts(row["policy_text"])[1].items() if v})
+                out.update({k: v for k, v in policy_facts(row["policy_text"])[1].items() if v})
         return out
 
     # -- appeals -----------------------------------------------------------------------------
@@ -259,7 +147,7 @@ class ReviewDesk:
         card = self.scorecard(scorecard_id, agent=agent)
         if rule_id not in {r["id"] for r in card["rules"]}:
             raise ReviewError(f"rule_id：这张评分卡没有规则 {str(rule_id)[:60]!r}")
-        comment = _text(comment, "comment（申诉理由）", required=True)
+        comment = text_field(comment, "comment（申诉理由）", required=True)
         if any(a["rule_id"] == rule_id and a["status"] == "open" for a in card["appeals"]):
             raise ReviewError(f"规则 {rule_id} 已有待处理的申诉")
         with self.conn:
@@ -289,13 +177,13 @@ class ReviewDesk:
             raise ReviewError("decision 必须是 upheld（维持原判）或 overturned（改判）")
         if lead == appeal["agent_user"]:
             raise ReviewError("不能处理自己的申诉")
-        comment = _text(comment, "comment（处理意见）", required=True)
+        comment = text_field(comment, "comment（处理意见）", required=True)
         card, policy_text = self._stored(appeal["scorecard_id"])
         current = apply_verdicts(card, store.latest_reviews(self.conn, card["scorecard_id"]), 80.0)
         disputed = next(r["status"] for r in current["rules"] if r["id"] == appeal["rule_id"])
         if decision == "overturned":
             verdict = verdict or (PASS if disputed == FAIL else FAIL if disputed == PASS else PASS)
-            verdict = _verdict(verdict, "verdict")
+            verdict = verdict_field(verdict, "verdict")
             if verdict == disputed:
                 raise ReviewError(f"改判后的结果不能与原结果相同（{VERDICT_WORDS[verdict]}）")
         with self.conn:
@@ -318,7 +206,7 @@ class ReviewDesk:
         seed: int = 1,
     ) -> dict:
         """A calibration sample: given scorecards, or ``size`` drawn (seeded) from a run."""
-        name = _text(name, "name（校准名称）", 100, required=True)
+        name = text_field(name, "name（校准名称）", 100, required=True)
         if not isinstance(reviewers, list) or len({r for r in reviewers if isinstance(r, str) and r}) < 2:
             raise ReviewError("reviewers 至少需要两位质检员（用户名数组）")
         reviewers = list(dict.fromkeys(r for r in reviewers if isinstance(r, str) and r))
@@ -360,7 +248,7 @@ class ReviewDesk:
         if scorecard_id not in calibration["scorecards"]:
             raise NotFound(f"评分卡 {scorecard_id} 不在这次校准里")
         card, _ = self._stored(scorecard_id)
-        checked = self._checked_items(card, items, calibration=True)
+        checked = checked_items(card, items, calibration=True)
         with self.conn:
             store.add_reviews(self.conn, scorecard_id, reviewer, checked, calibration_id=calibration_id)
         return self.calibration(calibration_id, reviewer)
@@ -408,7 +296,7 @@ class ReviewDesk:
         if scorecard_id not in calibration["scorecards"]:
             raise NotFound(f"评分卡 {scorecard_id} 不在这次校准里")
         card, policy_text = self._stored(scorecard_id)
-        _, descriptions = _policy_facts(policy_text)
+        _, descriptions = policy_facts(policy_text)
         mine = {
             row["rule_id"]: row
             for row in store.calibration_judgements(self.conn, calibration_id)
@@ -437,8 +325,8 @@ class ReviewDesk:
         A conversation scored several times counts once (its latest scorecard); its date is
         when it started (the run's date for scorecards stored before that was kept).
         """
-        reviewer = _text(reviewer, "reviewer（质检员用户名）", 40, required=True)
-        start, end = _date(start, "start"), _date(end, "end")
+        reviewer = text_field(reviewer, "reviewer（质检员用户名）", 40, required=True)
+        start, end = date_field(start, "start"), date_field(end, "end")
         if end < start:
             raise ReviewError("end 不能早于 start")
         plan = plan or SamplingPlan()
