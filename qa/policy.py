@@ -52,6 +52,14 @@ DEFAULT_NEGATORS = (
     "何必",
 )
 DEFAULT_NEGATION_WINDOW = 3  # tokens looked back from a term, within its clause
+# Sense of a banned term (``own_use``): the agent quoting someone else (他说…, 快递员也不知道)
+# or asking rhetorically (这怎么会不归我管呢) is not the agent's own use of it.
+DEFAULT_RHETORICAL = ("怎么会", "怎么可能", "哪能", "哪里会", "哪会", "难道", "岂能", "岂会", "何尝", "怎能")
+DEFAULT_THIRD_PARTY = ("他", "她", "他们", "她们", "对方", "人家", "别人", "同事", "师傅")
+# A word ending with one of these names a third party (快递员, 物流公司, 仓库人员, 商家).
+DEFAULT_THIRD_PARTY_SUFFIXES = ("员", "人员", "师傅", "公司", "商家", "厂家", "部门")
+QUESTION_PARTICLES = ("呢", "吗", "嘛")
+UNANSWERED = ("fail", "na")
 
 _TOP_KEYS = {
     "name",
@@ -60,6 +68,9 @@ _TOP_KEYS = {
     "semantic_threshold",
     "negators",
     "negation_window",
+    "rhetorical_markers",
+    "third_party",
+    "third_party_suffixes",
     "rules",
 }
 _RULE_KEYS = {
@@ -76,8 +87,13 @@ _RULE_KEYS = {
         "phrases",
         "regex",
         "negation",
+        "negation_window",
         "trigger",
         "semantic",
+        "all_of",
+        "any_of",
+        "none_of",
+        "unanswered",
     },
     "banned": {
         "id",
@@ -91,6 +107,8 @@ _RULE_KEYS = {
         "phrases",
         "regex",
         "negation",
+        "negation_window",
+        "own_use",
     },
     "latency": {"id", "kind", "description", "points", "weight", "critical", "measure", "sla_s"},
 }
@@ -146,7 +164,14 @@ class Rule:
     phrases: PhraseSet = field(default_factory=PhraseSet)
     trigger: PhraseSet | None = None
     trigger_role: str = CUSTOMER
+    trigger_semantic: Semantic | None = None  # a trigger recognised by meaning too
     semantic: Semantic | None = None
+    all_of: tuple[PhraseSet, ...] = ()  # one message must hold a hit of every group ...
+    any_of: tuple[PhraseSet, ...] = ()  # ... and of at least one of these ...
+    none_of: tuple[PhraseSet, ...] = ()  # ... and of none of these
+    unanswered: str = "fail"  # a trigger the agent never answers: fail, or na
+    negation_window: int | None = None  # overrides the policy's for this rule
+    own_use: bool = True  # banned: quotes and rhetorical questions are not the agent's own use
     measure: str = ""
     sla_s: float = 0.0
 
@@ -165,6 +190,9 @@ class Policy:
     first_response_sla_s: float
     reply_sla_s: float
     text: str = ""
+    rhetorical_markers: tuple[str, ...] = DEFAULT_RHETORICAL
+    third_party: tuple[str, ...] = DEFAULT_THIRD_PARTY
+    third_party_suffixes: tuple[str, ...] = DEFAULT_THIRD_PARTY_SUFFIXES
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id (KeyError when absent)."""
@@ -262,6 +290,17 @@ def parse_policy(text: str, name: str = "policy.yaml", settings: Any = None) -> 
     if not _string_list(negators):
         errors.append(f"{name}: 'negators' 必须是文本列表")
         negators = []
+    sense = {}
+    for key, default in (
+        ("rhetorical_markers", DEFAULT_RHETORICAL),
+        ("third_party", DEFAULT_THIRD_PARTY),
+        ("third_party_suffixes", DEFAULT_THIRD_PARTY_SUFFIXES),
+    ):
+        value = data.get(key, list(default))
+        if not _string_list(value):
+            errors.append(f"{name}: '{key}' 必须是文本列表")
+            value = []
+        sense[key] = tuple(normalize_aligned(v) for v in value if v.strip())
     raw_rules = data.get("rules")
     rules: list[Rule] = []
     if not isinstance(raw_rules, list) or not raw_rules:
@@ -298,6 +337,7 @@ def parse_policy(text: str, name: str = "policy.yaml", settings: Any = None) -> 
         first_response_sla_s=float(latency.get("first_response", defaults["first_response_sla_s"])),
         reply_sla_s=float(latency.get("reply", defaults["reply_sla_s"])),
         text=text,
+        **sense,
     )
 
 
@@ -347,12 +387,21 @@ def _parse_rule(raw: object, defaults: dict[str, Any], error) -> Rule | None:
     negation = raw.get("negation", False)
     if not isinstance(negation, bool):
         error("'negation' 必须是 true 或 false")
+    window = raw.get("negation_window")
+    if window is not None and not _positive_int(window):
+        error("'negation_window' 必须是正整数（否定词最多往前看几个词）")
+        window = None
     key = "terms" if kind == "banned" and "terms" in raw else "phrases"
     phrases = _phrase_set(raw.get(key), raw.get("regex"), bool(negation), key, "regex", error)
     if kind == "banned":
         if not phrases.terms and not phrases.regex:
             error("banned 规则需要 'terms' 或 'regex'")
-        return Rule(**common, role=str(role), phrases=phrases)
+        own_use = raw.get("own_use", True)
+        if not isinstance(own_use, bool):
+            error("'own_use' 必须是 true 或 false")
+        return Rule(
+            **common, role=str(role), phrases=phrases, negation_window=window, own_use=own_use is not False
+        )
     position = raw.get("position", "anywhere")
     if position not in POSITIONS:
         error(f"'position' 必须是 {', '.join(POSITIONS)} 之一")
@@ -363,15 +412,29 @@ def _parse_rule(raw: object, defaults: dict[str, Any], error) -> Rule | None:
     elif within is not None:
         error("'within' 只用于 position 为 first、last 或 after 的规则")
     semantic = _semantic(raw.get("semantic"), error)
-    if not phrases.terms and not phrases.regex and semantic is None:
-        error("required 规则需要 'phrases'、'regex' 或 'semantic'")
-    trigger, trigger_role = None, CUSTOMER
+    groups = {
+        key: tuple(_groups(raw.get(key), bool(negation), key, error))
+        for key in ("all_of", "any_of", "none_of")
+    }
+    if (
+        not phrases.terms
+        and not phrases.regex
+        and semantic is None
+        and not (groups["all_of"] or groups["any_of"])
+    ):
+        error("required 规则需要 'phrases'、'regex'、'semantic'、'all_of' 或 'any_of'")
+    unanswered = raw.get("unanswered", "fail")
+    if unanswered not in UNANSWERED:
+        error("'unanswered' 必须是 fail（客服没有回应的触发算未通过）或 na（不适用）")
+    elif "unanswered" in raw and position != "after":
+        error("'unanswered' 只用于 position 'after'")
+    trigger, trigger_role, trigger_semantic = None, CUSTOMER, None
     if position == "after":
         spec = raw.get("trigger")
         if not isinstance(spec, dict):
             error("position 'after' 需要一个含 'phrases' 或 'regex' 的 'trigger' 映射")
         else:
-            for extra in _unknown(spec, {"role", "phrases", "regex", "negation"}):
+            for extra in _unknown(spec, {"role", "phrases", "regex", "negation", "semantic"}):
                 error(f"'trigger' 里没有键 {shown(extra)}")
             trigger_role = spec.get("role", CUSTOMER)
             if trigger_role not in SCOPE_ROLES:
@@ -387,8 +450,9 @@ def _parse_rule(raw: object, defaults: dict[str, Any], error) -> Rule | None:
                 "trigger.regex",
                 error,
             )
-            if not trigger.terms and not trigger.regex:
-                error("'trigger' 需要 'phrases' 或 'regex'")
+            trigger_semantic = _semantic(spec.get("semantic"), error, "trigger.semantic")
+            if not trigger.terms and not trigger.regex and trigger_semantic is None:
+                error("'trigger' 需要 'phrases'、'regex' 或 'semantic'")
     elif "trigger" in raw:
         error("'trigger' 只用于 position 'after'")
     return Rule(
@@ -399,7 +463,11 @@ def _parse_rule(raw: object, defaults: dict[str, Any], error) -> Rule | None:
         phrases=phrases,
         trigger=trigger,
         trigger_role=str(trigger_role),
+        trigger_semantic=trigger_semantic,
         semantic=semantic,
+        **groups,
+        unanswered=str(unanswered) if unanswered in UNANSWERED else "fail",
+        negation_window=window,
     )
 
 
@@ -445,17 +513,54 @@ def _phrase_set(items: object, regex: object, negation: bool, key: str, regex_ke
     return PhraseSet(tuple(terms), tuple(patterns))
 
 
-def _semantic(spec: object, error) -> Semantic | None:
+def _groups(spec: object, negation: bool, key: str, error) -> list[PhraseSet]:
+    """Phrase groups of ``all_of`` / ``any_of`` / ``none_of``: each a list of phrases or a
+    mapping with ``phrases`` and/or ``regex``."""
+    if spec is None:
+        return []
+    if not isinstance(spec, list) or not spec:
+        error(f"'{key}' 必须是非空列表，每项是一组用语（列表，或含 'phrases'/'regex' 的映射）")
+        return []
+    groups = []
+    for i, item in enumerate(spec):
+        where = f"{key}[{i}]"
+        if isinstance(item, list):
+            item = {"phrases": item}
+        if not isinstance(item, dict):
+            error(f"{where}: 应为用语列表，或含 'phrases'/'regex' 的映射")
+            continue
+        for extra in _unknown(item, {"phrases", "regex", "negation"}):
+            error(f"{where}: 没有键 {shown(extra)}")
+        group_negation = item.get("negation", negation)
+        if not isinstance(group_negation, bool):
+            error(f"{where}: 'negation' 必须是 true 或 false")
+            group_negation = negation
+        group = _phrase_set(
+            item.get("phrases"),
+            item.get("regex"),
+            group_negation,
+            f"{where}.phrases",
+            f"{where}.regex",
+            error,
+        )
+        if not group.terms and not group.regex:
+            error(f"{where}: 这一组没有用语")
+            continue
+        groups.append(group)
+    return groups
+
+
+def _semantic(spec: object, error, key: str = "semantic") -> Semantic | None:
     if spec is None or spec is False:
         return None
     if not isinstance(spec, dict) or not _string_list(spec.get("examples")) or not spec.get("examples"):
-        error("'semantic' 必须是含非空 'examples' 文本列表的映射")
+        error(f"'{key}' 必须是含非空 'examples' 文本列表的映射")
         return None
     for extra in _unknown(spec, {"examples", "counter_examples"}):
-        error(f"'semantic' 里没有键 {shown(extra)}")
+        error(f"'{key}' 里没有键 {shown(extra)}")
     counter = spec.get("counter_examples", [])
     if not _string_list(counter):
-        error("'semantic.counter_examples' 必须是文本列表")
+        error(f"'{key}.counter_examples' 必须是文本列表")
         counter = []
     return Semantic(tuple(spec["examples"]), tuple(counter))
 
