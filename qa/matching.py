@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from common.textnorm import normalize_aligned
-from qa.policy import QUESTION_PARTICLES, PhraseSet, Policy, Term
+from qa.phrases import PhraseSet, Term
+from qa.policy import QUESTION_PARTICLES, Policy
 
 # A negator only reverses a term inside the same clause: "没能及时回复，抱歉" is an apology.
 _CLAUSE_BREAK = re.compile(r"[，,。.!！?？;；~～…\n\r]")

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from qa.latency import LatencyReport, measure_latency
 from qa.matching import AnalysedText, Matcher
-from qa.policy import Policy, Rule
+from qa.policy import Policy
+from qa.rules import Rule
 from qa.semantic import trigger_key
 from qa.transcript import Conversation, Message
 

@@ -17,7 +17,9 @@ from threading import Lock
 
 import numpy as np
 
-from qa.policy import Policy, Rule, Semantic
+from qa.phrases import Semantic
+from qa.policy import Policy
+from qa.rules import Rule
 
 # Sentences, not clauses: "哈喽，很乐意为您效劳" is one greeting.
 _SENTENCE = re.compile(r"[^。！？!?~～\n]+[。！？!?~～]*")
