@@ -54,6 +54,7 @@ class Playbook:
         self._kb = None
         self._writer = None
         self._jobs = None
+        self._reviews = None
         self._build_lock = threading.Lock()
 
     # -- parts, built on first use ----------------------------------------------
@@ -81,6 +82,19 @@ class Playbook:
                     self._jobs = JobQueue(self.settings, bodies, foreground=self.foreground)
         return self._jobs
 
+    @property
+    def reviews(self):
+        """The QA review loop (qa.review.ReviewDesk) on per-thread connections, QA tables migrated."""
+        if self._reviews is None:
+            with self._build_lock:
+                if self._reviews is None:
+                    from qa.review import ReviewDesk
+                    from qa.store import open_store
+
+                    open_store(self.settings.db_path, self.settings.db_busy_seconds).close()  # migrations
+                    self._reviews = ReviewDesk(thread_connections(self.settings))
+        return self._reviews
+
     def _writer_kb(self):
         if self._writer is None:
             self._writer = KnowledgeBase(self.settings, embedder=self.embedder)
@@ -93,6 +107,8 @@ class Playbook:
         self.query_log.close()
         if self._kb is not None:
             self._kb.conn.close()
+        if self._reviews is not None:
+            self._reviews.conn.close()
 
     # -- reading ------------------------------------------------------------------
     def search(self, query: str, log: bool = False, **options):

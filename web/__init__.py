@@ -22,10 +22,13 @@ from web import (  # noqa: F401  (they add their routes to api.bp)
     api,
     api_qa,
     api_quiz,
+    api_review,
     auth,
     errors,
     golden,
     jobs,
+    my_qa,
+    qa_review,
     quiz_bank,
     quiz_take,
     search,
@@ -88,11 +91,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(golden.bp)
     app.register_blueprint(qa_views.bp)
+    app.register_blueprint(qa_review.bp)
+    app.register_blueprint(my_qa.bp)
     app.register_blueprint(quiz_views.bp)
     app.register_blueprint(quiz_bank.bp)
     app.register_blueprint(jobs.bp)
     app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # the API checks CSRF itself for cookie-authenticated calls (see web/api.py)
+    app.register_blueprint(api_review.bp)
+    csrf.exempt(api.bp)
+    csrf.exempt(api_review.bp)  # the API checks CSRF itself for cookie-authenticated calls (see web/api.py)
 
     one_time = auth.bootstrap_admin(settings)
     if one_time:
