@@ -34,23 +34,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.web_load import QUERIES, percentile, prepare_home, start_server  # noqa: E402
-from common.db import connect  # noqa: E402
+from bench.web_load import QUERIES, api_token, percentile, prepare_home, start_server  # noqa: E402
 from common.settings import load_settings  # noqa: E402
-from service import users  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
-
-
-def admin_token(home: str) -> str:
-    conn = connect(load_settings(home).db_path)
-    users.init_schema(conn)
-    user = users.authenticate(conn, "bench-admin", "bench-admin-pass") or users.create_user(
-        conn, "bench-admin", "bench-admin-pass", "admin"
-    )
-    token = users.issue_token(conn, user.id)
-    conn.close()
-    return token
 
 
 def default_file() -> Path:
@@ -142,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     upload = args.file or default_file()
     with tempfile.TemporaryDirectory(prefix="kefu-bench-") as home:
         token = prepare_home(home)
-        admin = admin_token(home)
+        admin = api_token(home, "bench-admin", "admin")
         server, port = start_server(home, load_settings(home).threads)
         try:
             for query in QUERIES:  # every query embedded once: the steady state is measured
