@@ -312,6 +312,26 @@ def test_a_corrupt_upload_on_the_admin_page_is_named_in_its_jobs_report(
     assert client.delete(f"/api/documents/{good}", headers=auth("admin")).status_code == 200
 
 
+def test_a_bad_csv_row_is_named_by_file_and_line_in_the_jobs_report_without_server_paths(
+    client, auth, job_result
+):
+    sheet = '问题,答案\n以旧换新补贴多久到账？,检测合格后三个工作日内到账。\n能叠加优惠吗？,"可以\n'
+    response = client.post(
+        "/api/documents",
+        data={"files": [(io.BytesIO(sheet.encode()), "以旧换新问答.csv")]},
+        content_type="multipart/form-data",
+        headers=auth("admin"),
+    )
+    job = job_result(client, response, auth("admin"))
+    (item,) = job["result"]["files"]
+    assert item["status"] == "added" and "path" not in item
+    assert item["warnings"][0].startswith("以旧换新问答.csv: 第 3 行 (line 3)：引号没有闭合"), item[
+        "warnings"
+    ]
+    assert not any("/uploads/" in w for w in item["warnings"])
+    assert client.delete("/api/documents/以旧换新问答.csv", headers=auth("admin")).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [
