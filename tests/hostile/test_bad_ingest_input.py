@@ -310,6 +310,11 @@ INGEST_CASES = [
         (Entry("炸弹.docx", "error", "解压后有 30 MB", ("可能是压缩炸弹", "未读取")),),
     ),
     IngestCase(
+        "docx_with_too_many_members",
+        write("碎片.docx", zip_bytes({f"word/media/{i}.bin": b"" for i in range(10_001)})),
+        (Entry("碎片.docx", "error", "解压后有 0 MB、10001 个成员，超过上限", ("可能是压缩炸弹",)),),
+    ),
+    IngestCase(
         "docx_without_text",
         write("无字.docx", docx_bytes([])),
         (Entry("无字.docx", "error", "没有找到文字"),),
@@ -536,6 +541,12 @@ INGEST_CASES = [
         "symlink_to_its_own_folder",
         link("回到上级", "."),
         (Entry("回到上级", "skipped", "符号链接指向所在的文件夹或其上级（循环）"),),
+        status=0,
+    ),
+    IngestCase(
+        "symlink_to_another_folder",
+        together(write("../别处/积分.txt", manual()), link("别处的链接", "../别处")),
+        (Entry("别处的链接", "skipped", "指向文件夹的符号链接不跟随"),),
         status=0,
     ),
     IngestCase(
