@@ -95,6 +95,32 @@ def with_member_replaced(data: bytes, name: str, content: bytes) -> bytes:
     return zip_bytes({n: content if n == name else source.read(n) for n in source.namelist()})
 
 
+LAUGHS = (  # "billion laughs": ten entities of ten references each expand to 10⁹ words
+    '<!DOCTYPE lolz [<!ENTITY lol0 "lol">'
+    + "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    + "]>"
+).encode()
+
+
+def entity_bomb_docx() -> bytes:
+    """A .docx whose document.xml declares a billion-laughs DTD and uses it in a paragraph."""
+    data = docx_bytes(["会员积分在确认收货后到账。"])
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+    head, rest = xml.split(b"?>", 1)
+    bomb = head + b"?>" + LAUGHS + rest.replace("确认收货后到账。".encode(), b"&lol9;")
+    return with_member_replaced(data, "word/document.xml", bomb)
+
+
+def entity_bomb_xlsx() -> bytes:
+    """An .xlsx whose sheet declares a billion-laughs DTD and uses it in a cell."""
+    data = xlsx_bytes({"FAQ": [["问题", "答案"], ["多久发货？", "两天内。"]]})
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    head, rest = xml.split(b"?>", 1) if xml.startswith(b"<?xml") else (b"", xml)
+    cell = b'<row r="3"><c r="A3" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData>'
+    bomb = (head + b"?>" if head else b"") + LAUGHS + rest.replace(b"</sheetData>", cell)
+    return with_member_replaced(data, "xl/worksheets/sheet1.xml", bomb)
+
+
 def manual(lines: list[str] = MANUAL_LINES) -> str:
     return "\n".join(lines) + "\n"
 
@@ -313,6 +339,16 @@ INGEST_CASES = [
         "docx_with_too_many_members",
         write("碎片.docx", zip_bytes({f"word/media/{i}.bin": b"" for i in range(10_001)})),
         (Entry("碎片.docx", "error", "解压后有 0 MB、10001 个成员，超过上限", ("可能是压缩炸弹",)),),
+    ),
+    IngestCase(
+        "docx_xml_entity_bomb",
+        write("笑声.docx", entity_bomb_docx()),
+        (Entry("笑声.docx", "error", "无法读取 docx 文件，文件可能已损坏", ("amplification",)),),
+    ),
+    IngestCase(
+        "xlsx_xml_entity_bomb",
+        write("笑声.xlsx", entity_bomb_xlsx()),
+        (Entry("笑声.xlsx", "error", "无法读取 xlsx 文件，文件可能已损坏", ("amplification",)),),
     ),
     IngestCase(
         "docx_without_text",
