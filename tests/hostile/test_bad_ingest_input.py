@@ -708,3 +708,32 @@ def test_bad_ingest_input(case, tmp_path, capsys):
     assert_good_manual_served(home, report, capsys)
     if case.check:
         case.check(home, report)
+
+
+def test_one_batch_of_every_refused_entry_through_the_knowledge_base_api(tmp_path):
+    """The core API (what the web's jobs call) reports the same, all bad entries in one batch."""
+    from common.settings import load_settings
+    from kb.knowledge_base import KnowledgeBase
+
+    folder = tmp_path / "批次"
+    folder.mkdir()
+    (folder / GOOD_NAME).write_text(GOOD_TEXT, encoding="utf-8")
+    cases = [
+        c for c in INGEST_CASES if c.entries and not c.named and all(e.status != "added" for e in c.entries)
+    ]
+    for case in cases:
+        case.build(folder)
+    kb = KnowledgeBase(load_settings(tmp_path / "home"))
+    report = kb.ingest([folder])
+    by_name = {f.name: f for f in report.files}
+    for entry in (e for c in cases for e in c.entries):
+        item = by_name[entry.name]
+        assert item.status == entry.status and item.error.startswith(
+            f"{folder / entry.name}: {entry.message}"
+        ), item
+    assert {f.name for f in report.skipped} == {
+        e.name for c in cases for e in c.entries if e.status == "skipped"
+    }
+    assert [f.name for f in report.files if f.status == "added"] == [GOOD_NAME]
+    assert kb.search(GOOD_QUERY, k=1).results[0].document == GOOD_NAME
+    assert [d.name for d in kb.documents()] == [GOOD_NAME]
