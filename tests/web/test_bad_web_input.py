@@ -423,6 +423,49 @@ def test_unknown_fields_are_ignored_and_do_not_reach_the_stored_row(client, auth
     assert row[1] > 1e9  # the server's time, not the body's
 
 
+# --- the policy editor -------------------------------------------------------------------------------------
+
+
+def test_the_policy_editor_refuses_a_name_that_climbs_out(client, login_as):
+    login_as(client, "qa")
+    response = client.get("/qa/policies/edit", query_string={"name": "../../secret_key.yaml"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/qa/policies")
+    assert "规则文件名无效" in client.get("/qa/policies").get_data(as_text=True)
+
+
+TRIAL_POLICY = "name: 试运行\nrules:\n  - id: greeting\n    kind: required\n    phrases: [您好]\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "conversation", "message"),
+    [
+        (TRIAL_POLICY, "[" * 100_000 + "]" * 100_000, "嵌套过深"),
+        (TRIAL_POLICY, '{"id": "x", "agent": "a", "messages": [{"role": "agent", "text": ["您好"], "ts": 1}]}',
+         "必须是文本"),
+        (TRIAL_POLICY, "不是 JSON", "对话无法读取"),
+        ("name: x\nrules:\n  - id: r\n    kind: required\n    regex: ['(a+)+$']\n", "{}", ""),
+        ("rules: " + "[" * 100_000 + "]" * 100_000, "{}", "嵌套过深"),
+        ("a: &x [1]\nb: *x\n", "{}", "不支持 YAML 别名"),
+    ],
+    ids=["conversation_nested_100k_deep", "message_text_is_a_list", "conversation_not_json",
+         "catastrophic_regex", "policy_nested_100k_deep", "policy_with_yaml_alias"],
+)  # fmt: skip
+def test_the_policy_editor_answers_a_hostile_try_with_400_and_a_message(
+    client, login_as, csrf, text, conversation, message
+):
+    login_as(client, "qa")
+    response = client.post(
+        "/qa/policies/edit?name=trial.yaml",
+        data={"action": "try", "text": text, "conversation": conversation,
+              "csrf_token": csrf(client, "/qa/policies/edit?name=default.yaml")},
+    )  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert response.status_code in (200, 400), page[:300]
+    assert "Traceback" not in page
+    if message:
+        assert response.status_code == 400 and message in page, page[:2000]
+
+
 # --- names and paths that try to leave their folder ----------------------------------------------------------
 
 
