@@ -503,3 +503,22 @@ def test_a_document_from_a_subfolder_is_found_and_removed_by_its_name(client, au
     assert response.status_code == 200 and "价格保护期" in response.get_json()["chunks"][0]["text"]
     assert client.delete("/api/documents/子目录/保价.md", headers=auth("admin")).status_code == 200
     assert client.get("/api/documents/子目录/保价.md", headers=auth("admin")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/passage?doc=../../secret_key&chunk=1",
+        "/passage?doc=%00&chunk=-1",
+        "/admin/documents/-1",
+        "/admin/documents/99999999999999999999999",
+        "/quiz/take/..%2F..%2Fapp.py",
+        "/quiz/take/eyJhIjoxfQ.forged-signature",
+        "/jobs/0",
+    ],
+)
+def test_a_page_asked_for_something_that_is_not_there_is_404(client, login_as, path):
+    login_as(client, "admin")
+    response = client.get(path)
+    assert response.status_code == 404, response.status_code
+    assert "页面不存在" in response.get_data(as_text=True)
