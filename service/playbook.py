@@ -38,7 +38,13 @@ from service.job_queue import JobQueue, Progress
 from service.jobs import Job, JobFailed
 from service.query_log import QueryLog
 
-STATUS_WORDS = {"added": "新增", "updated": "更新", "unchanged": "未变化", "error": "失败"}
+STATUS_WORDS = {
+    "added": "新增",
+    "updated": "更新",
+    "unchanged": "未变化",
+    "error": "失败",
+    "skipped": "已跳过",
+}
 
 
 class Playbook:
@@ -351,6 +357,7 @@ class Playbook:
                 path = item.pop("path", "")
                 if item.get("error"):
                     item["error"] = item["error"].replace(path, item["name"])
+                item["warnings"] = [w.replace(path, item["name"]) for w in item.get("warnings", [])]
             word = STATUS_WORDS.get(item["status"], item["status"])
             detail = item.get("error") or f"v{item['version']}，{item['chunks']} 段"
             progress.note(f"{word} {item['name']}：{detail}")

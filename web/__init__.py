@@ -68,6 +68,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         SECRET_KEY=_secret_key(settings),
         MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+        # Text fields (a pasted policy or conversation) share the upload limit, so that the 413
+        # message naming max_upload_mb is true for them too (Flask's own default is 500 kB).
+        MAX_FORM_MEMORY_SIZE=settings.max_upload_mb * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),

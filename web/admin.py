@@ -15,7 +15,13 @@ from web.uploads import save_uploads
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-STATUS_LABELS = {"added": "新增", "updated": "已更新", "unchanged": "未变化", "error": "失败"}
+STATUS_LABELS = {
+    "added": "新增",
+    "updated": "已更新",
+    "unchanged": "未变化",
+    "error": "失败",
+    "skipped": "已跳过",
+}
 DROP_LABELS = {  # reasons named by kb/clean.py; unknown reasons show as is
     "duplicate FAQ entry": "重复的 FAQ 条目",
     "page furniture": "页面框架（导航、页脚等）",

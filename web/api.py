@@ -187,7 +187,7 @@ def documents():
     return jsonify({"documents": [document_json(d) for d in kb().documents()]})
 
 
-@bp.get("/documents/<ref>")
+@bp.get("/documents/<path:ref>")
 @api_role("admin")
 def document(ref: str):
     doc = kb().document(ref)
@@ -222,7 +222,7 @@ def ingest():
     return accepted(job, rejected=errors)
 
 
-@bp.delete("/documents/<ref>")
+@bp.delete("/documents/<path:ref>")
 @api_role("admin")
 def remove(ref: str):
     try:

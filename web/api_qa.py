@@ -62,7 +62,11 @@ def qa_score():
 
     if request.mimetype == "application/json":
         data = json_body()
-        policy_name, semantic = data.get("policy", "default.yaml"), data.get("semantic", True) is not False
+        policy_name, semantic = data.get("policy", "default.yaml"), data.get("semantic", True)
+        if not isinstance(policy_name, str):
+            raise user_error(400, "policy 必须是质检规则的文件名（文本），例如 default.yaml")
+        if not isinstance(semantic, bool):
+            raise user_error(400, "semantic 必须是 true 或 false")
         paths, refused = _stored_conversations(data.get("conversations")), []
     else:
         policy_name = request.form.get("policy", "default.yaml")

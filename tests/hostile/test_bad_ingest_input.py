@@ -95,6 +95,32 @@ def with_member_replaced(data: bytes, name: str, content: bytes) -> bytes:
     return zip_bytes({n: content if n == name else source.read(n) for n in source.namelist()})
 
 
+LAUGHS = (  # "billion laughs": ten entities of ten references each expand to 10⁹ words
+    '<!DOCTYPE lolz [<!ENTITY lol0 "lol">'
+    + "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    + "]>"
+).encode()
+
+
+def entity_bomb_docx() -> bytes:
+    """A .docx whose document.xml declares a billion-laughs DTD and uses it in a paragraph."""
+    data = docx_bytes(["会员积分在确认收货后到账。"])
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+    head, rest = xml.split(b"?>", 1)
+    bomb = head + b"?>" + LAUGHS + rest.replace("确认收货后到账。".encode(), b"&lol9;")
+    return with_member_replaced(data, "word/document.xml", bomb)
+
+
+def entity_bomb_xlsx() -> bytes:
+    """An .xlsx whose sheet declares a billion-laughs DTD and uses it in a cell."""
+    data = xlsx_bytes({"FAQ": [["问题", "答案"], ["多久发货？", "两天内。"]]})
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    head, rest = xml.split(b"?>", 1) if xml.startswith(b"<?xml") else (b"", xml)
+    cell = b'<row r="3"><c r="A3" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData>'
+    bomb = (head + b"?>" if head else b"") + LAUGHS + rest.replace(b"</sheetData>", cell)
+    return with_member_replaced(data, "xl/worksheets/sheet1.xml", bomb)
+
+
 def manual(lines: list[str] = MANUAL_LINES) -> str:
     return "\n".join(lines) + "\n"
 
@@ -308,6 +334,21 @@ INGEST_CASES = [
         "docx_zip_bomb",
         write("炸弹.docx", zip_bomb("word/document.xml")),
         (Entry("炸弹.docx", "error", "解压后有 30 MB", ("可能是压缩炸弹", "未读取")),),
+    ),
+    IngestCase(
+        "docx_with_too_many_members",
+        write("碎片.docx", zip_bytes({f"word/media/{i}.bin": b"" for i in range(10_001)})),
+        (Entry("碎片.docx", "error", "解压后有 0 MB、10001 个成员，超过上限", ("可能是压缩炸弹",)),),
+    ),
+    IngestCase(
+        "docx_xml_entity_bomb",
+        write("笑声.docx", entity_bomb_docx()),
+        (Entry("笑声.docx", "error", "无法读取 docx 文件，文件可能已损坏", ("amplification",)),),
+    ),
+    IngestCase(
+        "xlsx_xml_entity_bomb",
+        write("笑声.xlsx", entity_bomb_xlsx()),
+        (Entry("笑声.xlsx", "error", "无法读取 xlsx 文件，文件可能已损坏", ("amplification",)),),
     ),
     IngestCase(
         "docx_without_text",
@@ -539,6 +580,12 @@ INGEST_CASES = [
         status=0,
     ),
     IngestCase(
+        "symlink_to_another_folder",
+        together(write("../别处/积分.txt", manual()), link("别处的链接", "../别处")),
+        (Entry("别处的链接", "skipped", "指向文件夹的符号链接不跟随"),),
+        status=0,
+    ),
+    IngestCase(
         "dangling_symlink",
         link("断开.txt", "不存在.txt"),
         (Entry("断开.txt", "skipped", "符号链接指向不存在的 不存在.txt"),),
@@ -661,3 +708,32 @@ def test_bad_ingest_input(case, tmp_path, capsys):
     assert_good_manual_served(home, report, capsys)
     if case.check:
         case.check(home, report)
+
+
+def test_one_batch_of_every_refused_entry_through_the_knowledge_base_api(tmp_path):
+    """The core API (what the web's jobs call) reports the same, all bad entries in one batch."""
+    from common.settings import load_settings
+    from kb.knowledge_base import KnowledgeBase
+
+    folder = tmp_path / "批次"
+    folder.mkdir()
+    (folder / GOOD_NAME).write_text(GOOD_TEXT, encoding="utf-8")
+    cases = [
+        c for c in INGEST_CASES if c.entries and not c.named and all(e.status != "added" for e in c.entries)
+    ]
+    for case in cases:
+        case.build(folder)
+    kb = KnowledgeBase(load_settings(tmp_path / "home"))
+    report = kb.ingest([folder])
+    by_name = {f.name: f for f in report.files}
+    for entry in (e for c in cases for e in c.entries):
+        item = by_name[entry.name]
+        assert item.status == entry.status and item.error.startswith(
+            f"{folder / entry.name}: {entry.message}"
+        ), item
+    assert {f.name for f in report.skipped} == {
+        e.name for c in cases for e in c.entries if e.status == "skipped"
+    }
+    assert [f.name for f in report.files if f.status == "added"] == [GOOD_NAME]
+    assert kb.search(GOOD_QUERY, k=1).results[0].document == GOOD_NAME
+    assert [d.name for d in kb.documents()] == [GOOD_NAME]
