@@ -46,7 +46,6 @@ def _kb(settings):
 
 def _foreground_job(settings, start):
     """Run a job in this process (recorded like the web's, tqdm bar on stderr); returns its row."""
-
     playbook = Playbook(settings, foreground=True)
     try:
         job = start(playbook)

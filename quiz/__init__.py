@@ -87,7 +87,6 @@ def generate_quiz(
     when fewer than ``n`` questions could be made. ``progress(done, total, step)`` is
     told of each step (see ``quiz.generate.build_questions``).
     """
-
     questions, notes = build_questions(
         kb, topic=topic, documents=documents, n=n, types=types, seed=seed, progress=progress
     )

@@ -41,7 +41,6 @@ def _supported() -> set[str]:
 
 def _ingest(files, rename_to: str | None = None):
     """Save uploads and start their ingest job; returns the job (None: nothing saved) and refused files."""
-
     saved, errors = save_uploads(files, settings().home_path, "kb", _supported(), rename_to=rename_to)
     tags = [t.strip() for t in request.form.get("tags", "").replace("，", ",").split(",") if t.strip()]
     if not saved:
@@ -130,7 +129,6 @@ def dictionary():
 @bp.get("/hit-test")
 def hit_test():
     """The production search (same call, same settings), with both legs' evidence, unlogged."""
-
     query = (request.args.get("q") or "").strip()[:200]
     leg = request.args.get("leg", "hybrid")
     if leg not in LEGS:
