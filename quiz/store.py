@@ -333,6 +333,16 @@ def taker_view(quiz: Quiz, result: dict) -> dict:
     return {**result, "items": items, "keys_shown": shown}
 
 
+def list_attempts(conn: sqlite3.Connection, quiz_id: int) -> list[dict]:
+    """A quiz's recorded attempts, newest first: taker, submitted_at, score, total."""
+    init_schema(conn)
+    rows = conn.execute(
+        "SELECT taker, submitted_at, score, total FROM quiz_attempts WHERE quiz_id = ? ORDER BY id DESC",
+        (int(quiz_id),),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
 def latest_attempt(conn: sqlite3.Connection, quiz_id: int, taker: str) -> dict | None:
     """The taker's newest attempt at a quiz, graded as stored (with keys; see :func:`taker_view`)."""
     quiz = get_quiz(conn, quiz_id)

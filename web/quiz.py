@@ -29,6 +29,7 @@ from quiz import (
     get_quiz,
     item_analysis,
     latest_attempt,
+    list_attempts,
     list_quizzes,
     publish_quiz,
     record_attempt,
@@ -76,19 +77,6 @@ def load_quiz(quiz_id: int):
 
 def parse_options(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def attempts_of(quiz_id: int) -> list[dict]:
-    """Recorded attempts, newest first (read-only over the quiz tables)."""
-    rows = (
-        db()
-        .execute(
-            "SELECT taker, submitted_at, score, total FROM quiz_attempts WHERE quiz_id = ? ORDER BY id DESC",
-            (quiz_id,),
-        )
-        .fetchall()
-    )
-    return [dict(r) for r in rows]
 
 
 # --- trainers ------------------------------------------------------------------------------
@@ -210,7 +198,7 @@ def export(quiz_id: int, fmt: str):
 def results(quiz_id: int):
     quiz = load_quiz(quiz_id)
     stats = {s.question_id: s for s in item_analysis(db(), quiz_id)} if quiz.status == "published" else {}
-    return render_template("quiz/results.html", quiz=quiz, attempts=attempts_of(quiz_id), stats=stats)
+    return render_template("quiz/results.html", quiz=quiz, attempts=list_attempts(db(), quiz_id), stats=stats)
 
 
 # --- taking a quiz (any signed-in user) ---------------------------------------------------------
