@@ -26,6 +26,7 @@ from quiz.models import QUESTION_TYPES, SHOW_ANSWERS, TYPE_LABELS, Question, Qui
 from quiz.store import (
     QuizError,
     add_question,
+    answer_for_letter,
     attempt_matrix,
     close_quiz,
     delete_question,
@@ -52,6 +53,7 @@ __all__ = [
     "QuizError",
     "Source",
     "add_question",
+    "answer_for_letter",
     "attempt_matrix",
     "close_quiz",
     "delete_question",
