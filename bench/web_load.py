@@ -61,11 +61,15 @@ def prepare_home(home: str) -> str:
         print("ingesting sample_data/kb (first run of this home) ...", file=sys.stderr, flush=True)
         kb.ingest([ROOT / "sample_data" / "kb"])
     kb.conn.close()
-    conn = connect(settings.db_path)
+    return api_token(home, "bench", "agent")
+
+
+def api_token(home: str, name: str, role: str) -> str:
+    """A fresh API token of the bench user ``name`` (created with ``role`` on first use)."""
+    conn = connect(load_settings(home).db_path)
     users.init_schema(conn)
-    user = users.authenticate(conn, "bench", "bench-agent-pass") or users.create_user(
-        conn, "bench", "bench-agent-pass", "agent"
-    )
+    password = f"{name}-{role}-pass"
+    user = users.authenticate(conn, name, password) or users.create_user(conn, name, password, role)
     token = users.issue_token(conn, user.id)
     conn.close()
     return token

@@ -85,6 +85,15 @@ def register_quiz(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the quiz as JSON")
     p.set_defaults(handler="cli.quiz_commands:generate")
 
+    p = qsub.add_parser(
+        "facts", help="list the typed facts quizzes are made from (--why: sentences not used)"
+    )
+    p.add_argument("--doc", action="append", default=[], help="only this document (repeatable)")
+    p.add_argument("--kind", help="only this kind: number, approver, document, procedure, reply, rule")
+    p.add_argument("--why", action="store_true", help="also count, by stage, the sentences not used and why")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler="cli.quiz_commands:facts_command")
+
     p = qsub.add_parser("list", help="list quizzes")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler="cli.quiz_commands:list_command")
@@ -149,7 +158,41 @@ def register_web(sub) -> None:
     p.set_defaults(handler="cli.web_commands:create_user")
 
 
-REGISTER = (register_kb, register_qa, register_quiz, register_web)
+def register_review(subparsers) -> None:
+    agreement = subparsers.add_parser(
+        "qa-agreement",
+        help="agreement per rule between the machine and human reviewers",
+        description="Precision and recall of the machine's fails against the latest human verdicts, "
+        "with counts and examples of disagreement.",
+    )
+    agreement.add_argument("--run", type=int, help="only this scoring run")
+    agreement.add_argument("--since", help="reviews from this date (YYYY-MM-DD)")
+    agreement.add_argument("--until", help="reviews up to this date, inclusive")
+    agreement.add_argument("--json", action="store_true", help="print the report as JSON")
+    agreement.set_defaults(handler="cli.review_commands:agreement_command")
+
+    assign = subparsers.add_parser(
+        "qa-assign",
+        help="draw a period's review sample for a reviewer",
+        description="Per agent: every critical fail, the lowest scores and a seeded random draw of "
+        "conversations that started in the period; stored as an assignment the reviewer works through.",
+    )
+    assign.add_argument("reviewer", help="the reviewer's user name")
+    assign.add_argument("--start", required=True, help="first day (YYYY-MM-DD)")
+    assign.add_argument("--end", required=True, help="last day, inclusive (YYYY-MM-DD)")
+    assign.add_argument("--random", type=int, default=3, help="random conversations per agent (default 3)")
+    assign.add_argument(
+        "--lowest", type=int, default=1, help="lowest-scoring conversations per agent (default 1)"
+    )
+    assign.add_argument("--no-critical", action="store_true", help="do not add every critical fail")
+    assign.add_argument(
+        "--seed", type=int, default=1, help="random seed (the same seed draws the same sample)"
+    )
+    assign.add_argument("--json", action="store_true", help="print the assignment as JSON")
+    assign.set_defaults(handler="cli.review_commands:assign_command")
+
+
+REGISTER = (register_kb, register_qa, register_review, register_quiz, register_web)
 
 
 def register_all(sub) -> None:

@@ -10,6 +10,8 @@ from common.db import open_database
 from index.snapshot import IndexMismatch
 from kb.knowledge_base import KnowledgeBase
 from quiz import (
+    KIND_LABELS,
+    KINDS,
     QuizError,
     answer_for_letter,
     delete_question,
@@ -25,6 +27,7 @@ from quiz import (
 )
 from quiz.analysis import FLAG_LABELS
 from quiz.models import LETTERS
+from service.playbook import Playbook
 
 
 def _conn(settings):
@@ -87,6 +90,42 @@ def generate(args, settings) -> int:
         _print_quiz(quiz)
     if args.out:
         print(_write_export(quiz, args.out, args.format))
+    return 0
+
+
+def facts_command(args, settings) -> int:
+    """``quiz facts``: each fact with its kind, key, source and confidence; ``--why`` adds stage counts."""
+    if args.kind and args.kind not in KINDS:
+        raise CommandError(f"--kind 必须是 {' / '.join(KINDS)} 之一")
+    playbook = Playbook(settings, foreground=True)
+    try:
+        found = playbook.quiz_facts(args.doc or None)
+    finally:
+        playbook.close()
+    if args.doc and not found.facts and not found.passages:
+        raise CommandError(f"知识库中没有文档 {'、'.join(args.doc)}（见 `python app.py docs`）")
+    facts = [f for f in found.facts if not args.kind or f.kind == args.kind]
+    if args.json:
+        data = {"facts": [f.as_dict() for f in facts]}
+        if args.why:
+            data["not_used"] = found.report.as_dict()
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    for fact in facts:
+        where = " > ".join([fact.title or fact.document, *fact.headings[-2:]])
+        print(f"[{KIND_LABELS[fact.kind]}] {fact.key}  (置信度 {fact.confidence:.1f}, id {fact.id})")
+        print(f"    {fact.sentence}")
+        print(f"    出处：{where}")
+    counts = {kind: sum(f.kind == kind for f in facts) for kind in KINDS}
+    summary = "，".join(f"{KIND_LABELS[k]} {n}" for k, n in counts.items() if n)
+    print(f"\n共 {len(facts)} 个事实（{summary or '无'}）", end="")
+    print(f"；{found.passages} 段资料，本次新提取 {found.extracted} 段。")
+    if args.why:
+        print("\n未用于出题的句子（按筛选阶段）：")
+        for stage, count in sorted(found.report.rejected.items(), key=lambda item: -item[1]):
+            print(f"  {count:5d}  {stage}")
+            for example in found.report.examples.get(stage, [])[:3]:
+                print(f"         例：{example}")
     return 0
 
 

@@ -119,24 +119,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("bm25_b", 0.75, "BM25 length normalisation.", low=0, high=1),
     Setting(
         "answer_threshold",
-        0.89,
-        "Best dense cosine at or above which a query is answered outright.",
-        low=-1,
-        high=1,
-    ),
-    Setting(
-        "answer_threshold_low",
-        0.87,
-        "Below this best dense cosine a query is never answered.",
-        low=-1,
-        high=1,
-    ),
-    Setting(
-        "answer_coverage",
-        0.8,
-        "Between the two: answered when a top result holds this share of the query's IDF.",
+        0.5,
+        "Answer confidence (index/confidence.py) at or above which a query is answered; the bundled"
+        " model is calibrated so that 0.5 is its chosen operating point.",
         low=0,
         high=1,
+    ),
+    Setting(
+        "confidence_model",
+        "",
+        "JSON answer-confidence model (empty: the bundled index/confidence.json); fit one with"
+        " bench/kb_confidence.py.",
+    ),
+    Setting(
+        "max_query_chars",
+        200,
+        "Longer queries are cut to this many characters, and the answer says so.",
+        low=1,
     ),
     Setting(
         "query_cache_size", 2048, "Query embeddings kept in memory (repeated queries never re-embed).", low=0
@@ -165,6 +164,27 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     # --- quiz ----------------------------------------------------------------
     Setting("quiz_seed", 1, "Default random seed for quiz generation."),
+    Setting(
+        "quiz_grace_s",
+        60,
+        "Seconds after a quiz's time limit in which a submission still counts (network, slow clicks).",
+        low=0,
+        high=3600,
+    ),
+    Setting(
+        "quiz_topic_results",
+        60,
+        "Search results a quiz topic is resolved to (most relevant first).",
+        low=1,
+        high=1000,
+    ),
+    Setting(
+        "quiz_topic_min_score",
+        0.02,
+        "Least search score of a passage a topic quiz asks about (one naming every topic word also counts).",
+        low=0.0,
+        high=1.0,
+    ),
     # --- web -----------------------------------------------------------------
     Setting("secret_key", "", "Flask secret key (default: generated once and stored in the data home)."),
     Setting(
@@ -334,10 +354,7 @@ def load_settings(home: str | os.PathLike | None = None, **overrides: Any) -> Se
                 raise ValueError(f"unknown setting {name!r} (see README, Settings)")
             if name != "home":
                 values[name] = _coerce(_BY_NAME[name], value)
-    for smaller, larger in (
-        ("chunk_target_chars", "chunk_max_chars"),
-        ("answer_threshold_low", "answer_threshold"),
-    ):
+    for smaller, larger in (("chunk_target_chars", "chunk_max_chars"),):
         if values[smaller] > values[larger]:
             raise ValueError(
                 f"settings {smaller} ({values[smaller]!r}) and {larger} ({values[larger]!r}):"

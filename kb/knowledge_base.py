@@ -18,18 +18,19 @@ from pathlib import Path
 from common.db import connect, open_database
 from common.textnorm import normalize
 from index import build, snapshot
+from index.confidence import ensure_admin_examples
 from index.embed_cache import EmbeddingCache
-from index.embedder import load_embedder
+from index.embedder import QueryRole, load_embedder
 from index.search import Searcher
 from index.tokenize import Tokenizer, ensure_default_files
 from index.windows import chunk_windows
 from kb import recovery, store
-from kb.chunk import chunk_blocks
+from kb.chunk import chunk_blocks, document_title
 from kb.chunk_store import ChunkStore
 from kb.clean import Fingerprints, clean_blocks, describe_drops
 from kb.intake import FileResult, IngestReport, collect_files, file_digest, read_checked
 from kb.loaders import load_file
-from kb.models import IngestError
+from kb.models import IngestError, Passage
 from kb.rules import load_rules
 from kb.write_lock import write_lock
 
@@ -62,6 +63,8 @@ class KnowledgeBase:
         self.user_dict_path = Path(settings.user_dict) if settings.user_dict else self.home / "user_dict.txt"
         self.synonyms_path = Path(settings.synonyms) if settings.synonyms else self.home / "synonyms.txt"
         ensure_default_files(self.user_dict_path, self.synonyms_path)
+        self.domain_examples_path = self.home / "domain_examples.txt"
+        ensure_admin_examples(self.domain_examples_path)
         self._embedder = embedder
         self._tokenizer = None
         self._searcher = None
@@ -95,8 +98,16 @@ class KnowledgeBase:
                 self.embedder,
                 self.tokenizer,
                 tokenizer_factory=self._new_tokenizer,
+                embed_examples=self.embed_questions,
+                domain_examples=self.domain_examples_path,
             )
         return self._searcher
+
+    def embed_questions(self, texts: list[str]):
+        """Query-role vectors of labelled questions, through the persistent embedding cache."""
+        cache = self.embedding_cache()
+        questions = EmbeddingCache(cache.conn, QueryRole(self.embedder), self.settings.embed_batch_size)
+        return questions.embed_passages([normalize(t) for t in texts])
 
     def embedding_cache(self):
         """The passage-embedding cache: the home database, or a shared file (setting)."""
@@ -283,6 +294,8 @@ class KnowledgeBase:
             self.settings.chunk_max_chars,
             self.settings.chunk_overlap_sentences,
         )
+        if loaded.title == Path(path).stem:  # the format names no title: take it from the text
+            loaded.title = document_title(blocks, loaded.title)
         for chunk in chunks:
             chunk.tags = list(dict.fromkeys([*chunk.tags, *tags]))
         if not chunks:
@@ -420,9 +433,20 @@ class KnowledgeBase:
         return summary
 
     # -- reading ------------------------------------------------------------
-    def search(self, query: str, k: int = 5, documents=None, tags=None, leg: str = "hybrid", log=False):
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        documents=None,
+        tags=None,
+        leg: str = "hybrid",
+        log=False,
+        threshold=None,
+    ):
         """See :meth:`index.search.Searcher.search`; ``log`` records the query for gap review."""
-        response = self.searcher.search(query, k=k, documents=documents, tags=tags, leg=leg)
+        response = self.searcher.search(
+            query, k=k, documents=documents, tags=tags, leg=leg, threshold=threshold
+        )
         if log:
             top = response.results[0] if response.results else None
             with self._log_lock, self.conn:
@@ -437,6 +461,14 @@ class KnowledgeBase:
                     ),
                 )
         return response
+
+    def chunk(self, chunk_id: int):
+        """One chunk row with its document's name and title, or None."""
+        return store.fetch_chunks(self.conn, [chunk_id]).get(chunk_id)
+
+    def tag_names(self) -> list[str]:
+        """Every tag of a live chunk or document (the search page's tag filter)."""
+        return store.tag_names(self.conn)
 
     def documents(self) -> list[store.DocumentInfo]:
         """Documents as search serves them now (the published snapshot), never half-written ones."""
@@ -460,6 +492,22 @@ class KnowledgeBase:
         if documents:
             rows = [r for r in rows if r["doc_name"] in documents or r["doc_title"] in documents]
         return rows
+
+    def passages(self, documents: list[str] | None = None) -> list[Passage]:
+        """Live chunks as :class:`kb.models.Passage` (what quiz generation reads), document order."""
+        return [
+            Passage(
+                row["id"],
+                row["doc_name"],
+                row["doc_title"],
+                tuple(json.loads(row["headings"])),
+                row["kind"],
+                row["text"],
+                row["question"],
+                row["answer"],
+            )
+            for row in self.all_chunks(documents)
+        ]
 
     def add_feedback(self, query: str, chunk_id: int | None, vote: int, comment: str = "") -> None:
         """Store an agent's 👍 (+1) or 👎 (-1) on a result."""

@@ -19,7 +19,9 @@ import numpy as np
 
 from common.sentences import sentence_spans
 from common.settings import setting
-from qa.policy import Policy, Rule
+from qa.phrases import Semantic
+from qa.policy import Policy
+from qa.rules import Rule
 
 # Sentences, not clauses: "哈喽，很乐意为您效劳" is one greeting.
 _MARKS_ONLY = re.compile(r"[。！？!?~～]+")  # sentence-end marks with no words
@@ -57,11 +59,13 @@ class SemanticMatcher:
         self._rules: dict[str, _Prepared] = {}
         for rule in policy.rules:
             if rule.semantic is not None:
-                self._rules[rule.id] = self._prepare(rule)
+                self._rules[rule.id] = self._prepare(rule.semantic)
+            if rule.trigger_semantic is not None:
+                self._rules[trigger_key(rule)] = self._prepare(rule.trigger_semantic)
 
-    def _prepare(self, rule: Rule) -> _Prepared:
-        examples = self.embed(list(rule.semantic.examples))
-        counter = self.embed(list(rule.semantic.counter_examples)) if rule.semantic.counter_examples else None
+    def _prepare(self, semantic: Semantic) -> _Prepared:
+        examples = self.embed(list(semantic.examples))
+        counter = self.embed(list(semantic.counter_examples)) if semantic.counter_examples else None
         mean = (
             np.concatenate([examples, counter]).mean(axis=0) if counter is not None else examples.mean(axis=0)
         )
@@ -89,9 +93,12 @@ class SemanticMatcher:
                     self._cache.popitem(last=False)
         return np.stack([found[t] for t in texts])
 
-    def best_sentence(self, rule: Rule, texts: list[str]) -> list[SemanticHit | None]:
-        """For each message text, its best accepted sentence for ``rule`` (or None)."""
-        prepared = self._rules[rule.id]
+    def best_sentence(self, rule: Rule, texts: list[str], key: str | None = None) -> list[SemanticHit | None]:
+        """For each message text, its best accepted sentence for ``rule`` (or None).
+
+        ``key``: which examples, the rule's (default) or its trigger's (:func:`trigger_key`).
+        """
+        prepared = self._rules[key or rule.id]
         units = [(i, start, end) for i, text in enumerate(texts) for start, end in _candidates(text)]
         results: list[SemanticHit | None] = [None] * len(texts)
         if not units:
@@ -125,6 +132,11 @@ def _candidates(text: str) -> list[tuple[int, int]]:
             continue
         spans.append((start, end))
     return spans
+
+
+def trigger_key(rule: Rule) -> str:
+    """The key of a rule's trigger examples (rule ids cannot hold '#')."""
+    return f"{rule.id}#trigger"
 
 
 def _centre(vectors: np.ndarray, mean: np.ndarray) -> np.ndarray:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from quiz.models import FALSE_TEXT, QUESTION_TYPES, TRUE_TEXT, Question
+from quiz.models import ALL_TYPES, FALSE_TEXT, MULTIPLE, TRUE_TEXT, Question
 
 _TYPE_COMMENT = re.compile(r"^//\s*kefu-type:\s*(\w+)")
+_WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 
 
 class ImportProblem(ValueError):
@@ -66,13 +67,13 @@ def _gift_question(block: str, kind_hint: str | None, number: int) -> Question:
     if text.startswith("::"):
         end = _find_unescaped(text, ":", 2)
         if end < 0 or text[end : end + 2] != "::":
-            raise ImportProblem(f"GIFT question {number}: unterminated ::title::")
+            raise ImportProblem(f"第 {number} 题：::标题:: 没有结束")
         text = text[end + 2 :]
     text = re.sub(r"^\[(?:plain|html|moodle|markdown)\]", "", text)
     open_at = _find_unescaped(text, "{")
     close_at = _find_unescaped(text, "}", open_at + 1) if open_at >= 0 else -1
     if open_at < 0 or close_at < 0:
-        raise ImportProblem(f"GIFT question {number}: no {{answer}} block")
+        raise ImportProblem(f"第 {number} 题：没有 {{答案}} 部分")
     stem = unescape((text[:open_at] + text[close_at + 1 :]).strip())
     body = text[open_at + 1 : close_at].strip()
     feedback = ""
@@ -86,33 +87,53 @@ def _gift_question(block: str, kind_hint: str | None, number: int) -> Question:
         return Question("tf", stem, [TRUE_TEXT, FALSE_TEXT], answer, feedback)
     parts = [(m, unescape(_drop_feedback(p).strip())) for m, p in _split_unescaped(body, "=~") if m]
     if not parts:
-        raise ImportProblem(f"GIFT question {number}: empty answer block")
+        raise ImportProblem(f"第 {number} 题：答案部分为空")
+    weighted = [(m, _WEIGHT.match(p)) for m, p in parts]
+    if all(m == "~" for m, _ in parts) and any(w for _, w in weighted):
+        # ~%50%right ~%-50%wrong: several right options (Moodle's multiple-answer).
+        options = [p[w.end() :].strip() if w else p for (_, p), (_, w) in zip(parts, weighted, strict=True)]
+        right = [o for o, (_, w) in zip(options, weighted, strict=True) if w and float(w.group(1)) > 0]
+        if not right:
+            raise ImportProblem(f"第 {number} 题：没有得分为正的选项")
+        return Question(MULTIPLE, stem, options, explanation=feedback, answers=right)
     if any(m == "~" for m, _ in parts):
         right = [p for m, p in parts if m == "="]
         if len(right) != 1:
-            raise ImportProblem(f"GIFT question {number}: expected exactly one =right answer")
+            raise ImportProblem(f"第 {number} 题：单选题须恰好有一个 = 正确答案")
         kind = kind_hint if kind_hint in ("single", "scenario") else "single"
         return Question(kind, stem, [p for _, p in parts], right[0], feedback)
     answers = [p for _, p in parts]
     return Question("cloze", stem, [], answers[0], feedback, accepted=answers[1:])
 
 
-def read_gift(text: str) -> list[Question]:
-    """Questions of a GIFT file (blank lines separate questions; ``//`` lines are comments)."""
-    questions, block, hint = [], [], None
+def read_gift(text: str, collect: bool = False):
+    """Questions of a GIFT file (blank lines separate questions; ``//`` lines are comments).
+
+    ``collect``: return ``(questions, problems)``, a problem naming the question's line,
+    instead of raising at the first unreadable question.
+    """
+    questions, problems, block, hint, start, count = [], [], [], None, 1, 0
 
     def flush() -> None:
-        nonlocal block, hint
+        nonlocal block, hint, count
         content = "\n".join(block).strip()
         if content and not content.startswith("$CATEGORY"):
-            questions.append(_gift_question(content, hint, len(questions) + 1))
+            count += 1
+            try:
+                questions.append(_gift_question(content, hint, count))
+            except ImportProblem as exc:
+                if not collect:
+                    raise
+                problems.append(f"第 {start} 行：{exc}")
         block, hint = [], None
 
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
+        if not block:
+            start = number
         stripped = line.strip()
         if stripped.startswith("//"):
             m = _TYPE_COMMENT.match(stripped)
-            if m and m.group(1) in QUESTION_TYPES:
+            if m and m.group(1) in ALL_TYPES:
                 hint = m.group(1)
             continue
         if not stripped:
@@ -120,7 +141,7 @@ def read_gift(text: str) -> list[Question]:
             continue
         block.append(line)
     flush()
-    return questions
+    return (questions, problems) if collect else questions
 
 
 def _xml_text(node: ET.Element | None) -> str:
@@ -130,41 +151,62 @@ def _xml_text(node: ET.Element | None) -> str:
     return (inner.text if inner is not None else node.text) or ""
 
 
-def read_moodle_xml(data: bytes | str) -> list[Question]:
-    """Questions of a Moodle XML file (multichoice, truefalse, shortanswer)."""
-    root = ET.fromstring(data)
-    out = []
+def read_moodle_xml(data: bytes | str, collect: bool = False):
+    """Questions of a Moodle XML file (multichoice, truefalse, shortanswer).
+
+    ``collect``: return ``(questions, problems)`` instead of raising at the first
+    unsupported question. A file that is not XML raises :class:`ImportProblem` with its line.
+    """
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise ImportProblem(f"不是有效的 XML（第 {exc.position[0]} 行第 {exc.position[1]} 列）") from None
+    out, problems = [], []
     for number, el in enumerate(root.findall("question"), 1):
-        mtype = el.get("type")
-        if mtype == "category":
+        try:
+            question = _xml_question(el, number)
+        except (ImportProblem, ValueError) as exc:
+            if not collect:
+                raise ImportProblem(str(exc)) from None
+            problems.append(f"第 {number} 题：{exc}")
             continue
-        stem = _xml_text(el.find("questiontext"))
-        feedback = _xml_text(el.find("generalfeedback"))
-        tags = [_xml_text(t) for t in el.findall("tags/tag")]
-        hint = next((t[5:] for t in tags if t.startswith("kefu-") and t[5:] in QUESTION_TYPES), None)
-        answers = [(_xml_text(a), float(a.get("fraction", "0"))) for a in el.findall("answer")]
-        if mtype == "multichoice":
-            right = [t for t, f in answers if f >= 100]
-            if len(right) != 1:
-                raise ImportProblem(f"XML question {number}: expected exactly one fully right answer")
-            kind = hint if hint in ("single", "scenario") else "single"
-            out.append(Question(kind, stem, [t for t, _ in answers], right[0], feedback))
-        elif mtype == "truefalse":
-            right = next((t for t, f in answers if f >= 100), "true")
-            out.append(
-                Question(
-                    "tf",
-                    stem,
-                    [TRUE_TEXT, FALSE_TEXT],
-                    TRUE_TEXT if right.strip().lower() == "true" else FALSE_TEXT,
-                    feedback,
-                )
-            )
-        elif mtype == "shortanswer":
-            right = [t for t, f in answers if f >= 100]
-            if not right:
-                raise ImportProblem(f"XML question {number}: no right answer")
-            out.append(Question("cloze", stem, [], right[0], feedback, accepted=right[1:]))
-        else:
-            raise ImportProblem(f"XML question {number}: unsupported type {mtype!r}")
-    return out
+        if question is not None:
+            out.append(question)
+    return (out, problems) if collect else out
+
+
+def _xml_question(el: ET.Element, number: int) -> Question | None:
+    mtype = el.get("type")
+    if mtype == "category":
+        return None
+    stem = _xml_text(el.find("questiontext"))
+    feedback = _xml_text(el.find("generalfeedback"))
+    tags = [_xml_text(t) for t in el.findall("tags/tag")]
+    hint = next((t[5:] for t in tags if t.startswith("kefu-") and t[5:] in ALL_TYPES), None)
+    answers = [(_xml_text(a), float(a.get("fraction", "0"))) for a in el.findall("answer")]
+    if mtype == "multichoice" and (el.findtext("single") or "true").strip().lower() in ("false", "0"):
+        right = [t for t, f in answers if f > 0]
+        if not right:
+            raise ImportProblem(f"第 {number} 题：没有 fraction 为正的选项")
+        return Question(MULTIPLE, stem, [t for t, _ in answers], explanation=feedback, answers=right)
+    if mtype == "multichoice":
+        right = [t for t, f in answers if f >= 100]
+        if len(right) != 1:
+            raise ImportProblem(f"第 {number} 题：单选题须恰好有一个 fraction=100 的答案")
+        kind = hint if hint in ("single", "scenario") else "single"
+        return Question(kind, stem, [t for t, _ in answers], right[0], feedback)
+    if mtype == "truefalse":
+        right = next((t for t, f in answers if f >= 100), "true")
+        return Question(
+            "tf",
+            stem,
+            [TRUE_TEXT, FALSE_TEXT],
+            TRUE_TEXT if right.strip().lower() == "true" else FALSE_TEXT,
+            feedback,
+        )
+    if mtype == "shortanswer":
+        right = [t for t, f in answers if f >= 100]
+        if not right:
+            raise ImportProblem(f"第 {number} 题：没有正确答案")
+        return Question("cloze", stem, [], right[0], feedback, accepted=right[1:])
+    raise ImportProblem(f"第 {number} 题：不支持的题型 {mtype!r}")

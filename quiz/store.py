@@ -8,8 +8,7 @@ import time
 from dataclasses import asdict
 
 from common.db import migrate
-from quiz.grading import grade
-from quiz.models import DRAFT, PUBLISHED, SHOW_ANSWERS, Question, Quiz, Source
+from quiz.models import DELIVERY_FIELDS, DRAFT, PUBLISHED, SHOW_ANSWERS, Question, Quiz, Source
 
 MIGRATIONS = [
     """
@@ -66,6 +65,28 @@ MIGRATIONS = [
     ALTER TABLE quiz_drafts ADD COLUMN show_answers TEXT NOT NULL DEFAULT 'after_close';
     ALTER TABLE quiz_drafts ADD COLUMN closed_at REAL;
     """,
+    # Taken like a Moodle quiz: delivery settings; attempts start (with their own question and
+    # option order) before they are submitted; partial credit; assignments to users or roles.
+    """
+    ALTER TABLE quiz_drafts ADD COLUMN delivery TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE quiz_questions ADD COLUMN answers TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE quiz_attempts ADD COLUMN state TEXT NOT NULL DEFAULT 'submitted';
+    ALTER TABLE quiz_attempts ADD COLUMN started_at REAL;
+    ALTER TABLE quiz_attempts ADD COLUMN layout TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE quiz_attempts ADD COLUMN points REAL;
+    ALTER TABLE quiz_attempts ADD COLUMN overdue INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE quiz_answers ADD COLUMN credit REAL;
+    CREATE INDEX quiz_attempts_taker ON quiz_attempts(taker, quiz_id);
+    CREATE TABLE quiz_assignments (
+        quiz_id INTEGER NOT NULL REFERENCES quiz_drafts(id) ON DELETE CASCADE,
+        target_kind TEXT NOT NULL CHECK (target_kind IN ('user', 'role')),
+        target TEXT NOT NULL,
+        due_at REAL,
+        assigned_by TEXT NOT NULL DEFAULT '',
+        assigned_at REAL NOT NULL,
+        PRIMARY KEY (quiz_id, target_kind, target)
+    );
+    """,
 ]
 
 
@@ -91,6 +112,7 @@ def _question(row: sqlite3.Row) -> Question:
         json.loads(row["accepted"]),
         row["id"],
         row["position"],
+        json.loads(row["answers"]),
     )
 
 
@@ -106,10 +128,14 @@ def _question_values(q: Question) -> tuple:
         q.difficulty,
         q.key,
         q.fingerprint,
+        json.dumps(q.answers, ensure_ascii=False),
     )
 
 
-_QUESTION_COLUMNS = "type, stem, options, answer, accepted, explanation, source, difficulty, key, fingerprint"
+_QUESTION_COLUMNS = (
+    "type, stem, options, answer, accepted, explanation, source, difficulty, key, fingerprint, answers"
+)
+_QUESTION_SLOTS = ", ".join("?" * len(_QUESTION_COLUMNS.split(",")))
 
 
 def save_quiz(conn: sqlite3.Connection, quiz: Quiz) -> Quiz:
@@ -118,8 +144,8 @@ def save_quiz(conn: sqlite3.Connection, quiz: Quiz) -> Quiz:
     quiz.created_at = quiz.created_at or time.time()
     with conn:
         cur = conn.execute(
-            "INSERT INTO quiz_drafts(title, status, topic, documents, seed, notes, created_at)"
-            " VALUES (?, 'draft', ?, ?, ?, ?, ?)",
+            "INSERT INTO quiz_drafts(title, status, topic, documents, seed, notes, created_at, show_answers,"
+            " delivery) VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?)",
             (
                 quiz.title,
                 quiz.topic,
@@ -127,6 +153,8 @@ def save_quiz(conn: sqlite3.Connection, quiz: Quiz) -> Quiz:
                 quiz.seed,
                 json.dumps(quiz.notes, ensure_ascii=False),
                 quiz.created_at,
+                quiz.show_answers,
+                json.dumps(delivery_of(quiz)),
             ),
         )
         quiz.id = cur.lastrowid
@@ -134,7 +162,7 @@ def save_quiz(conn: sqlite3.Connection, quiz: Quiz) -> Quiz:
             q.position = position
             q.id = conn.execute(
                 f"INSERT INTO quiz_questions(quiz_id, position, {_QUESTION_COLUMNS})"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f" VALUES (?, ?, {_QUESTION_SLOTS})",
                 (quiz.id, position, *_question_values(q)),
             ).lastrowid
     quiz.status = DRAFT
@@ -180,6 +208,7 @@ def get_quiz(conn: sqlite3.Connection, quiz_id: int) -> Quiz:
             "SELECT * FROM quiz_questions WHERE quiz_id = ? ORDER BY position, id", (row["id"],)
         )
     ]
+    delivery = json.loads(row["delivery"])
     return Quiz(
         row["title"],
         questions,
@@ -193,7 +222,13 @@ def get_quiz(conn: sqlite3.Connection, quiz_id: int) -> Quiz:
         json.loads(row["notes"]),
         row["show_answers"],
         row["closed_at"],
+        **{name: delivery[name] for name in DELIVERY_FIELDS if name in delivery},
     )
+
+
+def delivery_of(quiz: Quiz) -> dict:
+    """The quiz's delivery settings (shuffle, time limit, attempts, dates, pass mark) as a dict."""
+    return {name: getattr(quiz, name) for name in DELIVERY_FIELDS}
 
 
 def _draft_of_question(conn: sqlite3.Connection, question_id: int) -> int:
@@ -225,7 +260,7 @@ def update_question(conn: sqlite3.Connection, question_id: int, **fields) -> Que
     _draft_of_question(conn, question_id)
     row = conn.execute("SELECT * FROM quiz_questions WHERE id = ?", (int(question_id),)).fetchone()
     question = _question(row)
-    allowed = {"type", "stem", "options", "answer", "explanation", "difficulty", "accepted", "key"}
+    allowed = {"type", "stem", "options", "answer", "explanation", "difficulty", "accepted", "key", "answers"}
     unknown = set(fields) - allowed
     if unknown:
         raise QuizError(f"cannot edit {', '.join(sorted(unknown))}; editable: {', '.join(sorted(allowed))}")
@@ -237,7 +272,7 @@ def update_question(conn: sqlite3.Connection, question_id: int, **fields) -> Que
         raise QuizError("; ".join(problems))
     with conn:
         conn.execute(
-            f"UPDATE quiz_questions SET ({_QUESTION_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?",
+            f"UPDATE quiz_questions SET ({_QUESTION_COLUMNS}) = ({_QUESTION_SLOTS}) WHERE id = ?",
             (*_question_values(question), question.id),
         )
     return question
@@ -285,7 +320,7 @@ def add_question(conn: sqlite3.Connection, quiz_id: int, question: Question) -> 
     with conn:
         question.id = conn.execute(
             f"INSERT INTO quiz_questions(quiz_id, position, {_QUESTION_COLUMNS})"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f" VALUES (?, ?, {_QUESTION_SLOTS})",
             (quiz.id, question.position, *_question_values(question)),
         ).lastrowid
     return question
@@ -331,126 +366,74 @@ def close_quiz(conn: sqlite3.Connection, quiz_id: int) -> Quiz:
     return get_quiz(conn, quiz.id)
 
 
-def keys_visible(quiz: Quiz, complete: bool) -> bool:
-    """May a taker see the keys of an attempt? ``complete``: every question was answered."""
-    if quiz.show_answers == "after_submit":
-        return complete
-    if quiz.show_answers == "after_close":
-        return quiz.closed_at is not None
-    return False
+def set_delivery(conn: sqlite3.Connection, quiz_id: int, **fields) -> Quiz:
+    """Change how a quiz is taken (any of ``DELIVERY_FIELDS``); allowed at any status.
 
-
-def taker_view(quiz: Quiz, result: dict) -> dict:
-    """An attempt as its taker may see it: answer keys only when :func:`keys_visible` allows."""
-    shown = keys_visible(quiz, result["complete"])
-    items = [item if shown else {k: v for k, v in item.items() if k != "answer"} for item in result["items"]]
-    return {**result, "items": items, "keys_shown": shown}
-
-
-def list_attempts(conn: sqlite3.Connection, quiz_id: int) -> list[dict]:
-    """A quiz's recorded attempts, newest first: taker, submitted_at, score, total."""
-    init_schema(conn)
-    rows = conn.execute(
-        "SELECT taker, submitted_at, score, total FROM quiz_attempts WHERE quiz_id = ? ORDER BY id DESC",
-        (int(quiz_id),),
-    ).fetchall()
-    return [dict(r) for r in rows]
-
-
-def latest_attempt(conn: sqlite3.Connection, quiz_id: int, taker: str) -> dict | None:
-    """The taker's newest attempt at a quiz, graded as stored (with keys; see :func:`taker_view`)."""
-    quiz = get_quiz(conn, quiz_id)
-    row = conn.execute(
-        "SELECT * FROM quiz_attempts WHERE quiz_id = ? AND taker = ? ORDER BY id DESC LIMIT 1",
-        (quiz.id, str(taker).strip()),
-    ).fetchone()
-    if row is None:
-        return None
-    answers = {
-        r["question_id"]: r
-        for r in conn.execute("SELECT * FROM quiz_answers WHERE attempt_id = ?", (row["id"],))
-    }
-    items = [
-        {
-            "question_id": q.id,
-            "position": q.position,
-            "response": answers[q.id]["response"] if q.id in answers else "",
-            "correct": bool(answers[q.id]["correct"]) if q.id in answers else False,
-            "answer": q.answer_letter or q.answer,
-        }
-        for q in quiz.questions
-    ]
-    return _result(row["id"], quiz, row["taker"], items)
-
-
-def _result(attempt_id: int, quiz: Quiz, taker: str, items: list[dict]) -> dict:
-    score = sum(1 for i in items if i["correct"])
-    return {
-        "attempt_id": attempt_id,
-        "quiz_id": quiz.id,
-        "taker": taker,
-        "score": score,
-        "total": len(items),
-        "percent": round(100 * score / len(items), 1) if items else 0.0,
-        "complete": all(i["response"].strip() for i in items),
-        "items": items,
-    }
-
-
-def record_attempt(conn: sqlite3.Connection, quiz_id: int, taker: str, answers: dict) -> dict:
-    """Grade and store one attempt at a published, open quiz.
-
-    ``answers`` maps a question id (or its 1-based position) to the response:
-    a letter or the option text for choice questions, 正确/错误 (对/错, true/false)
-    for true/false, text for cloze. Unanswered questions count as wrong.
-    Returns ``{attempt_id, score, total, percent, complete, items: [{question_id, response,
-    correct, answer}]}`` with every key: pass it through :func:`taker_view` before a taker sees it.
+    Refused with a Chinese message naming the field: a negative time limit or attempt
+    count, a pass mark outside 0-100, a close date before the open date.
     """
     quiz = get_quiz(conn, quiz_id)
-    if quiz.status != PUBLISHED:
-        raise QuizError(f"quiz {quiz_id} is a draft: publish it before recording attempts")
-    if quiz.closed_at is not None:
-        raise QuizError(f"测验 {quiz_id} 已关闭，不再接受答卷")
-    if not str(taker).strip():
-        raise QuizError("taker is required")
-    by_key = {str(k): v for k, v in answers.items()}
-    items = []
-    for q in quiz.questions:
-        response = by_key.get(str(q.id), by_key.get(f"#{q.position}", by_key.get(str(q.position))))
-        response = "" if response is None else str(response)
-        items.append(
-            {
-                "question_id": q.id,
-                "position": q.position,
-                "response": response,
-                "correct": grade(q, response),
-                "answer": q.answer_letter or q.answer,
-            }
-        )
-    result = _result(0, quiz, str(taker).strip(), items)
+    unknown = set(fields) - set(DELIVERY_FIELDS)
+    if unknown:
+        raise QuizError(f"未知的测验设置：{', '.join(sorted(unknown))}")
+    merged = {**delivery_of(quiz), **fields}
+    try:
+        merged["shuffle_questions"] = bool(merged["shuffle_questions"])
+        merged["shuffle_options"] = bool(merged["shuffle_options"])
+        merged["time_limit_minutes"] = int(merged["time_limit_minutes"] or 0)
+        merged["attempts_allowed"] = int(merged["attempts_allowed"] or 0)
+        merged["pass_percent"] = float(merged["pass_percent"])
+        for name in ("opens_at", "closes_at"):
+            merged[name] = None if merged[name] in (None, "") else float(merged[name])
+    except (TypeError, ValueError) as exc:
+        raise QuizError(f"测验设置不是有效的数字：{exc}") from None
+    if not 0 <= merged["time_limit_minutes"] <= 24 * 60:
+        raise QuizError("限时（分钟）须在 0（不限时）到 1440 之间")
+    if not 0 <= merged["attempts_allowed"] <= 100:
+        raise QuizError("允许作答次数须在 0（不限）到 100 之间")
+    if not 0 <= merged["pass_percent"] <= 100:
+        raise QuizError("及格线须在 0 到 100 之间")
+    if merged["opens_at"] and merged["closes_at"] and merged["closes_at"] <= merged["opens_at"]:
+        raise QuizError("截止时间须晚于开放时间")
     with conn:
-        attempt_id = conn.execute(
-            "INSERT INTO quiz_attempts(quiz_id, taker, submitted_at, score, total) VALUES (?, ?, ?, ?, ?)",
-            (quiz.id, result["taker"], time.time(), result["score"], result["total"]),
-        ).lastrowid
-        conn.executemany(
-            "INSERT INTO quiz_answers(attempt_id, question_id, response, correct) VALUES (?, ?, ?, ?)",
-            [(attempt_id, i["question_id"], i["response"], int(i["correct"])) for i in items],
-        )
-    return {**result, "attempt_id": attempt_id}
+        conn.execute("UPDATE quiz_drafts SET delivery = ? WHERE id = ?", (json.dumps(merged), quiz.id))
+    return get_quiz(conn, quiz.id)
 
 
-def attempt_matrix(conn: sqlite3.Connection, quiz_id: int) -> tuple[list[int], list[list[int]]]:
-    """Question ids and one 0/1 row per attempt (for item analysis)."""
+def copy_to_draft(conn: sqlite3.Connection, quiz_id: int, title: str | None = None) -> Quiz:
+    """A new draft with the quiz's questions and settings (a published quiz stays as it is)."""
     quiz = get_quiz(conn, quiz_id)
-    ids = [q.id for q in quiz.questions]
-    rows = []
-    for attempt in conn.execute("SELECT id FROM quiz_attempts WHERE quiz_id = ? ORDER BY id", (quiz.id,)):
-        got = {
-            r["question_id"]: r["correct"]
-            for r in conn.execute(
-                "SELECT question_id, correct FROM quiz_answers WHERE attempt_id = ?", (attempt["id"],)
-            )
-        }
-        rows.append([int(got.get(qid, 0)) for qid in ids])
-    return ids, rows
+    for q in quiz.questions:
+        q.id = None
+    copy = Quiz(
+        title or f"{quiz.title}（副本）",
+        quiz.questions,
+        topic=quiz.topic,
+        documents=quiz.documents,
+        seed=quiz.seed,
+        notes=[f"复制自测验 {quiz.id}"],
+        show_answers=quiz.show_answers,
+        **{**delivery_of(quiz), "opens_at": None, "closes_at": None},
+    )
+    return save_quiz(conn, copy)
+
+
+def unpublish_quiz(conn: sqlite3.Connection, quiz_id: int) -> Quiz:
+    """Turn a published quiz nobody has taken back into a draft; one with attempts is refused."""
+    quiz = get_quiz(conn, quiz_id)
+    if quiz.status != PUBLISHED:
+        raise QuizError(f"测验 {quiz_id} 是草稿，无需撤回发布")
+    taken = conn.execute("SELECT count(*) FROM quiz_attempts WHERE quiz_id = ?", (quiz.id,)).fetchone()[0]
+    if taken:
+        raise QuizError(f"测验 {quiz_id} 已有 {taken} 次作答，不能撤回发布；请“复制为草稿”后修改")
+    with conn:
+        conn.execute("DELETE FROM quiz_publications WHERE quiz_id = ?", (quiz.id,))
+        conn.execute("UPDATE quiz_drafts SET status = ?, closed_at = NULL WHERE id = ?", (DRAFT, quiz.id))
+    return get_quiz(conn, quiz.id)
+
+
+def delete_quiz(conn: sqlite3.Connection, quiz_id: int) -> None:
+    """Delete a quiz with its questions, attempts and assignments."""
+    quiz = get_quiz(conn, quiz_id)
+    with conn:
+        conn.execute("DELETE FROM quiz_drafts WHERE id = ?", (quiz.id,))

@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from common.atomic import write_text_atomic
@@ -30,10 +31,14 @@ from kb.write_lock import KnowledgeBaseBusy
 from qa.policy import Policy, parse_policy
 from qa.policy_library import PolicyLibrary
 from qa.readers import read_transcripts
+from qa.review import ReviewDesk
 from qa.runner import RunResult, make_scorer, score_conversations, score_files
 from qa.scoring import Scorecard, Scorer
+from qa.store import open_store
 from qa.transcript import Conversation
-from quiz import generate_quiz
+from quiz import FactSet, build_questions, collect_facts, generate_quiz
+from quiz import bank as question_bank
+from service import gap_faq, golden, preferences
 from service.job_queue import JobQueue, Progress
 from service.jobs import Job, JobFailed
 from service.query_log import QueryLog
@@ -59,6 +64,7 @@ class Playbook:
         self._kb = None
         self._writer = None
         self._jobs = None
+        self._reviews = None
         self._build_lock = threading.Lock()
 
     # -- parts, built on first use ----------------------------------------------
@@ -82,8 +88,19 @@ class Playbook:
                 if self._jobs is None:
                     bodies = {"ingest": self._ingest_job, "reindex": self._reindex_job}
                     bodies["quiz"] = self._quiz_job
+                    bodies["golden"] = self._golden_job
                     self._jobs = JobQueue(self.settings, bodies, foreground=self.foreground)
         return self._jobs
+
+    @property
+    def reviews(self):
+        """The QA review loop (qa.review.ReviewDesk) on per-thread connections, QA tables migrated."""
+        if self._reviews is None:
+            with self._build_lock:
+                if self._reviews is None:
+                    open_store(self.settings.db_path, self.settings.db_busy_seconds).close()  # migrations
+                    self._reviews = ReviewDesk(thread_connections(self.settings))
+        return self._reviews
 
     def _writer_kb(self):
         if self._writer is None:
@@ -97,6 +114,8 @@ class Playbook:
         self.query_log.close()
         if self._kb is not None:
             self._kb.conn.close()
+        if self._reviews is not None:
+            self._reviews.conn.close()
 
     # -- reading ------------------------------------------------------------------
     def search(self, query: str, log: bool = False, **options):
@@ -108,6 +127,32 @@ class Playbook:
 
     def add_feedback(self, query: str, chunk_id: int | None, vote: int, comment: str = "") -> None:
         self.kb.add_feedback(query, chunk_id, vote, comment)
+
+    # -- the search page's filters, remembered per user ------------------------------
+    def filter_choices(self) -> dict:
+        """Documents (name, title) and tags an agent can narrow a search to."""
+        return {
+            "documents": [(d.name, d.title or d.name) for d in self.kb.documents()],
+            "tags": self.kb.tag_names(),
+        }
+
+    def search_filters(self, user_id: int) -> dict:
+        """The user's last document and tag filters ({"documents": [...], "tags": [...]})."""
+        preferences.init_schema(self.kb.conn)
+        saved = preferences.get(self.kb.conn, user_id, preferences.SEARCH_FILTERS, {})
+        return {"documents": list(saved.get("documents", [])), "tags": list(saved.get("tags", []))}
+
+    def remember_search_filters(self, user_id: int, documents: list[str], tags: list[str]) -> dict:
+        """Keep the filters the user chose (unknown documents and tags are dropped)."""
+        choices = self.filter_choices()
+        known_docs = {name for name, _ in choices["documents"]}
+        filters = {
+            "documents": [d for d in documents if d in known_docs],
+            "tags": [t for t in tags if t in set(choices["tags"])],
+        }
+        if filters != self.search_filters(user_id):  # as-you-type requests repeat them: write on change
+            preferences.put(self.kb.conn, user_id, preferences.SEARCH_FILTERS, filters)
+        return filters
 
     def is_empty(self) -> bool:
         return not self.kb.documents()
@@ -157,6 +202,57 @@ class Playbook:
             raise UnreadableTrial("对话无法读取：" + "；".join(str(i).split(": ", 1)[-1] for i in items))
         return conversations[0], self.score_conversations(conversations[:1], policy)[0]
 
+    # -- knowledge gaps (service/gap_faq.py) ---------------------------------------------
+    def gaps(self, limit: int = 50) -> dict:
+        """Unanswered queries not yet resolved (asked again after being resolved: shown again) and 👎."""
+        found = self.kb.gaps(limit)
+        done = gap_faq.resolved(self.kb.conn)
+        found["unanswered"] = [g for g in found["unanswered"] if done.get(g["query"], 0) < g["last"]]
+        return found
+
+    def add_gap_faq(self, gap_query: str, question: str, answer: str, similar: list[str], by: str) -> Job:
+        """Add a Q&A entry to the managed FAQ document, mark the gap resolved, queue its ingest."""
+        path = gap_faq.add_entry(self.settings.home_path, question, answer, [gap_query, *similar])
+        gap_faq.resolve(self.kb.conn, [gap_query, *similar], by, question)
+        return self.start_ingest([path], by)
+
+    def golden_queries(self) -> list[golden.GoldenQuery]:
+        return golden.list_queries(self.kb.conn)
+
+    def add_golden(self, query: str, expected: list[str], created_by: str, document: str = ""):
+        """Label a test query with the passage(s) that answer it (``[]``: it has no answer)."""
+        return golden.add(self.kb.conn, query, expected, document, created_by)
+
+    def add_golden_from_result(self, query: str, chunk_id: int, created_by: str):
+        """The hit-test page's "this is the right result": the chunk's text becomes the expectation."""
+        chunk = self.kb.chunk(chunk_id)
+        if chunk is None:
+            raise golden.GoldenError("这个段落已不存在（文档可能已更新），请重新搜索")
+        return self.add_golden(query, [chunk["text"]], created_by, chunk["doc_name"])
+
+    def import_golden_sheet(self, name: str, data: bytes, created_by: str) -> int:
+        """Add every row of a sheet (问题, 答案, 无答案); nothing is added if one row is bad."""
+        rows = golden.read_sheet(name, data)
+        for query, expected in rows:
+            self.add_golden(query, expected, created_by)
+        return len(rows)
+
+    def remove_golden(self, query_id: int) -> None:
+        golden.remove(self.kb.conn, query_id)
+
+    def golden_runs(self, limit: int = 20) -> list[dict]:
+        return golden.runs(self.kb.conn, limit)
+
+    def start_golden_run(self, started_by: str, trigger: str = "手动运行") -> Job | None:
+        """Queue a run of the golden set (None when it holds no query)."""
+        if not self.golden_queries():
+            return None
+        return self.jobs.submit("golden", {"trigger": trigger}, started_by)
+
+    def quiz_facts(self, documents: list[str] | None = None) -> FactSet:
+        """The typed facts quizzes are made from, and why other sentences were not used."""
+        return collect_facts(self.kb, documents)
+
     # -- starting jobs --------------------------------------------------------------
     def start_ingest(
         self, paths: list[Path], started_by: str, tags: list[str] | None = None, rejected: list[str] = ()
@@ -192,6 +288,26 @@ class Playbook:
             raise ValueError(f"没有这些文档：{'、'.join(unknown)}")
         return self.jobs.submit("quiz", options, started_by)
 
+    def start_bank_fill(self, started_by: str, **options) -> Job:
+        """Queue generating candidates into the question bank (topic, documents, n, types, seed).
+
+        The job is a ``quiz`` job whose result names the bank, not a draft.
+        """
+        return self.start_quiz(started_by, **options, into="bank")
+
+    # -- the question bank ----------------------------------------------------------
+    def document_versions(self) -> dict[str, int]:
+        return {d.name: d.version for d in self.kb.documents()}
+
+    def review_bank_sources(self) -> dict:
+        """Flag bank questions whose source sentence is no longer in its document (see quiz/bank.py)."""
+        texts: dict[str, list[str]] = {}
+        for row in self.kb.all_chunks():
+            texts.setdefault(row["doc_name"], []).append(row["text"])
+        versions = self.document_versions()
+        documents = {name: (version, "\n".join(texts.get(name, []))) for name, version in versions.items()}
+        return question_bank.flag_changed_sources(self.kb.conn, documents)
+
     # -- synchronous writes ---------------------------------------------------------
     @contextmanager
     def _bounded_writer(self):
@@ -207,9 +323,14 @@ class Playbook:
             self.write_lock.release()
 
     def remove(self, name_or_id: str):
-        """Delete a document now (no re-embedding; bounded wait for another writer)."""
+        """Delete a document now (no re-embedding; bounded wait for another writer).
+
+        Bank questions drawn from it are flagged for review.
+        """
         with self._bounded_writer() as writer:
-            return writer.remove(name_or_id)
+            removed = writer.remove(name_or_id)
+        self.review_bank_sources()
+        return removed
 
     # -- job bodies (a worker thread, or the CLI's foreground) ------------------------
     def _write(self, progress: Progress, action):
@@ -243,6 +364,12 @@ class Playbook:
         paths, tags = job.params["paths"], job.params.get("tags", [])
         report = self._write(progress, lambda kb: kb.ingest(paths, tags=tags, progress=on_progress))
         data = report.as_json()
+        if any(f.status in ("added", "updated") for f in report.files):
+            # Facts are extracted once per new chunk version here, so a quiz later reads them cached.
+            progress.items(0, 1, "提取可出题的事实", phase="facts")
+            facts = self._write(progress, collect_facts)
+            progress.note(f"可出题的事实：{len(facts.facts)} 个（本次新提取 {facts.extracted} 段）")
+            data["facts"] = len(facts.facts)
         for item in data["files"]:
             if not self.foreground:
                 # Server paths are nobody's business on the web: messages name the document instead.
@@ -253,7 +380,29 @@ class Playbook:
             detail = item.get("error") or f"v{item['version']}，{item['chunks']} 段"
             progress.note(f"{word} {item['name']}：{detail}")
         data["rejected"] = job.params.get("rejected", [])
+        if any(item["status"] in ("added", "updated") for item in data["files"]):
+            self._golden_after(job, progress, "导入文档后自动运行")
+        review = self.review_bank_sources()
+        if review["flagged"]:
+            progress.note(f"题库中有 {review['flagged']} 道题的出处已改动或删除，已标记待复核")
+        data["bank_review"] = review
         return data
+
+    def _golden_after(self, job: Job, progress: Progress, trigger: str) -> None:
+        """After the knowledge base changed: queue a golden-set run (if the admin keeps one)."""
+        queued = self.start_golden_run(job.started_by, trigger)
+        if queued is not None:
+            progress.note(f"已排队运行黄金测试集（任务 #{queued.id}）")
+
+    def _golden_job(self, job: Job, progress: Progress) -> dict:
+        queries = self.golden_queries()
+
+        def on_progress(done: int, total: int, query: str) -> None:
+            progress.items(done, total, f"测试：{query}")
+
+        outcome = golden.run(lambda q, k: self.kb.search(q, k=k, log=False), queries, on_progress)
+        run_id = golden.store_run(self.kb.conn, job.params.get("trigger", "手动运行"), outcome)
+        return {"run_id": run_id, **outcome["metrics"]}
 
     def _reindex_job(self, job: Job, progress: Progress) -> dict:
         def on_progress(stage: str, done: int, total: int, item: str) -> None:
@@ -261,7 +410,9 @@ class Playbook:
 
         progress.items(0, 1, "重新分词并重建索引")
         try:
-            return self._write(progress, lambda kb: kb.reindex(progress=on_progress))
+            result = self._write(progress, lambda kb: kb.reindex(progress=on_progress))
+            self._golden_after(job, progress, "重建索引（词典或设置修改）后自动运行")
+            return result
         except Exception as exc:  # jieba refuses a malformed dictionary line: put the old files back
             restore = job.params.get("restore")
             if not restore:
@@ -273,18 +424,44 @@ class Playbook:
             raise JobFailed(f"词典有误，已恢复原内容：{exc}") from exc
 
     def _quiz_job(self, job: Job, progress: Progress) -> dict:
+        """Generate a draft quiz, or (``into="bank"``) candidates for the question bank.
+
+        Either way the generated questions land in the bank as candidates, with the
+        versions of the documents they were read from.
+        """
+
         def on_progress(done: int, total: int, step: str) -> None:
             progress.items(done, total, step)
 
+        params = dict(job.params)
+        into = params.pop("into", "quiz")
+        if into == "bank":
+            params.pop("title", None)
+        versions = self.document_versions()
         try:
-            quiz = generate_quiz(self.kb, **job.params, progress=on_progress)
+            if into == "bank":
+                questions, notes = build_questions(self.kb, **params, progress=on_progress)
+            else:
+                quiz = generate_quiz(self.kb, **params, progress=on_progress)
+                questions, notes = quiz.questions, quiz.notes
         except ValueError as exc:  # GenerationError: nothing to build from
             raise JobFailed(f"无法生成测验：{exc}") from exc
-        for note in quiz.notes:
+        for note in notes:
             progress.note(note)
+        topic = params.get("topic") or "、".join(params.get("documents") or [])
+        banked = question_bank.add_candidates(self.kb.conn, [_copy(q) for q in questions], topic, versions)
+        progress.note(f"题库新增 {len(banked['added'])} 道候选题（{banked['skipped']} 道已在题库中）")
+        if into == "bank":
+            return {"bank": True, "added": len(banked["added"]), "skipped": banked["skipped"], "notes": notes}
         return {
             "quiz_id": quiz.id,
             "title": quiz.title,
             "questions": len(quiz.questions),
             "notes": quiz.notes,
+            "bank_added": len(banked["added"]),
         }
+
+
+def _copy(question):
+    """A question detached from its quiz (the bank gives it its own id)."""
+    return replace(question, id=None, position=0, source=replace(question.source))

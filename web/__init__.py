@@ -18,7 +18,23 @@ from flask import Flask
 from common.settings import SETTINGS, load_settings
 from service.playbook import Playbook
 from web import admin as admin_views
-from web import api, api_qa, api_quiz, auth, errors, jobs, search, security, templating  # noqa: F401  (they add their routes to api.bp)
+from web import (  # noqa: F401  (they add their routes to api.bp)
+    api,
+    api_qa,
+    api_quiz,
+    api_review,
+    auth,
+    errors,
+    golden,
+    jobs,
+    my_qa,
+    qa_review,
+    quiz_bank,
+    quiz_take,
+    search,
+    security,
+    templating,
+)
 from web import qa as qa_views
 from web import quiz as quiz_views
 from web.extensions import csrf
@@ -73,11 +89,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(golden.bp)
     app.register_blueprint(qa_views.bp)
+    app.register_blueprint(qa_review.bp)
+    app.register_blueprint(my_qa.bp)
     app.register_blueprint(quiz_views.bp)
+    app.register_blueprint(quiz_bank.bp)
     app.register_blueprint(jobs.bp)
     app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # the API checks CSRF itself for cookie-authenticated calls (see web/api.py)
+    app.register_blueprint(api_review.bp)
+    csrf.exempt(api.bp)
+    csrf.exempt(api_review.bp)  # the API checks CSRF itself for cookie-authenticated calls (see web/api.py)
 
     one_time = auth.bootstrap_admin(settings)
     if one_time:

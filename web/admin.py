@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from index.search import LEGS
 from kb.loaders import SUPPORTED_SUFFIXES
 from service import users
+from service.gap_faq import GapError
 from web.auth import role_required
 from web.extensions import db, kb, playbook, settings
 from web.search import KIND_LABELS
@@ -26,6 +27,16 @@ DROP_LABELS = {  # reasons named by kb/clean.py; unknown reasons show as is
     "exact duplicate paragraph": "完全重复的段落",
     "near duplicate paragraph": "近似重复的段落",
     "repeated sentence": "重复的句子",
+}
+
+# Plain-language names of the answer-confidence evidence (index/confidence.py).
+EVIDENCE_LABELS = {
+    "best_cosine": ("最高语义相似度", "问题与最接近段落的向量余弦（0–1，越高越像）"),
+    "top_probability": ("排序模型把握", "排序模型认为第一条结果正确的概率"),
+    "key_term_coverage": ("关键词覆盖", "问题里的关键词（含同义词）在前三条结果中出现的比例"),
+    "unknown_terms": ("知识库没有的词", "问题里知识库从未出现过的关键词所占比例，越高越可能无答案"),
+    "legs_agree": ("两种检索一致", "语义检索与关键词检索前五条结果的重合比例"),
+    "domain_margin": ("与客服问题的接近程度", "比起闲聊示例更像客服问题的程度，低于 0 判为与客服无关"),
 }
 
 
@@ -129,27 +140,52 @@ def dictionary():
 @bp.get("/hit-test")
 def hit_test():
     """The production search (same call, same settings), with both legs' evidence, unlogged."""
-    query = (request.args.get("q") or "").strip()[:200]
+    query = (request.args.get("q") or "").strip()[:20_000]  # search cuts it and says so
     leg = request.args.get("leg", "hybrid")
     if leg not in LEGS:
         abort(400)
-    k = min(max(request.args.get("k", 20, type=int), 1), 50)
-    response = kb().search(query, k=k, leg=leg, log=False) if query else None
+    k = min(max(request.args.get("k", 10, type=int), 1), 50)
+    threshold = request.args.get("threshold", settings().answer_threshold, type=float)
+    threshold = min(max(threshold, 0.0), 1.0) if threshold == threshold else settings().answer_threshold
+    response = kb().search(query, k=k, leg=leg, log=False, threshold=threshold) if query else None
+    golden = {q.query: q for q in playbook().golden_queries()}
     return render_template(
         "admin/hit_test.html",
         query=query,
         leg=leg,
         legs=LEGS,
         k=k,
+        threshold=threshold,
         response=response,
         kinds=KIND_LABELS,
+        evidence_labels=EVIDENCE_LABELS,
+        golden=golden.get(" ".join(query.split())),
         settings=settings(),
     )
 
 
 @bp.get("/gaps")
 def gaps():
-    return render_template("admin/gaps.html", gaps=kb().gaps())
+    return render_template("admin/gaps.html", gaps=playbook().gaps())
+
+
+@bp.post("/gaps/faq")
+def gap_faq():
+    """ "Add as FAQ": a Q&A entry in the managed FAQ document; the gap is marked resolved."""
+    similar = [s for s in request.form.get("similar", "").replace("，", "|").replace(",", "|").split("|")]
+    try:
+        job = playbook().add_gap_faq(
+            request.form.get("gap", ""),
+            request.form.get("question", ""),
+            request.form.get("answer", ""),
+            similar,
+            g.user.username,
+        )
+    except GapError as exc:
+        flash(f"没有添加：{exc}", "error")
+        return redirect(url_for("admin.gaps"))
+    flash("已添加到“知识缺口补充”常见问题文档，正在导入；该问题已标为已解决")
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.route("/users", methods=["GET", "POST"])

@@ -11,17 +11,18 @@ from quiz import (
     FORMATS,
     QUESTION_TYPES,
     QuizError,
+    attempts_left,
     export_quiz,
     get_quiz,
-    item_analysis,
     list_quizzes,
     publish_quiz,
+    quiz_report,
     record_attempt,
     taker_view,
 )
 from web.api import accepted, api_role, bp, int_arg, json_body
 from web.errors import user_error
-from web.extensions import db, playbook
+from web.extensions import db, playbook, settings
 from web.quiz import share_token
 
 # --- quizzes ------------------------------------------------------------------------------------
@@ -105,16 +106,17 @@ def quiz_attempt(quiz_id: int):
     if quiz.status != "published":
         raise user_error(404, f"测验 {quiz_id} 尚未发布")
     try:
-        result = record_attempt(db(), quiz_id, g.user.username, answers)
+        result = record_attempt(db(), quiz_id, g.user.username, answers, grace_s=settings().quiz_grace_s)
     except QuizError as exc:
         raise user_error(400, str(exc)) from None
     # Keys only as the trainer chose (never to a blank or unfinished attempt), except for
     # the quiz's trainers themselves.
-    return jsonify(result if g.user.may("trainer") else taker_view(quiz, result)), 201
+    left = attempts_left(db(), quiz, g.user.username)
+    return jsonify(result if g.user.may("trainer") else taker_view(quiz, result, left)), 201
 
 
 @bp.get("/quizzes/<int:quiz_id>/analysis")
 @api_role("trainer")
 def quiz_analysis(quiz_id: int):
     _quiz_or_404(quiz_id)
-    return jsonify({"quiz_id": quiz_id, "items": [s.as_dict() for s in item_analysis(db(), quiz_id)]})
+    return jsonify({"quiz_id": quiz_id, **quiz_report(db(), quiz_id).as_dict()})

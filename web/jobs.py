@@ -20,6 +20,7 @@ BACK_LINKS = {  # where each kind of job came from
     "ingest": ("admin.documents", "← 返回文档列表"),
     "reindex": ("admin.dictionary", "← 返回词典与同义词"),
     "quiz": ("quiz.index", "← 返回培训测验"),
+    "golden": ("golden.index", "← 返回黄金测试集"),
 }
 
 
@@ -40,6 +41,11 @@ def show(job_id: int):
     if job.kind == "quiz" and job.status == "done":
         for note in job.result.get("notes", []):
             flash(note, "warning")
+        if job.result.get("bank"):  # candidates for the question bank: triage them next
+            flash(
+                f"题库新增 {job.result['added']} 道候选题（{job.result['skipped']} 道已在题库中）", "success"
+            )
+            return redirect(url_for("bank.index", status="candidate"))
         return redirect(url_for("quiz.review", quiz_id=job.result["quiz_id"]))
     endpoint, label = BACK_LINKS[job.kind]
     return render_template(

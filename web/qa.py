@@ -18,7 +18,6 @@ from qa import (
     list_scorecards,
     parse_policy,
     read_transcripts,
-    run_policy_text,
     save_run,
     validate_policy_text,
 )
@@ -27,6 +26,7 @@ from service.playbook import UnreadableTrial
 from web import charts
 from web.auth import role_required
 from web.extensions import playbook, qa_db, settings
+from web.qa_review import scorecard_page
 from web.transcript_view import build_bubbles
 from web.uploads import save_uploads
 
@@ -90,18 +90,6 @@ def _cards(run_id: int, agent: str | None = None) -> list[dict]:
         {**get_scorecard(qa_db(), row["id"]), "scorecard_id": row["id"]}
         for row in list_scorecards(qa_db(), run_id, agent)
     ]
-
-
-def _conversation(files: list[str], card: dict):
-    """Re-read the scored conversation from the run's stored transcript file."""
-    source_file = card.get("source", "").split(":")[0]
-    for file in files:
-        if Path(file).name != source_file or not Path(file).is_file():
-            continue
-        for item in read_transcripts(file, settings().timezone):
-            if isinstance(item, Conversation) and item.id == card["id"] and item.source == card["source"]:
-                return item
-    return None
 
 
 def _rule_labels(policy_text: str | None) -> dict[str, str]:
@@ -170,23 +158,8 @@ def export(run_id: int, fmt: str):
 
 @bp.get("/scorecards/<int:scorecard_id>")
 def scorecard(scorecard_id: int):
-    card = get_scorecard(qa_db(), scorecard_id)
-    if card is None:
-        abort(404)
-    run = _run(card["run_id"])
-    labels = _rule_labels(run_policy_text(qa_db(), run["id"]))
-    conversation = _conversation(run["files"], card)
-    bubbles = build_bubbles(conversation.messages, card, labels) if conversation else None
-    return render_template(
-        "qa/scorecard.html",
-        card=card,
-        run=run,
-        bubbles=bubbles,
-        labels=labels,
-        status_labels=STATUS_LABELS,
-        kind_labels=KIND_LABELS,
-        role_labels=ROLE_LABELS,
-    )
+    """The scorecard with final (human) verdicts beside the machine's, and the review form."""
+    return scorecard_page(scorecard_id)
 
 
 @bp.get("/agents/<agent>")

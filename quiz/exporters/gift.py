@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from quiz.models import CHOICE_TYPES, CLOZE, TRUE_FALSE, TRUE_TEXT, TYPE_LABELS, Question, Quiz
+from quiz.models import CHOICE_TYPES, CLOZE, MULTIPLE, TRUE_FALSE, TRUE_TEXT, TYPE_LABELS, Question, Quiz
 
 _SPECIAL = re.compile(r"([\\~=#{}:])")
 
@@ -29,12 +29,26 @@ def question_to_gift(q: Question, number: int) -> str:
     if q.type in CHOICE_TYPES:
         options = "\n".join(("=" if o == q.answer else "~") + escape(o) for o in q.options)
         lines.append(f"{head}{{\n{options}\n{feedback}\n}}" if feedback else f"{head}{{\n{options}\n}}")
+    elif q.type == MULTIPLE:
+        right, wrong = len(q.answers), len(q.options) - len(q.answers)
+        options = "\n".join(
+            f"~%{_weight(100 / right)}%{escape(o)}"
+            if o in q.answers
+            else f"~%-{_weight(100 / max(wrong, 1))}%{escape(o)}"
+            for o in q.options
+        )
+        lines.append(f"{head}{{\n{options}\n{feedback}\n}}" if feedback else f"{head}{{\n{options}\n}}")
     elif q.type == TRUE_FALSE:
         lines.append(f"{head}{{{'TRUE' if q.answer == TRUE_TEXT else 'FALSE'}{feedback}}}")
     elif q.type == CLOZE:
         answers = " ".join("=" + escape(a) for a in dict.fromkeys([q.answer, *q.accepted]))
         lines.append(f"{head}{{{answers}{feedback}}}")
     return "\n".join(lines)
+
+
+def _weight(percent: float) -> str:
+    """A GIFT weight (Moodle accepts up to five decimals: 33.33333)."""
+    return f"{percent:.5f}".rstrip("0").rstrip(".")
 
 
 class GiftExporter:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from quiz.models import CHOICE_TYPES, CLOZE, TRUE_FALSE, TRUE_TEXT, TYPE_LABELS, Question, Quiz
+from quiz.models import CHOICE_TYPES, CLOZE, MULTIPLE, TRUE_FALSE, TRUE_TEXT, TYPE_LABELS, Question, Quiz
 
 _MOODLE_TYPE = {
     "single": "multichoice",
     "scenario": "multichoice",
+    MULTIPLE: "multichoice",
     TRUE_FALSE: "truefalse",
     CLOZE: "shortanswer",
 }
@@ -24,9 +25,9 @@ def _text(parent: ET.Element, tag: str, text: str, fmt: str | None = "plain_text
     return node
 
 
-def _answer(parent: ET.Element, text: str, fraction: int) -> None:
+def _answer(parent: ET.Element, text: str, fraction: float) -> None:
     node = _text(parent, "answer", text)
-    node.set("fraction", str(fraction))
+    node.set("fraction", f"{fraction:.5f}".rstrip("0").rstrip("."))
 
 
 def question_element(q: Question, number: int) -> ET.Element:
@@ -42,6 +43,13 @@ def question_element(q: Question, number: int) -> ET.Element:
         ET.SubElement(el, "answernumbering").text = "ABCD"
         for option in q.options:
             _answer(el, option, 100 if option == q.answer else 0)
+    elif q.type == MULTIPLE:
+        ET.SubElement(el, "single").text = "false"
+        ET.SubElement(el, "shuffleanswers").text = "true"
+        ET.SubElement(el, "answernumbering").text = "ABCD"
+        wrong = max(1, len(q.options) - len(q.answers))
+        for option in q.options:
+            _answer(el, option, 100 / len(q.answers) if option in q.answers else -100 / wrong)
     elif q.type == TRUE_FALSE:
         _answer(el, "true", 100 if q.answer == TRUE_TEXT else 0)
         _answer(el, "false", 0 if q.answer == TRUE_TEXT else 100)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import csv
 import io
 
-from quiz.models import CHOICE_TYPES, TYPE_LABELS, Question, Quiz
+from quiz.models import CHOICE_TYPES, MULTIPLE, TYPE_LABELS, Question, Quiz
 
 COLUMNS = ("题型", "题目", "选项A", "选项B", "选项C", "选项D", "答案", "解析", "来源")
 
 
 def question_row(q: Question) -> list[str]:
     """One spreadsheet row; the answer is a letter for choice questions."""
-    options = list(q.options[:4]) if q.type in CHOICE_TYPES else []
+    options = list(q.options[:4]) if q.type in (*CHOICE_TYPES, MULTIPLE) else []
     options += [""] * (4 - len(options))
-    answer = q.answer_letter if q.type in CHOICE_TYPES else q.answer
+    answer = q.answer_letter if q.type in (*CHOICE_TYPES, MULTIPLE) else q.answer
     return [TYPE_LABELS[q.type], q.stem, *options, answer, q.explanation, q.source.label()]
 
 

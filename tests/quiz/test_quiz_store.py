@@ -64,7 +64,7 @@ def test_draft_edit_drop_add_publish(conn):
 
 def test_attempts_need_a_published_quiz(conn):
     quiz = make_quiz(conn)
-    with pytest.raises(QuizError, match="draft"):
+    with pytest.raises(QuizError, match="尚未发布"):
         record_attempt(conn, quiz.id, "小李", {})
     with pytest.raises(QuizError, match="no quiz"):
         get_quiz(conn, 999)

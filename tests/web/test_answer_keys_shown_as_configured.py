@@ -91,7 +91,8 @@ def test_the_take_page_shows_no_key_after_a_blank_submission(site):
     quiz_id = _quiz(conn, "after_submit")
     link = f"/quiz/take/{_share_token(client, quiz_id)}"
     token = CSRF.search(client.get(link).get_data(as_text=True)).group(1)
-    page = client.post(link, data={"csrf_token": token}).get_data(as_text=True)
+    client.post(f"{link}/start", data={"csrf_token": token})
+    page = client.post(link, data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
     assert "得分 0/2" in page
     assert "正确答案：" not in page and "手册规定" not in page
 
