@@ -9,7 +9,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from common.filenames import FileNameError
 from qa import (
-    Conversation,
     PolicyError,
     agent_history,
     get_run,
@@ -17,7 +16,6 @@ from qa import (
     list_runs,
     list_scorecards,
     parse_policy,
-    read_transcripts,
     save_run,
     validate_policy_text,
 )
