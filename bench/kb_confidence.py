@@ -29,6 +29,7 @@ from bench.kb_eval import CORPUS, QUERIES, ROOT, SAMPLE, heldout_kb_files, heldo
 from common.atomic import write_text_atomic
 from common.settings import load_settings
 from index import confidence
+from kb.knowledge_base import KnowledgeBase
 
 TRAIN = ROOT / "bench" / "data" / "kb_train_queries.jsonl"
 HOLDOUT = ROOT / "bench" / "data" / "kb_holdout_queries.jsonl"
@@ -113,7 +114,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--features", help="JSON file caching the collected evidence (read if present)")
     parser.add_argument("--out", default=str(confidence.MODEL_PATH))
     args = parser.parse_args(argv)
-    from kb.knowledge_base import KnowledgeBase
 
     cached = Path(args.features) if args.features else None
     if cached and cached.exists():

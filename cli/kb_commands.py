@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from contextlib import contextmanager
 from dataclasses import asdict
 
 from cli import CommandError
@@ -38,15 +39,27 @@ def print_json(data, **options) -> None:
 
 
 def _kb(settings):
+    """The writing knowledge base (``remove`` waits for another writer without a limit, like ingest)."""
     try:
         return KnowledgeBase(settings)
     except (ImportError, FileNotFoundError, IndexMismatch) as exc:
         raise CommandError(str(exc)) from None
 
 
+@contextmanager
+def _playbook(settings):
+    """The core object for one read command; its query log is written before the command ends."""
+    playbook = Playbook(settings, foreground=True)
+    try:
+        yield playbook
+    except (ImportError, FileNotFoundError, IndexMismatch) as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        playbook.close()
+
+
 def _foreground_job(settings, start):
     """Run a job in this process (recorded like the web's, tqdm bar on stderr); returns its row."""
-
     playbook = Playbook(settings, foreground=True)
     try:
         job = start(playbook)
@@ -105,18 +118,15 @@ def _print_response(response) -> None:
 
 
 def search(args, settings) -> int:
-    kb = _kb(settings)
     options = {"k": args.k, "documents": args.doc or None, "tags": args.tag or None, "leg": args.leg}
-    try:
+    with _playbook(settings) as playbook:
         if args.query is None:
             for line in sys.stdin:
                 if line.strip():
-                    response = kb.search(line.strip(), log=True, **options)
+                    response = playbook.search(line.strip(), log=True, **options)
                     print_json(response.as_json())
             return 0
-        response = kb.search(args.query, log=True, **options)
-    except IndexMismatch as exc:
-        raise CommandError(str(exc)) from None
+        response = playbook.search(args.query, log=True, **options)
     if args.json:
         print_json(response.as_json())
     else:
@@ -125,7 +135,8 @@ def search(args, settings) -> int:
 
 
 def docs(args, settings) -> int:
-    documents = _kb(settings).documents()
+    with _playbook(settings) as playbook:
+        documents = playbook.kb.documents()
     if args.json:
         print_json([asdict(d) for d in documents], indent=2)
         return 0

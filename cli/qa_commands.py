@@ -40,7 +40,6 @@ def score_command(args, settings) -> int:
     (missing, unreadable, malformed: each is one line on stderr) and the rest was scored;
     an invalid policy or option is a usage error (2) before anything is read.
     """
-
     policy = _load_policy(args.policy, settings)
     columns = _columns(args.map)
     result = score_files(args.files, policy, settings, columns, semantic=not args.no_semantic)

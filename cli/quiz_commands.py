@@ -13,6 +13,7 @@ from quiz import (
     KIND_LABELS,
     KINDS,
     QuizError,
+    answer_for_letter,
     delete_question,
     export_quiz,
     format_for_path,
@@ -163,12 +164,8 @@ def edit(args, settings) -> int:
     if not fields:
         raise CommandError("nothing to change: give --stem, --option, --answer or --explanation")
     conn = _conn(settings)
-    if fields.get("answer") and len(fields["answer"]) == 1 and fields["answer"].upper() in "ABCD":
-        row = conn.execute("SELECT options FROM quiz_questions WHERE id = ?", (args.question_id,)).fetchone()
-        options = fields.get("options") or (json.loads(row["options"]) if row else [])
-        index = "ABCD".index(fields["answer"].upper())
-        if index < len(options):
-            fields["answer"] = options[index]
+    if fields.get("answer"):
+        fields["answer"] = answer_for_letter(conn, args.question_id, fields["answer"], fields.get("options"))
     try:
         question = update_question(conn, args.question_id, **fields)
     except (QuizError, ValueError) as exc:

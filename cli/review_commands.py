@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 from cli import CommandError
+from qa.review import ReviewError
+from qa.sampling import SamplingPlan
 from service.playbook import Playbook
 
 
@@ -18,8 +20,6 @@ def _pct(value) -> str:
 
 
 def agreement_command(args, settings) -> int:
-    from qa.review import ReviewError
-
     try:
         report = _desk(settings).agreement(args.run, args.since, args.until)
     except ReviewError as exc:
@@ -45,9 +45,6 @@ def agreement_command(args, settings) -> int:
 
 
 def assign_command(args, settings) -> int:
-    from qa.review import ReviewError
-    from qa.sampling import SamplingPlan
-
     plan = SamplingPlan(args.random, args.lowest, not args.no_critical, args.seed)
     try:
         created = _desk(settings).create_assignment(args.reviewer, args.start, args.end, "cli", plan)

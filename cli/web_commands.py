@@ -51,7 +51,6 @@ def serve(args, settings) -> int:
 
 def create_user(args, settings) -> int:
     """Create a user with a role and print their API token (shown only once)."""
-
     password = args.password or getpass.getpass(f"password for {args.username}: ")
     conn = open_database(settings)
     try:

@@ -74,7 +74,6 @@ class QueryAdapter:
     @staticmethod
     def save(path: Path, u: np.ndarray, v: np.ndarray, embedder: str, trained: dict) -> None:
         """Write the factors as plain JSON (6 significant digits: well below the model's noise)."""
-
         data = {
             "format": FORMAT,
             "embedder": embedder,

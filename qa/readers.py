@@ -334,7 +334,6 @@ def _bad_workbook(exc: Exception) -> str:
 
 def _resolve_columns(header: list[object], columns: Mapping[str, str] | None, path: Path) -> dict[str, int]:
     """Map canonical column names to positions in ``header``."""
-
     names = [normalize(str(h)) for h in header]
     positions: dict[str, int] = {}
     for canonical in COLUMNS:

@@ -59,6 +59,7 @@ from quiz.models import (
 from quiz.store import (
     QuizError,
     add_question,
+    answer_for_letter,
     close_quiz,
     copy_to_draft,
     delete_question,
@@ -96,6 +97,7 @@ __all__ = [
     "QuizError",
     "Source",
     "add_question",
+    "answer_for_letter",
     "assign",
     "assignments",
     "attempt_matrix",

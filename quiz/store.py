@@ -278,6 +278,20 @@ def update_question(conn: sqlite3.Connection, question_id: int, **fields) -> Que
     return question
 
 
+def answer_for_letter(
+    conn: sqlite3.Connection, question_id: int, answer: str, options: list[str] | None = None
+) -> str:
+    """The option an answer letter ("B") names, from ``options`` or the stored question's; else ``answer``."""
+    if len(answer) != 1 or answer.upper() not in "ABCD":
+        return answer
+    init_schema(conn)
+    if options is None:
+        row = conn.execute("SELECT options FROM quiz_questions WHERE id = ?", (int(question_id),)).fetchone()
+        options = json.loads(row["options"]) if row else []
+    index = "ABCD".index(answer.upper())
+    return options[index] if index < len(options) else answer
+
+
 def delete_question(conn: sqlite3.Connection, question_id: int) -> None:
     """Drop a question from a draft; later questions move up one position."""
     init_schema(conn)

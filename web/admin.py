@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from index.search import LEGS
 from kb.loaders import SUPPORTED_SUFFIXES
 from service import users
+from service.gap_faq import GapError
 from web.auth import role_required
 from web.extensions import db, kb, playbook, settings
 from web.search import KIND_LABELS
@@ -57,7 +58,6 @@ def _supported() -> set[str]:
 
 def _ingest(files, rename_to: str | None = None):
     """Save uploads and start their ingest job; returns the job (None: nothing saved) and refused files."""
-
     saved, errors = save_uploads(files, settings().home_path, "kb", _supported(), rename_to=rename_to)
     tags = [t.strip() for t in request.form.get("tags", "").replace("，", ",").split(",") if t.strip()]
     if not saved:
@@ -146,7 +146,6 @@ def dictionary():
 @bp.get("/hit-test")
 def hit_test():
     """The production search (same call, same settings), with both legs' evidence, unlogged."""
-
     query = (request.args.get("q") or "").strip()[:20_000]  # search cuts it and says so
     leg = request.args.get("leg", "hybrid")
     if leg not in LEGS:
@@ -179,8 +178,6 @@ def gaps():
 @bp.post("/gaps/faq")
 def gap_faq():
     """ "Add as FAQ": a Q&A entry in the managed FAQ document; the gap is marked resolved."""
-    from service.gap_faq import GapError
-
     similar = [s for s in request.form.get("similar", "").replace("，", "|").replace(",", "|").split("|")]
     try:
         job = playbook().add_gap_faq(

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from common.filenames import FileNameError
 from qa import (
-    Conversation,
     PolicyError,
     agent_history,
     get_run,
@@ -18,11 +16,11 @@ from qa import (
     list_runs,
     list_scorecards,
     parse_policy,
-    read_transcripts,
     save_run,
     validate_policy_text,
 )
 from qa.report import run_csv, run_xlsx
+from service.playbook import UnreadableTrial
 from web import charts
 from web.auth import role_required
 from web.extensions import playbook, qa_db, settings
@@ -260,18 +258,10 @@ def policy_edit():
 
 def _try_policy(policy, pasted: str):
     """Score a pasted conversation (JSON object or JSON Lines); a string is an error message."""
-    pasted = pasted.strip()
-    if not pasted:
-        return "请粘贴一段对话（JSON）"
-    suffix = ".json" if pasted.startswith(("{", "[")) else ".jsonl"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"试运行{suffix}"
-        path.write_text(pasted, encoding="utf-8")
-        items = list(read_transcripts(path, settings().timezone))
-    conversations = [i for i in items if isinstance(i, Conversation)]
-    if not conversations:
-        return "对话无法读取：" + "；".join(str(i).split(": ", 1)[-1] for i in items)
-    conversation = conversations[0]
-    card = playbook().score_conversations([conversation], policy)[0].as_dict()
+    try:
+        conversation, scorecard = playbook().try_policy(policy, pasted)
+    except UnreadableTrial as exc:
+        return str(exc)
+    card = scorecard.as_dict()
     labels = {r.id: r.description or r.id for r in policy.rules}
     return {"card": card, "bubbles": build_bubbles(conversation.messages, card, labels), "labels": labels}

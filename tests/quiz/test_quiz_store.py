@@ -126,3 +126,14 @@ def test_item_analysis_through_the_store(conn):
     assert [s.attempts for s in stats] == [6, 6, 6]
     assert stats[0].facility == pytest.approx(4 / 6, abs=1e-3)
     assert stats[1].facility == pytest.approx(5 / 6, abs=1e-3)
+
+
+def test_an_answer_letter_names_an_option_of_the_question_and_other_answers_pass_through(conn):
+    from quiz import answer_for_letter
+
+    quiz = make_quiz(conn)
+    single = quiz.questions[0]
+    assert answer_for_letter(conn, single.id, "c") == "72小时"
+    assert answer_for_letter(conn, single.id, "B", ["一天", "两天"]) == "两天"
+    assert answer_for_letter(conn, single.id, "D", ["一天"]) == "D"  # no such option: kept as typed
+    assert answer_for_letter(conn, single.id, "48小时") == "48小时"
