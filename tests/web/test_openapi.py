@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from service.jobs import KIND_LABELS
+
 SPEC = json.loads((Path(__file__).resolve().parents[2] / "web" / "openapi.json").read_text(encoding="utf-8"))
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -122,3 +124,8 @@ def test_documented_errors_fit_the_error_schema(client, auth):
     response = client.get("/api/search", headers=auth("agent"))
     assert "400" in SPEC["paths"]["/api/search"]["get"]["responses"]
     check(response.get_json(), {"$ref": "#/components/schemas/Error"})
+
+
+def test_the_spec_lists_every_kind_of_job():
+    kinds = SPEC["components"]["schemas"]["Job"]["properties"]["kind"]["enum"]
+    assert sorted(kinds) == sorted(KIND_LABELS)
