@@ -7,6 +7,7 @@ manual asks for and exactly one breaks a rule.
 
 from __future__ import annotations
 
+from common.textnorm import normalize_aligned
 from quiz.facts import Fact
 from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, TRUE_TEXT, Question, fact_fingerprint
 from quiz.stems import explanation, finish, overlap, source, where
@@ -15,7 +16,8 @@ WRONG_OPTIONS = 3
 MAX_OPTION_OVERLAP = 0.5  # a compliant action this close to the banned one blurs the item
 LENGTH_RATIO = 2.0  # an option this many times longer or shorter than the key stands out by form
 # How a marker is negated in a false statement.
-FLIPS = {"ban": "可以", "must": "不必", "duty": "不必负责"}
+FLIPS = {"ban": "可以", "must": "不必", "duty": "不负责"}
+MARKER_FLIPS = {"需要": "无需", "需": "无需"}  # markers with a negation of their own
 
 
 class RuleQuestions:
@@ -47,14 +49,10 @@ class RuleQuestions:
             )
         marker, polarity = fact.detail.get("marker", ""), fact.detail.get("polarity")
         at = fact.key_start - len(marker)
-        if (
-            not marker
-            or s[at : fact.key_start] != marker
-            or polarity not in FLIPS
-            or not fact.detail.get("strong")
-        ):
+        if not marker or s[at : fact.key_start] != marker or polarity not in FLIPS:
             return None
-        changed = s[:at] + FLIPS[polarity] + s[fact.key_start :]
+        flip = MARKER_FLIPS.get(normalize_aligned(marker), FLIPS[polarity])
+        changed = s[:at] + flip + s[fact.key_start :]
         return Question(
             TRUE_FALSE,
             where(fact) + finish(changed),

@@ -78,6 +78,7 @@ def _patterns() -> dict:
         "consequence": re.compile(_alternation(rule["consequence"])),
         "verdict": re.compile(_alternation(rule["verdict"])),
         "list_intro": re.compile(_alternation(rule["list_intro"])),
+        "interrogative": re.compile(_alternation(rule["interrogative"])),
         "procedure_name": re.compile(_alternation(proc["names"])),
         "arrow": re.compile(r"\s*(?:" + _alternation(proc["arrows"]) + r")+\s*"),
         "reply_lead": re.compile(rf"(?:{_alternation(rep['lead'])})\s*[:：]?\s*$"),
@@ -306,6 +307,9 @@ class Extractor:
         strong = normalize_aligned(bare[m.start() : m.end()]) in self.p["strong_marker"]
         if not strong and not bare[: m.start()].strip(" ，,：:"):
             self.report.reject("没有主语的弱语气句（“需要…的话”）", bare)
+            return
+        if self.p["interrogative"].search(normalize_aligned(action)):
+            self.report.reject("问的是哪些/如何，不是一条规定", bare)
             return
         if self.p["list_intro"].search(normalize_aligned(action)):
             self.report.reject("规定的内容在后面的列表里（“须提供以下资料”）", bare)

@@ -38,7 +38,7 @@ class FactSet:
 
     facts: list[Fact]
     report: StageReport
-    passages: int
+    passages: int  # passages in scope (the documents asked for, else the whole KB)
     extracted: int  # passages extracted now (the rest came from the cache)
 
 
@@ -54,10 +54,12 @@ def collect_facts(material: QuizMaterial, documents: Sequence[str] | None = None
     for fact in facts:
         fact.title = labels.get(fact.document, fact.title)
     facts = settle_facts(facts, report)
+    in_scope = len(passages)
     if documents:
         names = {p.document for p in passages if p.document in documents or p.title in documents}
         facts = [f for f in facts if f.document in names]
-    return FactSet(facts, report, len(passages), extracted)
+        in_scope = sum(p.document in names for p in passages)
+    return FactSet(facts, report, in_scope, extracted)
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -81,14 +81,24 @@ class KeyPlacer:
         self.rng = rng
         self.decks: dict[int, list[int]] = {}
 
-    def place(self, key: str, wrong: list[str]) -> list[str]:
-        """``key`` and ``wrong`` in one list, the key at the next dealt position."""
-        size = len(wrong) + 1
+    def deal(self, size: int) -> int:
+        """The key's position (0-based) for the next item with ``size`` options."""
         deck = self.decks.setdefault(size, [])
         if not deck:
             deck.extend(range(size))
             self.rng.shuffle(deck)
-        at = deck.pop()
+        return deck.pop()
+
+    def take_back(self, size: int, at: int, used: int | None = None) -> None:
+        """Return a dealt position that was not used; ``used``: the position taken instead, if any."""
+        deck = self.decks.setdefault(size, [])
+        deck.append(at)
+        if used is not None and used in deck:
+            deck.remove(used)
+
+    def place(self, key: str, wrong: list[str]) -> list[str]:
+        """``key`` and ``wrong`` in one list, the key at the next dealt position."""
+        at = self.deal(len(wrong) + 1)
         options = list(wrong)
         self.rng.shuffle(options)
         options.insert(at, key)
