@@ -8,9 +8,10 @@ manual asks for and exactly one breaks a rule.
 from __future__ import annotations
 
 from common.textnorm import normalize_aligned
+from quiz.extract import approval_pattern
 from quiz.facts import Fact
 from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, TRUE_TEXT, Question, fact_fingerprint
-from quiz.stems import explanation, finish, overlap, source, where
+from quiz.stems import explanation, finish, in_script_of, overlap, source, where
 
 WRONG_OPTIONS = 3
 MAX_OPTION_OVERLAP = 0.5  # a compliant action this close to the banned one blurs the item
@@ -25,6 +26,7 @@ class RuleQuestions:
 
     def __init__(self, rules: list[Fact], rng) -> None:
         self.rng = rng
+        self.approval = approval_pattern()
         self.required: dict[str, list[Fact]] = {}
         for fact in rules:
             if (
@@ -83,7 +85,9 @@ class RuleQuestions:
                 continue
             if any(overlap(action, w) > MAX_OPTION_OVERLAP for w in wrong):
                 continue
-            wrong.append(action)
+            if self.approval.search(normalize_aligned(action)):
+                continue  # "经客服主管审批" is a step of a rule, not a practice one could follow
+            wrong.append(in_script_of(action, key))
             if len(wrong) == WRONG_OPTIONS:
                 break
         if len(wrong) < WRONG_OPTIONS:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from quiz.facts import Fact
 from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, Question, answer_key, fact_fingerprint
-from quiz.stems import blanked, explanation, finish, leaks, source, where
+from quiz.stems import blanked, explanation, finish, in_script_of, leaks, source, where
 
 WRONG_OPTIONS = 3
 LENGTH_SLACK = 2  # characters an option may differ from the key's length without standing out
@@ -43,7 +43,7 @@ class SlotQuestions:
                 continue
             if abs(len(name) - len(fact.key)) > max(LENGTH_SLACK, len(fact.key) // 2):
                 continue
-            out.append(name)
+            out.append(in_script_of(name, fact.key))
             if len(out) == k:
                 break
         return out

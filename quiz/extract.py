@@ -70,6 +70,7 @@ def _patterns() -> dict:
             rf"(?P<doc>《[^》]{{2,20}}》|[\u4e00-\u9fffA-Za-z]{{0,{t['max_document_chars'] - 2}}}?"
             rf"(?:{_alternation(doc['suffix'])}))"
         ),
+        "not_in_name": tuple(doc["not_in_name"]),
         "named_document": re.compile(rf"《(?P<doc>[^》]{{1,18}}(?:{_alternation(doc['suffix'])}))》"),
         "ban": re.compile(rf"(?:{_alternation(rule['ban'])})(?![{not_after}])"),
         "must": re.compile(modal),
@@ -100,6 +101,10 @@ def _words(phrase: str) -> list[tuple[str, str]]:
     return [(t.word, t.flag) for t in jieba.posseg.lcut(phrase)]
 
 
+def _filler(word: str, flag: str) -> bool:
+    return flag.startswith(_DROPPED_LEAD) or (len(word) == 1 and flag == "v")
+
+
 @lru_cache(maxsize=4096)
 def role_span(phrase: str) -> tuple[int, int] | None:
     """``(start, end)`` of the role in a phrase caught between a lead and a verb, or None if it is no name.
@@ -111,7 +116,10 @@ def role_span(phrase: str) -> tuple[int, int] | None:
     if any(word in _patterns()["not_in_role_words"] for word, _ in tokens):
         return None
     start = 0
-    while tokens and tokens[0][1].startswith(_DROPPED_LEAD):
+    # Function words ("向主管") and a one-character verb left of a lead word ("报告" -> "告客服主管").
+    while tokens and (
+        tokens[0][1].startswith(_DROPPED_LEAD) or (len(tokens[0][0]) == 1 and tokens[0][1] == "v")
+    ):
         start += len(tokens.pop(0)[0])
     if not tokens or not tokens[-1][1].startswith(_NOUN) or tokens[-1][1] == "vn":
         return None
@@ -119,6 +127,11 @@ def role_span(phrase: str) -> tuple[int, int] | None:
         if flag.startswith(("v", "a", "b")) and not after.startswith(_NOUN):
             return None
     return start, len(phrase)
+
+
+def approval_pattern() -> re.Pattern:
+    """Matches an approval clause ("经客服主管审批"): text that names who approves, not a practice."""
+    return _patterns()["approver"]
 
 
 def _limits() -> dict:
@@ -283,40 +296,43 @@ class Extractor:
                 core = name.strip("《》")
                 if not self.t["min_document_chars"] <= len(core) <= self.t["max_document_chars"] + 4:
                     continue
-                if "《" not in name and role_span(normalize_aligned(core)) is None:
+                if "《" not in name and (
+                    role_span(normalize_aligned(core)) is None
+                    or any(c in core for c in self.p["not_in_name"])
+                ):
                     self.report.reject("单据名称像一个分句", bare)
                     continue
                 seen.add((a, b))
                 self.fact("document", name, bare, lead, end, key_start=a, key_end=b, confidence=0.8)
 
     def rule(self, bare: str, norm: str, lead: int, end: int) -> None:
-        ban, must, duty = self.p["ban"].search(norm), self.p["must"].search(norm), self.p["duty"].search(norm)
-        marks = [(m, kind) for m, kind in ((ban, "ban"), (must, "must"), (duty, "duty")) if m]
+        """The first duty or ban marker that governs an action (a marker inside quotes is an example)."""
+        quoted = [q.span() for q in _QUOTE.finditer(bare)]
+        marks = sorted(
+            (
+                (m.start(), m, kind)
+                for kind in ("ban", "must", "duty")
+                for m in self.p[kind].finditer(norm)
+                if not any(a <= m.start() < b for a, b in quoted)
+            ),
+            key=lambda mark: mark[0],
+        )
         if not marks:
             return
-        m, polarity = min(marks, key=lambda pair: pair[0].start())
-        after = m.end()
-        stop = next((i for i in range(after, len(bare)) if bare[i] in "，,。；;！!？?"), len(bare))
-        consequence = self.p["consequence"].search(norm, after)
-        if consequence and consequence.start() < stop:
-            stop = consequence.start()
-        action = bare[after:stop].strip(" ：:")
-        if action[:1] in ("的", "地", "得", "之", "于"):
-            self.report.reject("必须/禁止后面不是一个做法（“需要的…”）", bare)
-            return
-        strong = normalize_aligned(bare[m.start() : m.end()]) in self.p["strong_marker"]
-        if not strong and not bare[: m.start()].strip(" ，,：:"):
-            self.report.reject("没有主语的弱语气句（“需要…的话”）", bare)
-            return
-        if self.p["interrogative"].search(normalize_aligned(action)):
-            self.report.reject("问的是哪些/如何，不是一条规定", bare)
-            return
-        if self.p["list_intro"].search(normalize_aligned(action)):
+        if self.p["list_intro"].search(norm):
             self.report.reject("规定的内容在后面的列表里（“须提供以下资料”）", bare)
             return
-        if not self.t["min_action_chars"] <= len(action) <= self.t["max_action_chars"]:
-            self.report.reject("规定的做法太短或太长，无法单独成题", bare)
+        reason, polarity = "", ""
+        for _, m, kind in marks:
+            reason, action, consequence = self.rule_action(bare, norm, m)
+            if not reason:
+                polarity = kind
+                break
+        if reason:
+            self.report.reject(reason, bare)
             return
+        after = bare.index(action, m.end())
+        strong = normalize_aligned(bare[m.start() : m.end()]) in self.p["strong_marker"]
         tail = ""
         if consequence:
             tail = bare[consequence.start() :].rstrip("。；;")
@@ -338,6 +354,25 @@ class Extractor:
                 "verdict": bool(self.p["verdict"].search(normalize_aligned(action))),
             },
         )
+
+    def rule_action(self, bare: str, norm: str, m: re.Match) -> tuple[str, str, re.Match | None]:
+        """(why not, action, consequence) of the action a marker governs; ``why not`` is '' for one."""
+        after = m.end()
+        stop = next((i for i in range(after, len(bare)) if bare[i] in "，,。；;！!？?"), len(bare))
+        consequence = self.p["consequence"].search(norm, after)
+        if consequence and consequence.start() < stop:
+            stop = consequence.start()
+        action = bare[after:stop].strip(" ：:")
+        strong = normalize_aligned(bare[m.start() : m.end()]) in self.p["strong_marker"]
+        if action[:1] in ("的", "地", "得", "之", "于") or action.endswith(("的", "时", "時")):
+            return "必须/禁止后面是条件，不是一个做法（“需要…的，”）", action, consequence
+        if not strong and not bare[: m.start()].strip(" ，,：:"):
+            return "没有主语的弱语气句（“需要…的话”）", action, consequence
+        if self.p["interrogative"].search(normalize_aligned(action)):
+            return "问的是哪些/如何，不是一条规定", action, consequence
+        if not self.t["min_action_chars"] <= len(action) <= self.t["max_action_chars"]:
+            return "规定的做法太短或太长，无法单独成题", action, consequence
+        return "", action, consequence
 
     def quoted_replies(self, text: str, offset: int) -> None:
         """可以说：“…”: a reply quoted in prose, with the customer's words or the situation before it.
@@ -370,8 +405,9 @@ class Extractor:
                 if any(w in folded for w in ("当", "如果", "若"))
                 else folded.rfind("遇到")
             )
-            if opener > 0:
-                situation = situation[opener:]  # the last situation named, not the run-on before it
+            # The last situation named ("当买家…时"), not the run-on before it; without one the
+            # words before the quote are no situation a customer could be in.
+            situation = situation[opener:] if opener >= 0 else ""
             self.fact(
                 "reply",
                 reply,
@@ -471,7 +507,7 @@ class Extractor:
             )
             if len(parts) >= self.t["min_steps"] and named:
                 name, _, first = parts[0].rpartition("：") if "：" in parts[0] else ("", "", parts[0])
-                parts[0] = first
+                parts[0] = first.split()[-1] if first.split() else first  # "…接待流程 网络客户在线咨询"
                 self.procedure(name, [p for p in parts if p], sentence, start, end)
 
     def numbered_procedure(self, run, sentences) -> None:

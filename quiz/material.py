@@ -65,6 +65,7 @@ def collect_facts(material: QuizMaterial, documents: Sequence[str] | None = None
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _TITLE_CUT = re.compile(r"[\s(（,，。:：;；、]")
 TITLE_CHARS = 16  # a label taken from a first heading is cut to this length
+LABEL_MIN_CJK = 4  # the first line with this many Chinese characters names an untitled document
 
 
 def document_labels(passages: list[Passage]) -> dict[str, str]:
@@ -77,7 +78,8 @@ def document_labels(passages: list[Passage]) -> dict[str, str]:
         if _CJK.search(title):
             labels[passage.document] = title
             continue
-        first = next((h for h in passage.headings if _CJK.search(h)), "") or passage.text
+        lines = [*passage.headings, *passage.text.splitlines()]
+        first = next((line for line in lines if len(_CJK.findall(line)) >= LABEL_MIN_CJK), "")
         first = re.sub(r"^[\d一二三四五六七八九十]+[.、]", "", first.strip())
         first = re.sub(
             r"(.{4,}?)\1+", r"\1", _TITLE_CUT.split(first, maxsplit=1)[0]

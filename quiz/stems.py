@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import random
 import re
+from functools import lru_cache
 
+import opencc
+
+from common.textnorm import to_simplified
 from quiz.facts import Fact
 from quiz.keys import quantity_keys
 from quiz.models import BLANK, Source, answer_key
 
+_S2T = opencc.OpenCC("s2t")
 HEADINGS_SHOWN = 2  # the last headings of the chain named in a stem ("售后 > 退换货")
 _ITEM_PREFIX = re.compile(r"^\s*(?:[(（]?\d{1,2}[)）.、．]|[一二三四五六七八九十]{1,2}[、.．]|[①-⑳])\s*")
 
@@ -57,6 +62,18 @@ def leaks(stem: str, key: str) -> bool:
     return any(
         abs(a - b) == wanted.low or a + b == wanted.low for i, a in enumerate(values) for b in values[i + 1 :]
     )
+
+
+@lru_cache(maxsize=8192)
+def in_script_of(option: str, key: str) -> str:
+    """``option`` in the key's script: Traditional options for a Traditional key, else Simplified.
+
+    Options drawn from other manuals must not differ from the key by script alone
+    ("現場主管" among 客服主管 / 部门主管 gives itself away, or the key).
+    """
+    if to_simplified(key) != key:
+        return _S2T.convert(option)
+    return to_simplified(option)
 
 
 def bigrams(text: str) -> set[str]:
