@@ -7,12 +7,21 @@ what is caught, and no option comes from a word list.
 
 from __future__ import annotations
 
+from common.textnorm import to_simplified
 from quiz.facts import Fact
 from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, Question, answer_key, fact_fingerprint
 from quiz.stems import blanked, explanation, finish, in_script_of, leaks, source, where
 
 WRONG_OPTIONS = 3
+AFFIX_CHARS = 2  # characters of a name's head (its end) and modifier (its start) compared
 LENGTH_SLACK = 2  # characters an option may differ from the key's length without standing out
+
+
+def _confusable(name: str, key: str) -> bool:
+    """Two names with the same head or the same modifier ("部门主管" / "客服部主管", "售后部门" /
+    "售后接口人", "整张小票" / "购物小票") may name one thing: such a wrong option is defensible."""
+    name, key = to_simplified(name).strip("《》"), to_simplified(key).strip("《》")
+    return name[-AFFIX_CHARS:] == key[-AFFIX_CHARS:] or name[:AFFIX_CHARS] == key[:AFFIX_CHARS]
 
 
 class SlotQuestions:
@@ -42,6 +51,8 @@ class SlotQuestions:
             if any(norm in answer_key(o) or answer_key(o) in norm for o in out):
                 continue
             if abs(len(name) - len(fact.key)) > max(LENGTH_SLACK, len(fact.key) // 2):
+                continue
+            if _confusable(norm, key):
                 continue
             out.append(in_script_of(name, fact.key))
             if len(out) == k:

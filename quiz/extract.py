@@ -35,6 +35,7 @@ _ITEM_BOUNDARY = re.compile(
     r"\s*(?:\d{1,2}\s*[)）]|[(（]\d{1,2}[)）]|\d{1,2}[、.．](?!\d)|Q\s*[:：]|问\s*[:：])"
 )
 _GLUED_FIRST = re.compile(r"(?<=[:：])\s*(?=(?:1[.、．)）](?!\d)|[(（]1[)）]|①|一、|第一步))")
+_FRAGMENT = re.compile(r"的\s*[；;。,，]?\s*$")
 _EXAMPLE = re.compile(r"^\s*(?:例如|比如|如)\s*[:：，,]?\s*")
 _CLAUSE_END = "，,。；;！!？?\n"
 
@@ -87,6 +88,7 @@ def _patterns() -> dict:
             rf"(?:{_alternation(rep['asker'])})[^{_CLAUSE_END}]{{0,6}}?(?:{_alternation(rep['asker_verb'])})"
         ),
         "not_in_role_words": frozenset(ap["not_in_role"]),
+        "asker_label": re.compile(rf"的(?:{_alternation(rep['asker'])})$"),
         "not_role_end": re.compile(rf"(?:{_alternation(ap['not_role_end'])})$"),
         "strong_verb": set(ap["strong_verb"]),
     }
@@ -198,6 +200,9 @@ class Extractor:
         if bare.rstrip().endswith(("？", "?")):
             self.report.reject("问句（不是陈述的规定）", sentence)
             return
+        if _FRAGMENT.search(bare):
+            self.report.reject("列表中的条件片段（以“…的”结尾，缺少主句）", sentence)
+            return
         lead = start + (len(sentence) - len(bare))
         norm = normalize_aligned(bare)
         self.numbers(bare, norm, lead, start, end)
@@ -303,6 +308,8 @@ class Extractor:
                     self.report.reject("单据名称像一个分句", bare)
                     continue
                 seen.add((a, b))
+                if name.startswith("《") and name.endswith("》"):
+                    a, b, name = a + 1, b - 1, name[1:-1]  # the title marks stay in the stem, not the key
                 self.fact("document", name, bare, lead, end, key_start=a, key_end=b, confidence=0.8)
 
     def rule(self, bare: str, norm: str, lead: int, end: int) -> None:
@@ -459,6 +466,10 @@ class Extractor:
                 self.report.reject("话术缺少顾客的话或回复", text[m.start() : m.start() + 40])
                 continue
             start = offset + m.end()
+            # "多次议价的顾客": a label naming who asks, not the customer's words.
+            label = not request.endswith(("?", "？")) and self.p["asker_label"].search(
+                normalize_aligned(request)
+            )
             self.fact(
                 "reply",
                 reply,
@@ -468,7 +479,7 @@ class Extractor:
                 key_start=0,
                 key_end=len(reply),
                 confidence=0.9,
-                detail={"request": request, "situation": ""},
+                detail={"request": "" if label else request, "situation": f"面对{request}" if label else ""},
             )
 
     # -- procedures ---------------------------------------------------------------
@@ -528,6 +539,9 @@ class Extractor:
             self.report.reject("编号列表不是流程（标题和引言都没说是流程或步骤）", text)
             return
         steps = [_step(_ITEM.sub("", s[2], count=1)) for s in run]
+        if sum(_is_name(step) for step in steps) * 2 > len(steps):
+            self.report.reject("编号条目是名称（分级或分类列表），不是先后步骤", text)
+            return
         heads = [s[:2] for s in steps]
         if max(heads.count(h) for h in heads) >= self.t["parallel_share"] * len(heads):
             self.report.reject("并列条目（开头相同），不是先后步骤", text)
@@ -565,6 +579,12 @@ def _item_number(sentence: str) -> int | None:
     if raw.startswith("十"):
         return 10 + _CN.get(raw[1:], 0)
     return _CN.get(raw)
+
+
+def _is_name(step: str) -> bool:
+    """True for a step that is a bare name ("一线客服", "客服主管"): nouns only, no action."""
+    words = _words(normalize_aligned(step))
+    return bool(words) and all(flag.startswith(_NOUN) and flag != "vn" for _, flag in words)
 
 
 def _step(text: str) -> str:

@@ -15,7 +15,9 @@ from quiz.models import BLANK, Source, answer_key
 
 _S2T = opencc.OpenCC("s2t")
 HEADINGS_SHOWN = 2  # the last headings of the chain named in a stem ("售后 > 退换货")
-_ITEM_PREFIX = re.compile(r"^\s*(?:[(（]?\d{1,2}[)）.、．]|[一二三四五六七八九十]{1,2}[、.．]|[①-⑳])\s*")
+_ITEM_PREFIX = re.compile(
+    r"^\s*(?:[(（]?\d{1,2}[)）.、．]|[(（][一二三四五六七八九十]{1,2}[)）]|[一二三四五六七八九十]{1,2}[、.．]|[①-⑳])\s*"
+)
 
 
 def where(fact: Fact) -> str:
