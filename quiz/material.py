@@ -80,7 +80,7 @@ def document_labels(passages: list[Passage]) -> dict[str, str]:
             continue
         lines = [*passage.headings, *passage.text.splitlines()]
         first = next((line for line in lines if len(_CJK.findall(line)) >= LABEL_MIN_CJK), "")
-        first = re.sub(r"^[\d一二三四五六七八九十]+[.、]", "", first.strip())
+        first = re.sub(r"^[\d一二三四五六七八九十]+[.、]", "", first.strip()).strip()
         first = re.sub(
             r"(.{4,}?)\1+", r"\1", _TITLE_CUT.split(first, maxsplit=1)[0]
         )  # "职责职责": glued title lines
