@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--per-kind", type=int, default=7, help="questions per fact kind and corpus (default 7)"
     )
+    parser.add_argument("--heldout-home", help="also sample the held-out manuals (bench/data/heldout_kb)")
     parser.add_argument("--sample-out", help="write the sample for a reviewer here (JSON lines)")
     parser.add_argument("--verdicts", help="a reviewer's verdicts on the sample (JSON lines)")
     args = parser.parse_args(argv)
