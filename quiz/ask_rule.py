@@ -7,12 +7,15 @@ manual asks for and exactly one breaks a rule.
 
 from __future__ import annotations
 
+import re
+
 from common.textnorm import normalize_aligned
 from quiz.extract import approval_pattern
 from quiz.facts import Fact
 from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, TRUE_TEXT, Question, fact_fingerprint
 from quiz.stems import explanation, finish, in_script_of, overlap, source, where
 
+_QUOTES = re.compile(r"[“”\"「」『』‘’]")
 WRONG_OPTIONS = 3
 MAX_OPTION_OVERLAP = 0.5  # a compliant action this close to the banned one blurs the item
 LENGTH_RATIO = 2.0  # an option this many times longer or shorter than the key stands out by form
@@ -85,6 +88,8 @@ class RuleQuestions:
                 continue
             if any(overlap(action, w) > MAX_OPTION_OVERLAP for w in wrong):
                 continue
+            if _QUOTES.search(action):
+                continue  # a quote mark in one option sets it apart by its form
             if self.approval.search(normalize_aligned(action)):
                 continue  # "经客服主管审批" is a step of a rule, not a practice one could follow
             wrong.append(in_script_of(action, key))

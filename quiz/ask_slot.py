@@ -8,7 +8,7 @@ what is caught, and no option comes from a word list.
 from __future__ import annotations
 
 from common.textnorm import to_simplified
-from quiz.facts import Fact
+from quiz.facts import Fact, fact_rules
 from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, Question, answer_key, fact_fingerprint
 from quiz.stems import blanked, explanation, finish, in_script_of, leaks, source, where
 
@@ -28,6 +28,7 @@ class SlotQuestions:
     """Single choice and false statements for approver and document facts."""
 
     def __init__(self, vocabulary: dict[str, dict[str, list[str]]], rng) -> None:
+        self.generic = frozenset(fact_rules()["document"]["generic"])
         # kind -> document -> names seen in that slot (the KB's roles / documents), in KB order.
         self.vocabulary, self.rng = vocabulary, rng
 
@@ -52,8 +53,8 @@ class SlotQuestions:
                 continue
             if abs(len(name) - len(fact.key)) > max(LENGTH_SLACK, len(fact.key) // 2):
                 continue
-            if _confusable(norm, key):
-                continue
+            if _confusable(norm, key) or to_simplified(name) in self.generic:
+                continue  # a bare "凭证" or "票据" fits any slot: defensible as the answer
             out.append(in_script_of(name, fact.key))
             if len(out) == k:
                 break

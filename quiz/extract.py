@@ -81,6 +81,7 @@ def _patterns() -> dict:
         "verdict": re.compile(_alternation(rule["verdict"])),
         "list_intro": re.compile(_alternation(rule["list_intro"])),
         "interrogative": re.compile(_alternation(rule["interrogative"])),
+        "addressee": re.compile(_alternation(rule["addressee"])),
         "procedure_name": re.compile(_alternation(proc["names"])),
         "arrow": re.compile(r"\s*(?:" + _alternation(proc["arrows"]) + r")+\s*"),
         "reply_lead": re.compile(rf"(?:{_alternation(rep['lead'])})\s*[:：]?\s*$"),
@@ -377,6 +378,11 @@ class Extractor:
             return "没有主语的弱语气句（“需要…的话”）", action, consequence
         if self.p["interrogative"].search(normalize_aligned(action)):
             return "问的是哪些/如何，不是一条规定", action, consequence
+        if self.p["addressee"].search(normalize_aligned(bare[: m.start()])):
+            return "是对顾客说的话（“请您不要……”），不是员工的规定", action, consequence
+        words = _words(normalize_aligned(action))
+        if words and all(flag.startswith(_NOUN) and flag != "vn" for _, flag in words):
+            return "必须/禁止后面只有名词（表格或标题残片）", action, consequence
         if not self.t["min_action_chars"] <= len(action) <= self.t["max_action_chars"]:
             return "规定的做法太短或太长，无法单独成题", action, consequence
         return "", action, consequence
@@ -437,6 +443,8 @@ class Extractor:
                 return
             reply = reply[: cut + 1]
         start = len(question) + 1
+        request = question.strip()
+        label = not request.endswith(("?", "？")) and self.p["asker_label"].search(normalize_aligned(request))
         self.fact(
             "reply",
             reply,
@@ -446,7 +454,7 @@ class Extractor:
             key_start=0,
             key_end=len(reply),
             confidence=1.0,
-            detail={"request": question.strip(), "situation": ""},
+            detail={"request": "" if label else request, "situation": f"面对{request}" if label else ""},
         )
 
     def inline_scripts(self, text: str, offset: int) -> None:
