@@ -5,7 +5,7 @@ The sample is drawn from whole-KB banks (``-n 2000``, seed 1) of the shared corp
 of each fact kind (number, approver, document, procedure, reply, rule) from each,
 drawn with a fixed seed. ``--sample-out FILE`` writes it for a reviewer (JSON lines,
 no verdicts); ``--verdicts FILE`` reads a reviewer's verdicts (one JSON object a line:
-``index``, ``usable`` true/false, ``key_correct`` true/false, ``why``) and prints the
+``stem``, ``options``, ``usable`` true/false, ``key_correct`` true/false, ``why``) and prints the
 share usable as is (correct, unambiguous, readable alone, worth asking) and the share
 of correct keys, per kind and per corpus. A verdict counts only while the question's
 stem and options read exactly as judged. Run::
@@ -100,12 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = [
         json.loads(line) for line in Path(args.verdicts).read_text(encoding="utf-8").splitlines() if line
     ]
-    judged = {v["index"]: v for v in verdicts}
+    # A verdict belongs to a wording: matched by stem and options, whatever the draw's index.
+    judged = {(v["stem"], tuple(v["options"])): v for v in verdicts}
     tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     stale = 0
     for row in rows:
-        verdict = judged.get(row["index"])
-        if verdict is None or (verdict.get("stem"), verdict.get("options")) != (row["stem"], row["options"]):
+        verdict = judged.get((row["stem"], tuple(row["options"])))
+        if verdict is None:
             stale += 1
             continue
         for group in (

@@ -121,14 +121,16 @@ class NumberQuestions:
             return None
         # Values are shown in numeric order, so the key's place is set by how many wrong values
         # lie below it: that count is dealt like every other item's key place.
-        at = placer.deal(4)
-        wrong = self.wrong(fact, stem, below=at)
-        ordered = dis.in_numeric_order([fact.key, *wrong]) if len(wrong) == 3 else None
+        places = placer.order(4)
+        # Values are shown in numeric order, so the key's place is set by how many wrong values
+        # lie below it: the least used place first, then the others.
+        for place in places:
+            wrong = self.wrong(fact, stem, below=place)
+            ordered = dis.in_numeric_order([fact.key, *wrong]) if len(wrong) == 3 else None
+            if len(wrong) < 3 or not ordered or ordered.index(fact.key) == place:
+                break
         if len(wrong) < 3:
-            placer.take_back(4, at)
             return None
-        if ordered and ordered.index(fact.key) != at:
-            placer.take_back(4, at, used=ordered.index(fact.key))
         options = ordered or placer.place(fact.key, wrong)
         return Question(
             SINGLE,

@@ -56,7 +56,7 @@ class RuleQuestions:
         at = fact.key_start - len(marker)
         if not marker or s[at : fact.key_start] != marker or polarity not in FLIPS:
             return None
-        flip = MARKER_FLIPS.get(normalize_aligned(marker), FLIPS[polarity])
+        flip = in_script_of(MARKER_FLIPS.get(normalize_aligned(marker), FLIPS[polarity]), s)
         changed = s[:at] + flip + s[fact.key_start :]
         return Question(
             TRUE_FALSE,

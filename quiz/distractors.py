@@ -256,6 +256,8 @@ def number_distractors(
                 continue
             if key.unit == DAY_OF_MONTH and (v > 28 or not float(v).is_integer()):
                 continue
+            if key.unit == "折" and (v >= 100 or (v >= 10) != (value >= 10)):
+                continue  # "95折" is 9.5折: a discount stays written the way the key writes it
             if not float(v).is_integer() and float(value).is_integer() and v not in ladder | pool:
                 continue
             if key.chinese and not float(v).is_integer():

@@ -25,6 +25,7 @@ from quiz.distractors import known_numbers
 from quiz.facts import KINDS, Fact
 from quiz.material import collect_facts, embed
 from quiz.models import (
+    CHOICE_TYPES,
     CLOZE,
     FALSE_TEXT,
     QUESTION_TYPES,
@@ -181,6 +182,8 @@ class Composer:
                 continue
             question.source.fact_id, question.source.fact_kind = fact.id, fact.kind
             self.used[(fact.kind, kind)] += 1
+            if question.type in CHOICE_TYPES and question.answer in question.options:
+                self.placer.record(len(question.options), question.options.index(question.answer))
             if question.type == TRUE_FALSE:
                 self.truth[question.answer] += 1
             return question

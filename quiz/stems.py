@@ -92,32 +92,32 @@ def overlap(a: str, b: str) -> float:
 class KeyPlacer:
     """The key's position among the options, uniform over a quiz.
 
-    Positions are dealt from a seeded, reshuffled deck of ``0..k-1``: over a quiz every
-    position holds the key about as often, and no pattern says where it is next.
+    Each item takes the position the key has held least often so far in items of its
+    size (ties broken by the seeded ``rng``): over a quiz every position holds the key
+    about as often, and no pattern says where it is next.
     """
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.decks: dict[int, list[int]] = {}
+        self.counts: dict[int, list[int]] = {}
 
-    def deal(self, size: int) -> int:
-        """The key's position (0-based) for the next item with ``size`` options."""
-        deck = self.decks.setdefault(size, [])
-        if not deck:
-            deck.extend(range(size))
-            self.rng.shuffle(deck)
-        return deck.pop()
+    def order(self, size: int) -> list[int]:
+        """Positions for an item with ``size`` options, least used first."""
+        counts = self.counts.setdefault(size, [0] * size)
+        ties = {p: self.rng.random() for p in range(size)}
+        return sorted(range(size), key=lambda p: (counts[p], ties[p]))
 
-    def take_back(self, size: int, at: int, used: int | None = None) -> None:
-        """Return a dealt position that was not used; ``used``: the position taken instead, if any."""
-        deck = self.decks.setdefault(size, [])
-        deck.append(at)
-        if used is not None and used in deck:
-            deck.remove(used)
+    def record(self, size: int, at: int) -> None:
+        """Count that an item of ``size`` options, now in the quiz, has its key at ``at``.
+
+        Called for the questions a quiz keeps, not for every one a template drafts.
+        """
+        self.counts.setdefault(size, [0] * size)[at] += 1
 
     def place(self, key: str, wrong: list[str]) -> list[str]:
-        """``key`` and ``wrong`` in one list, the key at the next dealt position."""
-        at = self.deal(len(wrong) + 1)
+        """``key`` and ``wrong`` in one list, the key at the least used position."""
+        size = len(wrong) + 1
+        at = self.order(size)[0]
         options = list(wrong)
         self.rng.shuffle(options)
         options.insert(at, key)
