@@ -100,12 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = [
         json.loads(line) for line in Path(args.verdicts).read_text(encoding="utf-8").splitlines() if line
     ]
-    # A verdict belongs to a wording: matched by stem and options, whatever the draw's index.
-    judged = {(v["stem"], tuple(v["options"])): v for v in verdicts}
+    # A verdict belongs to a wording: matched by stem and options (in any order), whatever the index.
+    judged = {(v["stem"], tuple(sorted(v["options"]))): v for v in verdicts}
     tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     stale = 0
     for row in rows:
-        verdict = judged.get((row["stem"], tuple(row["options"])))
+        verdict = judged.get((row["stem"], tuple(sorted(row["options"]))))
         if verdict is None:
             stale += 1
             continue
