@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from common.textnorm import normalize_aligned
-from quiz.extract import approval_pattern
+from quiz.fact_patterns import approval_pattern
 from quiz.facts import Fact
 from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, TRUE_TEXT, Question, fact_fingerprint
 from quiz.stems import explanation, finish, in_script_of, overlap, source, where
