@@ -51,7 +51,7 @@ def load_facts(labels: Path, pattern: str, folder: Path) -> list[dict]:
     """The inventories' facts about files in ``folder``."""
     names = {p.name for p in folder.iterdir()}
     facts = [
-        json.loads(line)
+        {**json.loads(line), "inventory": path.stem}
         for path in sorted(labels.glob(pattern))
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
@@ -126,6 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     for kind, (hit, total) in result["by_kind"].items():
         print(f"  {kind:10s} {hit:4d}/{total:<4d} {hit / max(1, total):6.1%}")
+    inventories = sorted({f["inventory"] for f in facts})
+    if len(inventories) > 1:
+        for name in inventories:
+            part = coverage(questions, [f for f in facts if f["inventory"] == name])
+            kinds = "  ".join(f"{k} {h}/{t}" for k, (h, t) in part["by_kind"].items())
+            share = part["covered"] / max(1, part["listed"])
+            print(f"  {name}: {part['covered']}/{part['listed']} = {share:.1%}  ({kinds})")
     for note in notes:
         print(f"note: {note}")
     return 0

@@ -102,7 +102,7 @@ def facts_command(args, settings) -> int:
         found = playbook.quiz_facts(args.doc or None)
     finally:
         playbook.close()
-    if args.doc and not found.facts and not found.passages:
+    if args.doc and not found.passages:
         raise CommandError(f"知识库中没有文档 {'、'.join(args.doc)}（见 `python app.py docs`）")
     facts = [f for f in found.facts if not args.kind or f.kind == args.kind]
     if args.json:

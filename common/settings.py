@@ -180,7 +180,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "quiz_topic_min_score",
-        0.02,
+        0.2,
         "Least search score of a passage a topic quiz asks about (one naming every topic word also counts).",
         low=0.0,
         high=1.0,

@@ -90,13 +90,14 @@ class NumberQuestions:
     def __init__(self, known: dict[str, set], times: set, rng: random.Random) -> None:
         self.known, self.times, self.rng = known, times, rng
 
-    def wrong(self, fact: Fact, stem: str, k: int = 3) -> list[str]:
+    def wrong(self, fact: Fact, stem: str, k: int = 3, below: int | None = None) -> list[str]:
+        """``k`` wrong values; ``below``: how many of them should be smaller than the key, if it can be."""
         key = fact_key(fact)
         if key.kind == "time":
             return dis.time_distractors(key, self.times, stem, self.rng, k)
         if key.kind == "frequency":
-            return dis.frequency_distractors(key, stem, self.rng, k)
-        return dis.number_distractors(key, self.known, stem, self.rng, k)
+            return dis.frequency_distractors(key, stem, self.rng, k, below)
+        return dis.number_distractors(key, self.known, stem, self.rng, k, below)
 
     def cloze(self, fact: Fact) -> Question | None:
         stem = where(fact) + blanked(fact)
@@ -118,10 +119,19 @@ class NumberQuestions:
         stem = where(fact) + blanked(fact)
         if leaks(stem, fact.key):
             return None
-        wrong = self.wrong(fact, stem)
+        # Values are shown in numeric order, so the key's place is set by how many wrong values
+        # lie below it: that count is dealt like every other item's key place.
+        places = placer.order(4)
+        # Values are shown in numeric order, so the key's place is set by how many wrong values
+        # lie below it: the least used place first, then the others.
+        for place in places:
+            wrong = self.wrong(fact, stem, below=place)
+            ordered = dis.in_numeric_order([fact.key, *wrong]) if len(wrong) == 3 else None
+            if len(wrong) < 3 or not ordered or ordered.index(fact.key) == place:
+                break
         if len(wrong) < 3:
             return None
-        options = dis.in_numeric_order([fact.key, *wrong]) or placer.place(fact.key, wrong)
+        options = ordered or placer.place(fact.key, wrong)
         return Question(
             SINGLE,
             stem,

@@ -16,7 +16,7 @@ import numpy as np
 from quiz.facts import Fact, fact_rules
 from quiz.keys import quantity_keys
 from quiz.models import SCENARIO, Question, answer_key, fact_fingerprint
-from quiz.stems import overlap, source, where
+from quiz.stems import in_script_of, overlap, source, where
 
 WRONG_OPTIONS = 3
 MIN_WRONG = 2  # a scenario may have three options when only two wrong replies are plausible
@@ -90,7 +90,7 @@ class ReplyQuestions:
         greeting = next((g for g in self.rules["greeting"] if reply.startswith(g)), "")
         lines = list(self.rules["deflections"])
         self.rng.shuffle(lines)
-        return [(greeting + "，" if greeting else "") + line for line in lines]
+        return [in_script_of((greeting + "，" if greeting else "") + line, reply) for line in lines]
 
     def scenario(self, fact: Fact, placer) -> Question | None:
         request, situation = fact.detail.get("request") or "", fact.detail.get("situation") or ""
@@ -101,7 +101,9 @@ class ReplyQuestions:
         # A close request's reply that says much the same (a FAQ row restating a script) is a
         # second right answer, not a wrong one.
         candidates += [
-            f.key for f in self.close.get(id(fact), []) if overlap(f.key, key) < SAME_REPLY_OVERLAP
+            in_script_of(f.key, key)
+            for f in self.close.get(id(fact), [])
+            if overlap(f.key, key) < SAME_REPLY_OVERLAP
         ]
         wrong: list[str] = []
         for option in candidates + self.deflection(key)[:MAX_DEFLECTIONS]:

@@ -7,15 +7,21 @@ manual asks for and exactly one breaks a rule.
 
 from __future__ import annotations
 
+import re
+
+from common.textnorm import normalize_aligned
+from quiz.fact_patterns import approval_pattern
 from quiz.facts import Fact
 from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, TRUE_TEXT, Question, fact_fingerprint
-from quiz.stems import explanation, finish, overlap, source, where
+from quiz.stems import explanation, finish, in_script_of, overlap, source, where
 
+_QUOTES = re.compile(r"[“”\"「」『』‘’]")
 WRONG_OPTIONS = 3
 MAX_OPTION_OVERLAP = 0.5  # a compliant action this close to the banned one blurs the item
 LENGTH_RATIO = 2.0  # an option this many times longer or shorter than the key stands out by form
 # How a marker is negated in a false statement.
-FLIPS = {"ban": "可以", "must": "不必", "duty": "不必负责"}
+FLIPS = {"ban": "可以", "must": "不必", "duty": "不负责"}
+MARKER_FLIPS = {"需要": "无需", "需": "无需"}  # markers with a negation of their own
 
 
 class RuleQuestions:
@@ -23,6 +29,7 @@ class RuleQuestions:
 
     def __init__(self, rules: list[Fact], rng) -> None:
         self.rng = rng
+        self.approval = approval_pattern()
         self.required: dict[str, list[Fact]] = {}
         for fact in rules:
             if (
@@ -47,14 +54,10 @@ class RuleQuestions:
             )
         marker, polarity = fact.detail.get("marker", ""), fact.detail.get("polarity")
         at = fact.key_start - len(marker)
-        if (
-            not marker
-            or s[at : fact.key_start] != marker
-            or polarity not in FLIPS
-            or not fact.detail.get("strong")
-        ):
+        if not marker or s[at : fact.key_start] != marker or polarity not in FLIPS:
             return None
-        changed = s[:at] + FLIPS[polarity] + s[fact.key_start :]
+        flip = in_script_of(MARKER_FLIPS.get(normalize_aligned(marker), FLIPS[polarity]), s)
+        changed = s[:at] + flip + s[fact.key_start :]
         return Question(
             TRUE_FALSE,
             where(fact) + finish(changed),
@@ -85,7 +88,11 @@ class RuleQuestions:
                 continue
             if any(overlap(action, w) > MAX_OPTION_OVERLAP for w in wrong):
                 continue
-            wrong.append(action)
+            if _QUOTES.search(action):
+                continue  # a quote mark in one option sets it apart by its form
+            if self.approval.search(normalize_aligned(action)):
+                continue  # "经客服主管审批" is a step of a rule, not a practice one could follow
+            wrong.append(in_script_of(action, key))
             if len(wrong) == WRONG_OPTIONS:
                 break
         if len(wrong) < WRONG_OPTIONS:

@@ -7,18 +7,28 @@ what is caught, and no option comes from a word list.
 
 from __future__ import annotations
 
-from quiz.facts import Fact
+from common.textnorm import to_simplified
+from quiz.facts import Fact, fact_rules
 from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, Question, answer_key, fact_fingerprint
-from quiz.stems import blanked, explanation, finish, leaks, source, where
+from quiz.stems import blanked, explanation, finish, in_script_of, leaks, source, where
 
 WRONG_OPTIONS = 3
+AFFIX_CHARS = 2  # characters of a name's head (its end) and modifier (its start) compared
 LENGTH_SLACK = 2  # characters an option may differ from the key's length without standing out
+
+
+def _confusable(name: str, key: str) -> bool:
+    """Two names with the same head or the same modifier ("部门主管" / "客服部主管", "售后部门" /
+    "售后接口人", "整张小票" / "购物小票") may name one thing: such a wrong option is defensible."""
+    name, key = to_simplified(name).strip("《》"), to_simplified(key).strip("《》")
+    return name[-AFFIX_CHARS:] == key[-AFFIX_CHARS:] or name[:AFFIX_CHARS] == key[:AFFIX_CHARS]
 
 
 class SlotQuestions:
     """Single choice and false statements for approver and document facts."""
 
     def __init__(self, vocabulary: dict[str, dict[str, list[str]]], rng) -> None:
+        self.generic = frozenset(fact_rules()["document"]["generic"])
         # kind -> document -> names seen in that slot (the KB's roles / documents), in KB order.
         self.vocabulary, self.rng = vocabulary, rng
 
@@ -43,7 +53,9 @@ class SlotQuestions:
                 continue
             if abs(len(name) - len(fact.key)) > max(LENGTH_SLACK, len(fact.key) // 2):
                 continue
-            out.append(name)
+            if _confusable(norm, key) or to_simplified(name) in self.generic:
+                continue  # a bare "凭证" or "票据" fits any slot: defensible as the answer
+            out.append(in_script_of(name, fact.key))
             if len(out) == k:
                 break
         return out

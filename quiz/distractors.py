@@ -166,7 +166,13 @@ def middle_of_cluster(values: list[float], key: float) -> bool:
 
 
 def _pick_around(
-    scored: dict[str, float], value_of: dict[str, float], key: Key, stem: str, rng: random.Random, k: int
+    scored: dict[str, float],
+    value_of: dict[str, float],
+    key: Key,
+    stem: str,
+    rng: random.Random,
+    k: int,
+    below: int | None = None,
 ) -> list[str]:
     """``k`` wrong values, the nearest on each side, with the key's rank among the options random.
 
@@ -192,7 +198,9 @@ def _pick_around(
             return False
         return not middle_of_cluster([*values, key.low], key.low)
 
-    below = rng.choice([b for b in feasible if fair(b)] or feasible)
+    fair_counts = [b for b in feasible if fair(b)] or feasible
+    # ``below`` asks for the key's place among the sorted options (a quiz deals places evenly).
+    below = below if below in fair_counts else rng.choice(fair_counts)
     chosen = lower[:below] + higher[: k - below]
     return sorted(chosen, key=texts.index)
 
@@ -223,7 +231,7 @@ def _closeness(value: float, other: float) -> float:
 
 
 def number_distractors(
-    key: Key, known: dict[str, set], stem: str, rng: random.Random, k: int = 3
+    key: Key, known: dict[str, set], stem: str, rng: random.Random, k: int = 3, below: int | None = None
 ) -> list[str]:
     """``k`` wrong values with the key's unit, nearest first, chosen with ``rng``.
 
@@ -248,6 +256,8 @@ def number_distractors(
                 continue
             if key.unit == DAY_OF_MONTH and (v > 28 or not float(v).is_integer()):
                 continue
+            if key.unit == "折" and (v >= 100 or (v >= 10) != (value >= 10)):
+                continue  # "95折" is 9.5折: a discount stays written the way the key writes it
             if not float(v).is_integer() and float(value).is_integer() and v not in ladder | pool:
                 continue
             if key.chinese and not float(v).is_integer():
@@ -257,7 +267,7 @@ def number_distractors(
             text = render_number(key, v, None)
             scored[text] = min(score, scored.get(text, 99.0))
             value_of[text] = v
-        return _pick_around(scored, value_of, key, stem, rng, k)
+        return _pick_around(scored, value_of, key, stem, rng, k, below)
     else:
         high, width = key.high, key.high - key.low
         pairs = {(a, b) for a, b in (v for v in known.get(key.unit, set()) if isinstance(v, tuple))}
@@ -279,11 +289,13 @@ def known_numbers(keys: Iterable[Key]) -> dict[str, set]:
     return out
 
 
-def frequency_distractors(key: Key, stem: str, rng: random.Random, k: int = 3) -> list[str]:
+def frequency_distractors(
+    key: Key, stem: str, rng: random.Random, k: int = 3, below: int | None = None
+) -> list[str]:
     """``k`` other periods ("每月" -> 每周, 每季度, 每年), nearest first, none already in the stem."""
     rank = int(key.low)
     norm_stem = normalize(stem)
     periods = [p for i, p in enumerate(FREQUENCIES) if i != rank and p not in norm_stem]
     scored = {p: abs(FREQUENCIES.index(p) - rank) for p in periods}
     value_of = {p: float(FREQUENCIES.index(p)) for p in periods}
-    return _pick_around(scored, value_of, key, stem, rng, k)
+    return _pick_around(scored, value_of, key, stem, rng, k, below)

@@ -9,119 +9,28 @@ fact is counted under the stage that rejected it.
 
 from __future__ import annotations
 
-import logging
 import re
-from functools import cache, lru_cache
-
-import jieba
-import jieba.posseg
 
 from common.sentences import sentence_spans
 from common.textnorm import normalize_aligned
 from kb.models import Passage
-from quiz.facts import Fact, StageReport, fact_rules
-from quiz.keys import in_aside, quantity_keys, strip_asides
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_ITEM = re.compile(
-    r"^\s*(?:[(（](?P<a>\d{1,2})[)）]|(?P<b>\d{1,2})[、.．)）](?!\d)|(?P<c>[一二三四五六七八九十]{1,2})[、.．]"
-    r"|第(?P<d>[一二三四五六七八九十\d]{1,2})步[:：，,、]?|(?P<e>[①-⑳]))\s*"
+from quiz.extract_procedures import find_procedures
+from quiz.fact_patterns import (
+    CJK,
+    EXAMPLE,
+    FRAGMENT,
+    ITEM,
+    ITEM_BOUNDARY,
+    NOUN,
+    QUOTE,
+    SCRIPT_REPLY,
+    limits,
+    patterns,
+    role_span,
+    words_of,
 )
-_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-_CN = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
-_QUOTE = re.compile(r"[“\"「『](?P<q>[^”\"」』]{2,160})[”\"」』]")
-_SCRIPT_REPLY = re.compile(r"(?<![A-Za-z])(?:K|A|答)\s*[:：]\s*")
-_ITEM_BOUNDARY = re.compile(
-    r"\s*(?:\d{1,2}\s*[)）]|[(（]\d{1,2}[)）]|\d{1,2}[、.．](?!\d)|Q\s*[:：]|问\s*[:：])"
-)
-_GLUED_FIRST = re.compile(r"(?<=[:：])\s*(?=(?:1[.、．)）](?!\d)|[(（]1[)）]|①|一、|第一步))")
-_EXAMPLE = re.compile(r"^\s*(?:例如|比如|如)\s*[:：，,]?\s*")
-_CLAUSE_END = "，,。；;！!？?\n"
-
-
-def _alternation(words) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
-@cache
-def _patterns() -> dict:
-    """Compiled markers of quiz/fact_rules.toml (built once)."""
-    rules = fact_rules()
-    ap, doc, rule, proc, rep = (
-        rules["approver"],
-        rules["document"],
-        rules["rule"],
-        rules["procedure"],
-        rules["reply"],
-    )
-    t = rules["thresholds"]
-    role = rf"(?P<role>[\u4e00-\u9fff]{{{t['min_role_chars']},{t['max_role_chars']}}}?)"
-    not_before = "".join(rule["not_modal_before"])
-    not_after = "".join(rule["not_modal_after"])
-    modal = rf"(?<![{not_before}])(?:{_alternation(rule['must'])})(?![{not_after}])"
-    return {
-        "approver": re.compile(
-            rf"(?:{_alternation(ap['lead'])}){role}(?:的)?(?P<verb>{_alternation(ap['verb'])})"
-        ),
-        "lead_inside": re.compile(_alternation(w for w in ap["lead"] if len(w) > 1)),
-        "route": re.compile(rf"(?:{_alternation(ap['route_lead'])}){role}(?=[{_CLAUSE_END}]|$)"),
-        "document": re.compile(
-            rf"(?:{_alternation(doc['lead'])})(?:{_alternation(doc['filler'])})?"
-            rf"(?P<doc>《[^》]{{2,20}}》|[\u4e00-\u9fffA-Za-z]{{0,{t['max_document_chars'] - 2}}}?"
-            rf"(?:{_alternation(doc['suffix'])}))"
-        ),
-        "named_document": re.compile(rf"《(?P<doc>[^》]{{1,18}}(?:{_alternation(doc['suffix'])}))》"),
-        "ban": re.compile(rf"(?:{_alternation(rule['ban'])})(?![{not_after}])"),
-        "must": re.compile(modal),
-        "duty": re.compile(rf"(?:{_alternation(rule['duty'])})(?![{not_after}])"),
-        "strong_marker": set(rule["strong"]),
-        "consequence": re.compile(_alternation(rule["consequence"])),
-        "verdict": re.compile(_alternation(rule["verdict"])),
-        "list_intro": re.compile(_alternation(rule["list_intro"])),
-        "procedure_name": re.compile(_alternation(proc["names"])),
-        "arrow": re.compile(r"\s*(?:" + _alternation(proc["arrows"]) + r")+\s*"),
-        "reply_lead": re.compile(rf"(?:{_alternation(rep['lead'])})\s*[:：]?\s*$"),
-        "asker": re.compile(
-            rf"(?:{_alternation(rep['asker'])})[^{_CLAUSE_END}]{{0,6}}?(?:{_alternation(rep['asker_verb'])})"
-        ),
-        "not_in_role_words": frozenset(ap["not_in_role"]),
-        "not_role_end": re.compile(rf"(?:{_alternation(ap['not_role_end'])})$"),
-        "strong_verb": set(ap["strong_verb"]),
-    }
-
-
-_DROPPED_LEAD = ("p", "d", "c", "u", "r", "m", "q", "ad")  # function words before a role ("向主管")
-_NOUN = ("n", "nr", "ns", "nt", "nz", "ng", "vn")
-
-
-def _words(phrase: str) -> list[tuple[str, str]]:
-    jieba.setLogLevel(logging.WARNING)
-    return [(t.word, t.flag) for t in jieba.posseg.lcut(phrase)]
-
-
-@lru_cache(maxsize=4096)
-def role_span(phrase: str) -> tuple[int, int] | None:
-    """``(start, end)`` of the role in a phrase caught between a lead and a verb, or None if it is no name.
-
-    A role is a run of nouns (a verb may modify the next noun: "值班经理"), after any
-    function words ("向主管" -> "主管"); a phrase ending in a verb or an adverb is a clause.
-    """
-    tokens = _words(phrase)
-    if any(word in _patterns()["not_in_role_words"] for word, _ in tokens):
-        return None
-    start = 0
-    while tokens and tokens[0][1].startswith(_DROPPED_LEAD):
-        start += len(tokens.pop(0)[0])
-    if not tokens or not tokens[-1][1].startswith(_NOUN) or tokens[-1][1] == "vn":
-        return None
-    for (_, flag), (_, after) in zip(tokens, tokens[1:], strict=False):
-        if flag.startswith(("v", "a", "b")) and not after.startswith(_NOUN):
-            return None
-    return start, len(phrase)
-
-
-def _limits() -> dict:
-    return fact_rules()["thresholds"]
+from quiz.facts import Fact, StageReport
+from quiz.keys import in_aside, quantity_keys
 
 
 class Extractor:
@@ -131,8 +40,8 @@ class Extractor:
         self.passage = passage
         self.report = StageReport()
         self.facts: list[Fact] = []
-        self.p = _patterns()
-        self.t = _limits()
+        self.p = patterns()
+        self.t = limits()
 
     def fact(self, kind: str, key: str, sentence: str, start: int, end: int, **extra) -> Fact:
         fact = Fact(
@@ -161,7 +70,7 @@ class Extractor:
             text, offset = passage.text, 0
         spans = sentence_spans(text)
         sentences = [(start + offset, end + offset, text[start:end]) for start, end in spans]
-        self.procedures(sentences)
+        find_procedures(self, sentences)
         self.inline_scripts(text, offset)
         self.quoted_replies(text, offset)
         for start, end, sentence in sentences:
@@ -171,8 +80,8 @@ class Extractor:
     def sentence(self, sentence: str, start: int, end: int) -> None:
         """Every kind a prose sentence holds; the first stage that fails names why it gave none."""
         found = len(self.facts)
-        bare = _ITEM.sub("", sentence, count=1)
-        cjk = len(_CJK.findall(bare))
+        bare = ITEM.sub("", sentence, count=1)
+        cjk = len(CJK.findall(bare))
         if cjk < self.t["min_sentence_chars"]:
             self.report.reject(f"太短（少于 {self.t['min_sentence_chars']} 个汉字）", sentence)
             return
@@ -183,6 +92,9 @@ class Extractor:
             return
         if bare.rstrip().endswith(("？", "?")):
             self.report.reject("问句（不是陈述的规定）", sentence)
+            return
+        if FRAGMENT.search(bare):
+            self.report.reject("列表中的条件片段（以“…的”结尾，缺少主句）", sentence)
             return
         lead = start + (len(sentence) - len(bare))
         norm = normalize_aligned(bare)
@@ -282,37 +194,45 @@ class Extractor:
                 core = name.strip("《》")
                 if not self.t["min_document_chars"] <= len(core) <= self.t["max_document_chars"] + 4:
                     continue
-                if "《" not in name and role_span(normalize_aligned(core)) is None:
+                if "《" not in name and (
+                    role_span(normalize_aligned(core)) is None
+                    or any(c in core for c in self.p["not_in_name"])
+                ):
                     self.report.reject("单据名称像一个分句", bare)
                     continue
                 seen.add((a, b))
+                if name.startswith("《") and name.endswith("》"):
+                    a, b, name = a + 1, b - 1, name[1:-1]  # the title marks stay in the stem, not the key
                 self.fact("document", name, bare, lead, end, key_start=a, key_end=b, confidence=0.8)
 
     def rule(self, bare: str, norm: str, lead: int, end: int) -> None:
-        ban, must, duty = self.p["ban"].search(norm), self.p["must"].search(norm), self.p["duty"].search(norm)
-        marks = [(m, kind) for m, kind in ((ban, "ban"), (must, "must"), (duty, "duty")) if m]
+        """The first duty or ban marker that governs an action (a marker inside quotes is an example)."""
+        quoted = [q.span() for q in QUOTE.finditer(bare)]
+        marks = sorted(
+            (
+                (m.start(), m, kind)
+                for kind in ("ban", "must", "duty")
+                for m in self.p[kind].finditer(norm)
+                if not any(a <= m.start() < b for a, b in quoted)
+            ),
+            key=lambda mark: mark[0],
+        )
         if not marks:
             return
-        m, polarity = min(marks, key=lambda pair: pair[0].start())
-        after = m.end()
-        stop = next((i for i in range(after, len(bare)) if bare[i] in "，,。；;！!？?"), len(bare))
-        consequence = self.p["consequence"].search(norm, after)
-        if consequence and consequence.start() < stop:
-            stop = consequence.start()
-        action = bare[after:stop].strip(" ：:")
-        if action[:1] in ("的", "地", "得", "之", "于"):
-            self.report.reject("必须/禁止后面不是一个做法（“需要的…”）", bare)
-            return
-        strong = normalize_aligned(bare[m.start() : m.end()]) in self.p["strong_marker"]
-        if not strong and not bare[: m.start()].strip(" ，,：:"):
-            self.report.reject("没有主语的弱语气句（“需要…的话”）", bare)
-            return
-        if self.p["list_intro"].search(normalize_aligned(action)):
+        if self.p["list_intro"].search(norm):
             self.report.reject("规定的内容在后面的列表里（“须提供以下资料”）", bare)
             return
-        if not self.t["min_action_chars"] <= len(action) <= self.t["max_action_chars"]:
-            self.report.reject("规定的做法太短或太长，无法单独成题", bare)
+        reason, polarity = "", ""
+        for _, m, kind in marks:
+            reason, action, consequence = self.rule_action(bare, norm, m)
+            if not reason:
+                polarity = kind
+                break
+        if reason:
+            self.report.reject(reason, bare)
             return
+        after = bare.index(action, m.end())
+        strong = normalize_aligned(bare[m.start() : m.end()]) in self.p["strong_marker"]
         tail = ""
         if consequence:
             tail = bare[consequence.start() :].rstrip("。；;")
@@ -335,13 +255,37 @@ class Extractor:
             },
         )
 
+    def rule_action(self, bare: str, norm: str, m: re.Match) -> tuple[str, str, re.Match | None]:
+        """(why not, action, consequence) of the action a marker governs; ``why not`` is '' for one."""
+        after = m.end()
+        stop = next((i for i in range(after, len(bare)) if bare[i] in "，,。；;！!？?"), len(bare))
+        consequence = self.p["consequence"].search(norm, after)
+        if consequence and consequence.start() < stop:
+            stop = consequence.start()
+        action = bare[after:stop].strip(" ：:")
+        strong = normalize_aligned(bare[m.start() : m.end()]) in self.p["strong_marker"]
+        if action[:1] in ("的", "地", "得", "之", "于") or action.endswith(("的", "时", "時")):
+            return "必须/禁止后面是条件，不是一个做法（“需要…的，”）", action, consequence
+        if not strong and not bare[: m.start()].strip(" ，,：:"):
+            return "没有主语的弱语气句（“需要…的话”）", action, consequence
+        if self.p["interrogative"].search(normalize_aligned(action)):
+            return "问的是哪些/如何，不是一条规定", action, consequence
+        if self.p["addressee"].search(normalize_aligned(bare[: m.start()])):
+            return "是对顾客说的话（“请您不要……”），不是员工的规定", action, consequence
+        words = words_of(normalize_aligned(action))
+        if words and all(flag.startswith(NOUN) and flag != "vn" for _, flag in words):
+            return "必须/禁止后面只有名词（表格或标题残片）", action, consequence
+        if not self.t["min_action_chars"] <= len(action) <= self.t["max_action_chars"]:
+            return "规定的做法太短或太长，无法单独成题", action, consequence
+        return "", action, consequence
+
     def quoted_replies(self, text: str, offset: int) -> None:
         """可以说：“…”: a reply quoted in prose, with the customer's words or the situation before it.
 
         Read on the passage, not per sentence: a quoted reply holds its own sentence ends.
         """
         norm = normalize_aligned(text)
-        quotes = list(_QUOTE.finditer(text))
+        quotes = list(QUOTE.finditer(text))
         for i, q in enumerate(quotes):
             if not self.p["reply_lead"].search(norm[max(0, q.start() - 12) : q.start()]):
                 continue
@@ -351,7 +295,7 @@ class Extractor:
             clause_start = max(text.rfind(mark, 0, q.start()) for mark in "。！!？?\n；;") + 1
             while clause_start < q.start() and text[clause_start] in '”"」』 ，,、\n':
                 clause_start += 1  # the previous quote's closing mark
-            before = _EXAMPLE.sub("", text[clause_start : q.start()])
+            before = EXAMPLE.sub("", text[clause_start : q.start()])
             clause_start = q.start() - len(before)
             request = ""
             for earlier in reversed(quotes[:i]):
@@ -366,8 +310,9 @@ class Extractor:
                 if any(w in folded for w in ("当", "如果", "若"))
                 else folded.rfind("遇到")
             )
-            if opener > 0:
-                situation = situation[opener:]  # the last situation named, not the run-on before it
+            # The last situation named ("当买家…时"), not the run-on before it; without one the
+            # words before the quote are no situation a customer could be in.
+            situation = situation[opener:] if opener >= 0 else ""
             self.fact(
                 "reply",
                 reply,
@@ -390,6 +335,8 @@ class Extractor:
                 return
             reply = reply[: cut + 1]
         start = len(question) + 1
+        request = question.strip()
+        label = not request.endswith(("?", "？")) and self.p["asker_label"].search(normalize_aligned(request))
         self.fact(
             "reply",
             reply,
@@ -399,17 +346,17 @@ class Extractor:
             key_start=0,
             key_end=len(reply),
             confidence=1.0,
-            detail={"request": question.strip(), "situation": ""},
+            detail={"request": "" if label else request, "situation": f"面对{request}" if label else ""},
         )
 
     def inline_scripts(self, text: str, offset: int) -> None:
         """Q/K scripts glued into prose ("1) 活动期间可以便宜点吗? K:亲,抱歉啊…")."""
-        for m in _SCRIPT_REPLY.finditer(text):
+        for m in SCRIPT_REPLY.finditer(text):
             before = text[: m.start()]
-            cut = max([b.end() for b in _ITEM_BOUNDARY.finditer(before)] + [before.rfind("。") + 1, 0])
+            cut = max([b.end() for b in ITEM_BOUNDARY.finditer(before)] + [before.rfind("。") + 1, 0])
             request = before[cut:].strip(" \n:：")
-            nxt = _ITEM_BOUNDARY.search(text, m.end())
-            other = _SCRIPT_REPLY.search(text, m.end())
+            nxt = ITEM_BOUNDARY.search(text, m.end())
+            other = SCRIPT_REPLY.search(text, m.end())
             stop = min(x.start() for x in (nxt, other) if x) if (nxt or other) else len(text)
             reply = text[m.end() : stop].strip()
             if len(reply) > self.t["max_reply_chars"]:
@@ -419,6 +366,10 @@ class Extractor:
                 self.report.reject("话术缺少顾客的话或回复", text[m.start() : m.start() + 40])
                 continue
             start = offset + m.end()
+            # "多次议价的顾客": a label naming who asks, not the customer's words.
+            label = not request.endswith(("?", "？")) and self.p["asker_label"].search(
+                normalize_aligned(request)
+            )
             self.fact(
                 "reply",
                 reply,
@@ -428,118 +379,10 @@ class Extractor:
                 key_start=0,
                 key_end=len(reply),
                 confidence=0.9,
-                detail={"request": request, "situation": ""},
+                detail={"request": "" if label else request, "situation": f"面对{request}" if label else ""},
             )
 
     # -- procedures ---------------------------------------------------------------
-    def procedures(self, sentences: list[tuple[int, int, str]]) -> None:
-        """Numbered steps in order (1、2、3 / (1)(2)(3) / 第一步…) and arrow chains (A→B→C)."""
-        runs: list[list[tuple[int, int, str, int]]] = []
-        current: list[tuple[int, int, str, int]] = []
-        pieces = []
-        for start, end, sentence in sentences:
-            # "流程示例:1.接收客户咨询…": the first step glued to its introduction.
-            glued = _GLUED_FIRST.search(sentence)
-            if glued:
-                pieces.append((start, start + glued.start(), sentence[: glued.start()]))
-                pieces.append((start + glued.start(), end, sentence[glued.start() :]))
-            else:
-                pieces.append((start, end, sentence))
-        sentences = pieces
-        for start, end, sentence in sentences:
-            number = _item_number(sentence)
-            if number is None:
-                continue
-            if number == 1:
-                if len(current) >= self.t["min_steps"]:
-                    runs.append(current)
-                current = [(start, end, sentence, number)]
-            elif current and number == current[-1][3] + 1:
-                current.append((start, end, sentence, number))
-        if len(current) >= self.t["min_steps"]:
-            runs.append(current)
-        for run in runs:
-            self.numbered_procedure(run, sentences)
-        for start, end, sentence in sentences:
-            parts = [strip_asides(p).strip(" 。；;，,-—)）") for p in self.p["arrow"].split(sentence)]
-            named = self.p["procedure_name"].search(
-                normalize_aligned(sentence + "".join(self.passage.headings))
-            )
-            if len(parts) >= self.t["min_steps"] and named:
-                name, _, first = parts[0].rpartition("：") if "：" in parts[0] else ("", "", parts[0])
-                parts[0] = first
-                self.procedure(name, [p for p in parts if p], sentence, start, end)
-
-    def numbered_procedure(self, run, sentences) -> None:
-        first_start = run[0][0]
-        before = [s for s in sentences if s[1] <= first_start]
-        intro = before[-1][2] if before else ""
-        name = intro if self.p["procedure_name"].search(normalize_aligned(intro)) else ""
-        heading = next(
-            (
-                h
-                for h in reversed(self.passage.headings)
-                if self.p["procedure_name"].search(normalize_aligned(h))
-            ),
-            "",
-        )
-        text = "".join(s[2] for s in run)
-        if not (name or heading):
-            self.report.reject("编号列表不是流程（标题和引言都没说是流程或步骤）", text)
-            return
-        steps = [_step(_ITEM.sub("", s[2], count=1)) for s in run]
-        heads = [s[:2] for s in steps]
-        if max(heads.count(h) for h in heads) >= self.t["parallel_share"] * len(heads):
-            self.report.reject("并列条目（开头相同），不是先后步骤", text)
-            return
-        self.procedure(name or heading, steps, text, run[0][0], run[-1][1])
-
-    def procedure(self, name: str, steps: list[str], text: str, start: int, end: int) -> None:
-        if any(not s or len(s) > self.t["max_step_chars"] for s in steps):
-            self.report.reject("流程的步骤太长或为空，无法排序", text)
-            return
-        if len({s for s in steps}) < len(steps):
-            self.report.reject("流程有重复的步骤", text)
-            return
-        name = name.strip(" ：:。")
-        self.fact(
-            "procedure",
-            " → ".join(steps),
-            text,
-            start,
-            end,
-            confidence=0.8,
-            detail={"name": name or " > ".join(self.passage.headings[-1:]), "steps": steps},
-        )
-
-
-def _item_number(sentence: str) -> int | None:
-    m = _ITEM.match(sentence)
-    if not m:
-        return None
-    raw = next(g for g in m.groups() if g)
-    if raw in _CIRCLED:
-        return _CIRCLED.index(raw) + 1
-    if raw.isascii() and raw.isdigit():
-        return int(raw)
-    if raw.startswith("十"):
-        return 10 + _CN.get(raw[1:], 0)
-    return _CN.get(raw)
-
-
-def _step(text: str) -> str:
-    """A step as an option: its own title when it has one ("分类和分配问题：根据…"), else its first clause.
-
-    Bracketed notes are dropped ("表明立场(转移责任)"): one option alone carrying brackets
-    would stand out by its form.
-    """
-    text = strip_asides(text).strip(" 。；;")
-    for mark in "：:":
-        head, sep, _ = text.partition(mark)
-        if sep and 2 <= len(head) <= 16:
-            return head.strip()
-    head = re.split(r"[，,；;。]", text, maxsplit=1)[0]
-    return head.strip()
 
 
 def extract_passage(passage: Passage) -> tuple[list[Fact], StageReport]:

@@ -45,7 +45,8 @@ def fact_rules() -> dict:
 def extractor_version() -> str:
     """Changes whenever the rules file or the extractor changes: cached facts are then re-extracted."""
     digest = hashlib.sha1(RULES_FILE.read_bytes())
-    digest.update((Path(__file__).with_name("extract.py")).read_bytes())
+    for module in ("extract.py", "extract_procedures.py", "fact_patterns.py"):
+        digest.update(Path(__file__).with_name(module).read_bytes())
     return digest.hexdigest()[:12]
 
 

@@ -14,6 +14,8 @@ import random
 import re
 from collections import Counter
 
+import jieba
+
 from quiz.ask_number import NumberQuestions, fact_key
 from quiz.ask_procedure import ProcedureQuestions
 from quiz.ask_reply import ReplyQuestions
@@ -23,6 +25,7 @@ from quiz.distractors import known_numbers
 from quiz.facts import KINDS, Fact
 from quiz.material import collect_facts, embed
 from quiz.models import (
+    CHOICE_TYPES,
     CLOZE,
     FALSE_TEXT,
     QUESTION_TYPES,
@@ -42,6 +45,7 @@ LEAK_CONTEXT = 4  # characters either side of a key that identify its fact in an
 WHOLE_KEY_CHARS = 12  # a key this long (a rule, a step, a reply) is its own context
 PREPARATION_STEPS = 3  # steps told to ``progress`` before the first question
 _TOPIC_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
+TOPIC_WORD_CHARS = 2  # topic words shorter than this ("的") do not make a passage relevant
 
 
 class GenerationError(ValueError):
@@ -79,18 +83,24 @@ def gives_away(question: Question, others: list[Question]) -> bool:
 def topic_passages(kb, topic: str, documents) -> dict[int, int]:
     """chunk id -> relevance rank of the passages a topic quiz may ask about.
 
-    The agents' search ranks the KB; a passage counts when its score reaches
-    ``quiz_topic_min_score`` or it names every word of the topic (a short topic such as
-    "会员卡" is then never starved by a steep ranker). Nothing else is used: a short
-    topic gives a short quiz, never one padded off topic.
+    The agents' search ranks the KB. A passage counts when the ranker's score reaches
+    ``quiz_topic_min_score``, when its dense cosine reaches ``answer_threshold`` (the
+    search's own bar for answering outright), or when it names every word of the topic.
+    Nothing else is used: a short topic gives a short quiz, never one padded off topic.
     """
     settings = kb.settings
     response = kb.search(topic, k=settings.quiz_topic_results, documents=documents or None)
-    words = [w for w in _TOPIC_WORD.findall(answer_key(topic)) if w]
+    words = [w for w in jieba.lcut(answer_key(topic)) if len(w) >= TOPIC_WORD_CHARS]
+    words = [w for w in words if _TOPIC_WORD.fullmatch(w)]
     picked: dict[int, int] = {}
     for rank, result in enumerate(response.results):
         text = answer_key(" ".join([*result.headings, result.text, result.question, result.answer]))
-        if result.score >= settings.quiz_topic_min_score or (words and all(w in text for w in words)):
+        cosine = result.raw_dense_score if result.raw_dense_score is not None else result.dense_score
+        if (
+            result.score >= settings.quiz_topic_min_score
+            or (cosine is not None and cosine >= settings.answer_threshold)
+            or (words and all(w in text for w in words))
+        ):
             picked[result.chunk_id] = rank
     return picked
 
@@ -172,6 +182,8 @@ class Composer:
                 continue
             question.source.fact_id, question.source.fact_kind = fact.id, fact.kind
             self.used[(fact.kind, kind)] += 1
+            if question.type in CHOICE_TYPES and question.answer in question.options:
+                self.placer.record(len(question.options), question.options.index(question.answer))
             if question.type == TRUE_FALSE:
                 self.truth[question.answer] += 1
             return question
@@ -225,11 +237,7 @@ def build_questions(
 
     tell(0, "读取知识库中的事实")
     factset = collect_facts(kb, documents)
-    if (
-        documents
-        and not factset.facts
-        and not any(p.document in documents or p.title in documents for p in kb.passages())
-    ):
+    if documents and not factset.passages:
         raise GenerationError(f"知识库中没有文档 {'、'.join(documents)}（见 `python app.py docs`）")
     facts = factset.facts
     rank = None

@@ -38,7 +38,7 @@ class FactSet:
 
     facts: list[Fact]
     report: StageReport
-    passages: int
+    passages: int  # passages in scope (the documents asked for, else the whole KB)
     extracted: int  # passages extracted now (the rest came from the cache)
 
 
@@ -54,15 +54,18 @@ def collect_facts(material: QuizMaterial, documents: Sequence[str] | None = None
     for fact in facts:
         fact.title = labels.get(fact.document, fact.title)
     facts = settle_facts(facts, report)
+    in_scope = len(passages)
     if documents:
         names = {p.document for p in passages if p.document in documents or p.title in documents}
         facts = [f for f in facts if f.document in names]
-    return FactSet(facts, report, len(passages), extracted)
+        in_scope = sum(p.document in names for p in passages)
+    return FactSet(facts, report, in_scope, extracted)
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _TITLE_CUT = re.compile(r"[\s(（,，。:：;；、]")
 TITLE_CHARS = 16  # a label taken from a first heading is cut to this length
+LABEL_MIN_CJK = 4  # the first line with this many Chinese characters names an untitled document
 
 
 def document_labels(passages: list[Passage]) -> dict[str, str]:
@@ -75,8 +78,9 @@ def document_labels(passages: list[Passage]) -> dict[str, str]:
         if _CJK.search(title):
             labels[passage.document] = title
             continue
-        first = next((h for h in passage.headings if _CJK.search(h)), "") or passage.text
-        first = re.sub(r"^[\d一二三四五六七八九十]+[.、]", "", first.strip())
+        lines = [*passage.headings, *passage.text.splitlines()]
+        first = next((line for line in lines if len(_CJK.findall(line)) >= LABEL_MIN_CJK), "")
+        first = re.sub(r"^[\d一二三四五六七八九十]+[.、]", "", first.strip()).strip()
         first = re.sub(
             r"(.{4,}?)\1+", r"\1", _TITLE_CUT.split(first, maxsplit=1)[0]
         )  # "职责职责": glued title lines

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import random
 import re
+from functools import lru_cache
 
+import opencc
+
+from common.textnorm import to_simplified
 from quiz.facts import Fact
 from quiz.keys import quantity_keys
 from quiz.models import BLANK, Source, answer_key
 
+_S2T = opencc.OpenCC("s2t")
 HEADINGS_SHOWN = 2  # the last headings of the chain named in a stem ("售后 > 退换货")
-_ITEM_PREFIX = re.compile(r"^\s*(?:[(（]?\d{1,2}[)）.、．]|[一二三四五六七八九十]{1,2}[、.．]|[①-⑳])\s*")
+_ITEM_PREFIX = re.compile(
+    r"^\s*(?:[(（]?\d{1,2}[)）.、．]|[(（][一二三四五六七八九十]{1,2}[)）]|[一二三四五六七八九十]{1,2}[、.．]|[①-⑳])\s*"
+)
 
 
 def where(fact: Fact) -> str:
@@ -59,6 +66,18 @@ def leaks(stem: str, key: str) -> bool:
     )
 
 
+@lru_cache(maxsize=8192)
+def in_script_of(option: str, key: str) -> str:
+    """``option`` in the key's script: Traditional options for a Traditional key, else Simplified.
+
+    Options drawn from other manuals must not differ from the key by script alone
+    ("現場主管" among 客服主管 / 部门主管 gives itself away, or the key).
+    """
+    if to_simplified(key) != key:
+        return _S2T.convert(option)
+    return to_simplified(option)
+
+
 def bigrams(text: str) -> set[str]:
     norm = answer_key(text)
     return {norm[i : i + 2] for i in range(len(norm) - 1)}
@@ -73,22 +92,32 @@ def overlap(a: str, b: str) -> float:
 class KeyPlacer:
     """The key's position among the options, uniform over a quiz.
 
-    Positions are dealt from a seeded, reshuffled deck of ``0..k-1``: over a quiz every
-    position holds the key about as often, and no pattern says where it is next.
+    Each item takes the position the key has held least often so far in items of its
+    size (ties broken by the seeded ``rng``): over a quiz every position holds the key
+    about as often, and no pattern says where it is next.
     """
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.decks: dict[int, list[int]] = {}
+        self.counts: dict[int, list[int]] = {}
+
+    def order(self, size: int) -> list[int]:
+        """Positions for an item with ``size`` options, least used first."""
+        counts = self.counts.setdefault(size, [0] * size)
+        ties = {p: self.rng.random() for p in range(size)}
+        return sorted(range(size), key=lambda p: (counts[p], ties[p]))
+
+    def record(self, size: int, at: int) -> None:
+        """Count that an item of ``size`` options, now in the quiz, has its key at ``at``.
+
+        Called for the questions a quiz keeps, not for every one a template drafts.
+        """
+        self.counts.setdefault(size, [0] * size)[at] += 1
 
     def place(self, key: str, wrong: list[str]) -> list[str]:
-        """``key`` and ``wrong`` in one list, the key at the next dealt position."""
+        """``key`` and ``wrong`` in one list, the key at the least used position."""
         size = len(wrong) + 1
-        deck = self.decks.setdefault(size, [])
-        if not deck:
-            deck.extend(range(size))
-            self.rng.shuffle(deck)
-        at = deck.pop()
+        at = self.order(size)[0]
         options = list(wrong)
         self.rng.shuffle(options)
         options.insert(at, key)

@@ -47,3 +47,15 @@ def test_cli_user_errors(quiz_home, capsys):
     assert app.main([*home, "quiz", "generate", "--types", "essay"]) == 2
     assert app.main([*home, "quiz", "export", "1", "--out", "x.docx"]) in (2,)
     assert "error:" in capsys.readouterr().err
+
+
+def test_cli_facts_lists_kinds_and_says_why_sentences_were_not_used(quiz_home, capsys):
+    home = ["--home", str(quiz_home)]
+    assert app.main([*home, "quiz", "facts", "--kind", "approver", "--why"]) == 0
+    printed = capsys.readouterr().out
+    assert "[审批人]" in printed and "[数字与时限]" not in printed
+    assert "未用于出题的句子（按筛选阶段）" in printed
+    assert app.main([*home, "quiz", "facts", "--doc", "会员权益.pdf", "--json"]) == 0
+    data = __import__("json").loads(capsys.readouterr().out)
+    assert data["facts"] and {f["document"] for f in data["facts"]} == {"会员权益.pdf"}
+    assert app.main([*home, "quiz", "facts", "--doc", "没有这个文档.md"]) == 2
