@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli import CommandError
+from cli import CommandError, quiz_bank_commands
 
 
 def register(sub) -> None:
@@ -72,6 +72,7 @@ def register(sub) -> None:
     p.add_argument("quiz_id", type=int, metavar="QUIZ_ID")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=analyse)
+    quiz_bank_commands.register(qsub)
 
 
 def _conn(settings):

@@ -449,6 +449,7 @@ def import_questions(conn: sqlite3.Connection, data: bytes, filename: str, topic
         raise QuizError(f"{filename}：不是 UTF-8 文本（第 {exc.start} 字节）") from None
     except (ImportProblem, ValueError) as exc:
         raise QuizError(f"{filename}：{exc}") from None
+    problems = [f"{filename}：{p}" for p in problems]
     valid = []
     for q in questions:
         issues = q.validate()
