@@ -77,6 +77,7 @@ MIGRATIONS = [
     ALTER TABLE quiz_attempts ADD COLUMN overdue INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE quiz_answers ADD COLUMN credit REAL;
     CREATE INDEX quiz_attempts_taker ON quiz_attempts(taker, quiz_id);
+    CREATE UNIQUE INDEX quiz_attempts_one_open ON quiz_attempts(quiz_id, taker) WHERE state = 'in_progress';
     CREATE TABLE quiz_assignments (
         quiz_id INTEGER NOT NULL REFERENCES quiz_drafts(id) ON DELETE CASCADE,
         target_kind TEXT NOT NULL CHECK (target_kind IN ('user', 'role')),

@@ -166,3 +166,15 @@ def test_bad_delivery_settings_are_refused_in_chinese(conn):
     ]:
         with pytest.raises(QuizError, match=message):
             set_delivery(conn, quiz.id, **fields)
+
+
+def test_a_double_submit_is_refused_and_scores_once(conn):
+    quiz = _published(conn)
+    attempt = start_attempt(conn, quiz.id, "小王")
+    assert (
+        start_attempt(conn, quiz.id, "小王")["attempt_id"] == attempt["attempt_id"]
+    )  # a second click resumes
+    submit_attempt(conn, attempt["attempt_id"], {"1": "7天"})
+    with pytest.raises(QuizError, match="已经提交过了"):
+        submit_attempt(conn, attempt["attempt_id"], {"1": "7天"})
+    assert len(history(conn, "小王")) == 1
