@@ -13,6 +13,7 @@ from web.quiz import FORMAT_LABELS, parse_options
 bp = Blueprint("bank", __name__, url_prefix="/quiz/bank")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_FILL = 50
+MAX_SHOWN = 200  # a page of questions to triage; filters narrow the rest
 
 
 def _filters() -> dict:
@@ -34,7 +35,8 @@ def index():
         filters["status"] = None
     review = request.args.get("review") == "1"
     entries = question_bank.list_bank(db(), **filters, review=True if review else None)
-    return render_template("quiz/bank.html", entries=entries, filters=filters, review=review,
+    total, entries = len(entries), entries[:MAX_SHOWN]
+    return render_template("quiz/bank.html", entries=entries, total=total, filters=filters, review=review,
                            facets=question_bank.facets(db()), counts=question_bank.rejection_counts(db()),
                            reasons=question_bank.REJECT_REASONS, statuses=question_bank.STATUS_LABELS,
                            type_labels=TYPE_LABELS, types=ALL_TYPES, generated_types=QUESTION_TYPES,

@@ -192,3 +192,22 @@ def test_option_order_is_shuffled_between_attempts(page, sign_in, db):
         page.wait_for_selector("#attempt-result")
         assert "6/6" in page.locator("#attempt-result").inner_text()
     assert orders[0] != orders[1]
+
+
+def test_a_timed_attempt_submits_itself_when_the_time_is_up(page, sign_in, db):
+    quiz = _published(db, "到时自动提交测验", n=2, time_limit_minutes=1)
+    sign_in(page, "agent")
+    page.goto(_take_link(page, "到时自动提交测验"))
+    page.locator("#start-attempt").click()
+    page.wait_for_selector("#timer-left")
+    page.locator("fieldset[data-question]").nth(0).locator("input[value='7天']").check()
+    # Move the attempt's start back so that three seconds are left, then reload the page.
+    db.execute(
+        "UPDATE quiz_attempts SET started_at = started_at - 57 WHERE quiz_id = ? AND state = 'in_progress'",
+        (quiz.id,),
+    )
+    db.commit()
+    page.reload()
+    page.locator("fieldset[data-question]").nth(0).locator("input[value='7天']").check()
+    page.wait_for_selector("#attempt-result", timeout=30000)  # submitted by the page, unanswered or not
+    assert "1/2" in page.locator("#attempt-result").inner_text()
