@@ -261,7 +261,7 @@ def bank_decide(args, settings) -> int:
 
 def bank_import(args, settings) -> int:
     from quiz import QuizError
-    from quiz.bank import import_questions
+    from quiz.bank_transfer import import_questions
 
     path = Path(args.file)
     if not path.is_file():
@@ -278,7 +278,7 @@ def bank_import(args, settings) -> int:
 
 def bank_export(args, settings) -> int:
     from quiz import format_for_path
-    from quiz.bank import export_bank
+    from quiz.bank_transfer import export_bank
 
     try:
         content, _, _ = export_bank(_conn(settings), format_for_path(args.out), status=args.status)
@@ -311,7 +311,7 @@ def bank_fill(args, settings) -> int:
 
 def bank_assemble(args, settings) -> int:
     from quiz import QuizError
-    from quiz.bank import assemble
+    from quiz.bank_assembly import assemble
 
     types = [t.strip() for t in args.types.split(",") if t.strip()] or None
     try:
