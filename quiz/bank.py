@@ -325,6 +325,15 @@ def rejection_counts(conn: sqlite3.Connection) -> dict:
     return dict(sorted(out.items(), key=lambda kv: (-kv[1]["share"], kv[0])))
 
 
+def cited_documents(conn: sqlite3.Connection) -> set[str]:
+    """Names of the documents bank questions (not rejected) are drawn from."""
+    init_schema(conn)
+    rows = conn.execute(
+        "SELECT DISTINCT document FROM bank_questions WHERE document != '' AND status != 'rejected'"
+    ).fetchall()
+    return {r["document"] for r in rows}
+
+
 def flag_changed_sources(conn: sqlite3.Connection, documents: dict[str, tuple[int, str]]) -> dict:
     """Flag bank questions whose source fact changed or whose document vanished.
 
