@@ -131,3 +131,12 @@ def test_a_draft_is_topped_up_from_the_bank_without_repeating_a_question(conn):
     assert (added, missing) == (2, 3)
     stems = [q.stem for q in get_quiz(conn, quiz.id).questions]
     assert len(stems) == len(set(stems)) == 3
+
+
+def test_gift_numeric_essay_and_matching_questions_get_clear_answers(conn):
+    text = "::n::退货期限几天？{#7}\n\n::t::误差{#7:1}\n\n::e::写一段话{}\n\n::m::配对{=a -> 1 =b -> 2}\n"
+    result = import_questions(conn, text.encode("utf-8"), "mixed.gift")
+    assert result["added"] == 1 and list_bank(conn)[0]["question"].answer == "7"
+    problems = " ".join(result["problems"])
+    assert "mixed.gift：第 3 行" in problems and "误差范围" in problems
+    assert "问答题" in problems and "配对题" in problems
