@@ -153,8 +153,7 @@ def submit_attempt(
     attempt = _row_attempt(row)
     ends = deadline(quiz, attempt)
     overdue = ends is not None and now > ends + grace_s
-    if quiz.closed_at is not None and not overdue:
-        raise QuizError(f"测验 {quiz.id} 已关闭，不再接受答卷")
+    # Closing stops new attempts; one already running is still taken in (its deadline holds).
     by_key = {str(k): v for k, v in (answers or {}).items()}
     items = []
     for q in quiz.questions:
