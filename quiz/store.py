@@ -175,7 +175,8 @@ def list_quizzes(conn: sqlite3.Connection) -> list[dict]:
     init_schema(conn)
     rows = conn.execute(
         "SELECT d.*, (SELECT count(*) FROM quiz_questions q WHERE q.quiz_id = d.id) AS questions,"
-        " (SELECT count(*) FROM quiz_attempts a WHERE a.quiz_id = d.id AND a.state = 'submitted') AS attempts,"
+        " (SELECT count(*) FROM quiz_attempts a WHERE a.quiz_id = d.id AND a.state = 'submitted')"
+        " AS attempts,"
         " p.published_at FROM quiz_drafts d LEFT JOIN quiz_publications p ON p.quiz_id = d.id"
         " ORDER BY d.id DESC"
     ).fetchall()
