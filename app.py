@@ -7,7 +7,8 @@ import importlib
 import sqlite3
 import sys
 
-from cli import COMMAND_MODULES, CommandError
+from cli import CommandError
+from cli.parsers import register_all
 from common.db import is_busy
 from common.settings import load_settings
 
@@ -21,14 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     home_help = "data home folder (default: $KEFU_HOME or ./kefu_data)"
     parser.add_argument("--home", help=home_help)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # a command family not built yet
-        module.register(sub)
+    register_all(sub)
     # ``--home`` is accepted before or after the command (``serve --home DIR``); SUPPRESS
     # keeps a value given before the command when none is given after it.
     for command in _command_parsers(sub):
@@ -47,13 +41,19 @@ def _command_parsers(sub) -> list[argparse.ArgumentParser]:
     return found
 
 
+def command_function(name: str):
+    """The handler a parser names as ``"module:function"``, its module imported now (see cli/parsers.py)."""
+    module, _, function = name.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one CLI command; returns the process exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.home)
-        return int(args.func(args, settings) or 0)
+        return int(command_function(args.handler)(args, settings) or 0)
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -36,6 +36,7 @@ from common.textnorm import normalize
 from index import adapter as query_adapter
 from index import rerank, vectors
 from kb import store
+from kb.knowledge_base import KnowledgeBase
 
 RANK, LAM, TAU, EPOCHS, LR = 32, 1.0, 0.02, 150, 2e-3
 FOLDS = 5
@@ -116,7 +117,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(query_adapter.ADAPTER_PATH))
     parser.add_argument("--ranker-out", default=str(rerank.MODEL_PATH))
     args = parser.parse_args(argv)
-    from kb.knowledge_base import KnowledgeBase
 
     home = args.home or tempfile.mkdtemp(prefix="kefu-adapter-")
     # Raw vectors and weighted-fusion shortlists: nothing depends on the models being replaced.

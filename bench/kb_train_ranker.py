@@ -33,6 +33,7 @@ from common.settings import load_settings
 from common.textnorm import normalize
 from index import adapter as query_adapter
 from index import rerank
+from kb.knowledge_base import KnowledgeBase
 
 TRAIN = ROOT / "bench" / "data" / "kb_train_queries.jsonl"
 
@@ -97,7 +98,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(rerank.MODEL_PATH))
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     args = parser.parse_args(argv)
-    from kb.knowledge_base import KnowledgeBase
 
     home = args.home or tempfile.mkdtemp(prefix="kefu-train-")
     # Features never need the current model (which may be the incompatible one being replaced).

@@ -8,7 +8,8 @@ written for this purpose and kept out of all tuning). Each fact has a kind
 
 A question *asks* a fact when its source sentence and the fact's evidence share
 most of their character bigrams and the question's answer is written in the
-evidence (or in the fact). This is an automatic proxy, a little generous on
+evidence (or in the fact), or the evidence is quoted whole in the answer (a scenario's
+right option is the full approved reply). This is an automatic proxy, a little generous on
 near-identical sentences; blind reviews judge whether a question is usable.
 Run::
 
@@ -27,6 +28,8 @@ from pathlib import Path
 
 from common.settings import load_settings
 from common.textnorm import normalize
+from kb.knowledge_base import KnowledgeBase
+from quiz.generate import build_questions
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
@@ -64,7 +67,12 @@ def asks(question, fact: dict) -> bool:
         return False
     answer = normalize(question.answer)
     where = normalize(fact["evidence"] + fact["fact"])
-    return bool(answer) and (answer in where or question.type == "tf")
+    # A scenario's right option is the whole approved reply; the evidence may quote part of it.
+    # An ordering item's answer is a label order ("②→①→③"); its key lists the steps it asks.
+    quoted = len(normalize(fact["evidence"])) >= 4 and normalize(fact["evidence"]) in answer + normalize(
+        question.key if question.type != "tf" else ""
+    )
+    return bool(answer) and (answer in where or quoted or question.type == "tf")
 
 
 def coverage(questions: list, facts: list[dict]) -> dict:
@@ -98,8 +106,6 @@ def main(argv: list[str] | None = None) -> int:
     if not facts:
         print(f"no labelled facts for {folder} in {labels}/{pattern}", file=sys.stderr)
         return 2
-    from kb.knowledge_base import KnowledgeBase
-    from quiz.generate import build_questions
 
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="quiz-coverage-"))
     kb = KnowledgeBase(load_settings(home))

@@ -30,6 +30,9 @@ import tempfile
 from pathlib import Path
 
 from common.settings import load_settings
+from kb.knowledge_base import KnowledgeBase
+from quiz.candidate import _bigrams
+from quiz.generate import build_questions
 
 ROOT = Path(__file__).resolve().parent.parent
 REVIEW = ROOT / "bench" / "data" / "quiz_review.jsonl"
@@ -61,10 +64,6 @@ def generate_sample(home: Path, target: int = SAMPLE_TARGET) -> tuple[list[tuple
 
     A question is taken when no question of its type on its fact is in the sample yet.
     """
-    from kb.knowledge_base import KnowledgeBase
-    from quiz.candidate import _bigrams
-    from quiz.generate import build_questions
-
     kb = KnowledgeBase(load_settings(home))
     if not kb.documents():
         kb.ingest([CORPUS], progress=True)

@@ -33,6 +33,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common.db import connect  # noqa: E402  (run as a script: the project root is on the path now)
+from common.settings import load_settings  # noqa: E402
+from kb.knowledge_base import KnowledgeBase  # noqa: E402
+from service import users  # noqa: E402
+
 QUERIES = [
     "退款多久到账", "退货运费谁出", "七天无理由退货", "怎么申请换货", "发票怎么开", "电子发票", "价格保护",
     "快递几天到", "包裹破损怎么办", "签收了没收到", "水壶怎么除垢", "水壶保修多久", "会员积分怎么用",
@@ -50,22 +55,21 @@ def percentile(values: list[float], share: float) -> float:
 
 def prepare_home(home: str) -> str:
     """Ingest the sample manuals into an empty home and return a fresh API token of an agent."""
-    from common.db import connect
-    from common.settings import load_settings
-    from kb.knowledge_base import KnowledgeBase
-    from service import users
-
     settings = load_settings(home)
     kb = KnowledgeBase(settings)
     if not kb.documents():
         print("ingesting sample_data/kb (first run of this home) ...", file=sys.stderr, flush=True)
         kb.ingest([ROOT / "sample_data" / "kb"])
     kb.conn.close()
-    conn = connect(settings.db_path)
+    return api_token(home, "bench", "agent")
+
+
+def api_token(home: str, name: str, role: str) -> str:
+    """A fresh API token of the bench user ``name`` (created with ``role`` on first use)."""
+    conn = connect(load_settings(home).db_path)
     users.init_schema(conn)
-    user = users.authenticate(conn, "bench", "bench-agent-pass") or users.create_user(
-        conn, "bench", "bench-agent-pass", "agent"
-    )
+    password = f"{name}-{role}-pass"
+    user = users.authenticate(conn, name, password) or users.create_user(conn, name, password, role)
     token = users.issue_token(conn, user.id)
     conn.close()
     return token
@@ -150,7 +154,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = parser.parse_args(argv)
-    from common.settings import load_settings
 
     with tempfile.TemporaryDirectory(prefix="kefu-bench-") as scratch:
         home = args.home or scratch

@@ -1,17 +1,11 @@
-"""Thin command-line layer: each module registers its sub-commands on the parser.
+"""Thin command-line layer: cli/parsers.py declares the commands, the ``*_commands`` modules run them.
 
-A command parses its arguments, calls one core function and prints; core
-errors become :class:`CommandError` (exit status 2, message on stderr).
-Heavy imports (FAISS, the embedder) happen inside the command functions so
-that ``python app.py --help`` stays instant.
+A command parses its arguments, calls the core (``service.playbook.Playbook`` or a core
+package) and prints; core errors become :class:`CommandError` (exit status 2, message on
+stderr). The parser names each handler as ``"module:function"`` and ``app.py`` imports the
+handler's module only to run it, so ``python app.py --help`` stays instant while the
+handler modules import what they need at top level.
 """
-
-COMMAND_MODULES = (
-    "cli.kb_commands",
-    "cli.qa_commands",
-    "cli.quiz_commands",
-    "cli.web_commands",
-)
 
 
 class CommandError(Exception):

@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import re
 import sys
+from dataclasses import asdict
 
 from cli import CommandError
+from index.snapshot import IndexMismatch
+from kb.knowledge_base import KnowledgeBase
+from service.playbook import Playbook
 
 # Characters a terminal acts on instead of showing: C0 and C1 controls, DEL, and the marks that
 # reorder or hide text. Printed as visible escapes, so stored or typed text never drives the terminal.
@@ -33,38 +37,7 @@ def print_json(data, **options) -> None:
     print(_UNPRINTABLE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text), flush=True)
 
 
-def register(sub) -> None:
-    p = sub.add_parser("ingest", help="add or update documents (files or folders, recursively)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--tag", action="append", default=[], help="tag every document of this batch")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.set_defaults(func=ingest)
-
-    p = sub.add_parser("search", help="search the knowledge base (no query: one query per stdin line)")
-    p.add_argument("query", nargs="?")
-    p.add_argument("-k", type=int, default=5, help="results per query (default 5)")
-    p.add_argument("--json", action="store_true", help="JSON output (always on in batch mode)")
-    p.add_argument("--doc", action="append", default=[], help="only this document (repeatable)")
-    p.add_argument("--tag", action="append", default=[], help="only chunks with this tag (repeatable)")
-    p.add_argument("--leg", choices=("hybrid", "dense", "bm25"), default="hybrid")
-    p.set_defaults(func=search)
-
-    p = sub.add_parser("docs", help="list documents with version, chunks and what cleaning dropped")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=docs)
-
-    p = sub.add_parser("remove", help="remove a document and its chunks")
-    p.add_argument("doc", metavar="DOC", help="document name or id")
-    p.set_defaults(func=remove)
-
-    p = sub.add_parser("reindex", help="re-tokenise and rebuild the index (embeddings come from the cache)")
-    p.set_defaults(func=reindex)
-
-
 def _kb(settings):
-    from index.snapshot import IndexMismatch
-    from kb.knowledge_base import KnowledgeBase
-
     try:
         return KnowledgeBase(settings)
     except (ImportError, FileNotFoundError, IndexMismatch) as exc:
@@ -73,7 +46,6 @@ def _kb(settings):
 
 def _foreground_job(settings, start):
     """Run a job in this process (recorded like the web's, tqdm bar on stderr); returns its row."""
-    from service.playbook import Playbook
 
     playbook = Playbook(settings, foreground=True)
     try:
@@ -133,8 +105,6 @@ def _print_response(response) -> None:
 
 
 def search(args, settings) -> int:
-    from index.snapshot import IndexMismatch
-
     kb = _kb(settings)
     options = {"k": args.k, "documents": args.doc or None, "tags": args.tag or None, "leg": args.leg}
     try:
@@ -157,8 +127,6 @@ def search(args, settings) -> int:
 def docs(args, settings) -> int:
     documents = _kb(settings).documents()
     if args.json:
-        from dataclasses import asdict
-
         print_json([asdict(d) for d in documents], indent=2)
         return 0
     if not documents:
@@ -176,8 +144,6 @@ def remove(args, settings) -> int:
     except KeyError as exc:
         raise CommandError(exc.args[0]) from None
     print(f"removed {printable(doc.name)} (v{doc.version}, {doc.chunk_count} chunks)")
-    from service.playbook import Playbook
-
     playbook = Playbook(settings, foreground=True)
     try:
         flagged = playbook.review_bank_sources()["flagged"]  # questions drawn from it need a look

@@ -6,41 +6,15 @@ import json
 import sys
 
 from cli import CommandError
-
-
-def register(subparsers) -> None:
-    """Add the QA sub-commands to the application parser."""
-    score = subparsers.add_parser(
-        "score",
-        help="score chat transcripts against a QA policy",
-        description="Score transcripts (JSONL, JSON, CSV or XLSX) against a QA policy; "
-        "writes reports with --out and stores the run for history.",
-    )
-    score.add_argument("files", nargs="+", metavar="FILE", help="transcript files")
-    score.add_argument("--policy", required=True, help="policy YAML file")
-    score.add_argument("--json", action="store_true", help="print one JSON line per conversation")
-    score.add_argument("--out", metavar="DIR", help="write scorecards.jsonl, CSV and XLSX reports here")
-    score.add_argument(
-        "--map",
-        action="append",
-        default=[],
-        metavar="NAME=HEADER",
-        help="CSV/XLSX column mapping, e.g. --map text=聊天内容"
-        " (names: conversation_id, agent, role, ts, text, channel)",
-    )
-    score.add_argument("--no-semantic", action="store_true", help="match required phrases lexically only")
-    score.add_argument("--no-store", action="store_true", help="do not save the run in the database")
-    score.set_defaults(func=score_command)
-
-    check = subparsers.add_parser("policy-check", help="validate a QA policy file and list its rules")
-    check.add_argument("policy", help="policy YAML file")
-    check.set_defaults(func=policy_check_command)
+from qa.messages import os_reason
+from qa.policy import PolicyError, load_policy
+from qa.readers import COLUMNS
+from qa.report import summarize_agents, write_reports
+from qa.runner import score_files
+from qa.store import open_store, save_run
 
 
 def _load_policy(path: str, settings):
-    from qa.messages import os_reason
-    from qa.policy import PolicyError, load_policy
-
     try:
         return load_policy(path, settings)
     except OSError as exc:
@@ -50,8 +24,6 @@ def _load_policy(path: str, settings):
 
 
 def _columns(pairs: list[str]) -> dict[str, str]:
-    from qa.readers import COLUMNS
-
     columns = {}
     for pair in pairs:
         name, sep, header = pair.partition("=")
@@ -68,8 +40,6 @@ def score_command(args, settings) -> int:
     (missing, unreadable, malformed: each is one line on stderr) and the rest was scored;
     an invalid policy or option is a usage error (2) before anything is read.
     """
-    from qa.report import summarize_agents, write_reports
-    from qa.runner import score_files
 
     policy = _load_policy(args.policy, settings)
     columns = _columns(args.map)
@@ -90,8 +60,6 @@ def score_command(args, settings) -> int:
         for path in write_reports(result.scorecards, result.rejections, args.out):
             print(f"wrote {path}", file=sys.stderr)
     if not args.no_store:
-        from qa.store import open_store, save_run
-
         conn = open_store(settings.db_path, settings.db_busy_seconds)
         try:
             run_id = save_run(conn, result)

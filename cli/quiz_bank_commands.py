@@ -1,8 +1,7 @@
-"""Quiz commands for delivery and the question bank.
+"""Quiz commands for delivery and the question bank (declared in cli/parsers.py).
 
 ``quiz settings|assign|results|copy|unpublish|delete`` and ``quiz bank
-list|accept|reject|reopen|import|export|fill|assemble|review|stats``. The quiz
-package (numerals, generation) is imported when a command runs, so ``--help`` stays instant.
+list|accept|reject|reopen|import|export|fill|assemble|review|stats``.
 """
 
 from __future__ import annotations
@@ -12,108 +11,29 @@ from datetime import datetime
 from pathlib import Path
 
 from cli import CommandError
-
-
-def register(qsub) -> None:
-    p = qsub.add_parser(
-        "settings", help="how a quiz is taken: shuffle, time limit, attempts, dates, pass mark"
-    )
-    p.add_argument("quiz_id", type=int, metavar="QUIZ_ID")
-    p.add_argument("--shuffle-options", action="store_true", default=None)
-    p.add_argument("--no-shuffle-options", dest="shuffle_options", action="store_false")
-    p.add_argument("--shuffle-questions", action="store_true", default=None)
-    p.add_argument("--no-shuffle-questions", dest="shuffle_questions", action="store_false")
-    p.add_argument("--time-limit", type=int, dest="time_limit_minutes", help="minutes, 0 for none")
-    p.add_argument(
-        "--attempts", type=int, dest="attempts_allowed", help="attempts per taker, 0 for unlimited"
-    )
-    p.add_argument("--pass", type=float, dest="pass_percent", help="pass mark in percent")
-    p.add_argument("--opens", help='"YYYY-MM-DD HH:MM" (local time), "" to clear')
-    p.add_argument("--closes", help='"YYYY-MM-DD HH:MM" (local time), "" to clear')
-    p.add_argument("--show-answers", help="after_close, after_submit, after_last_attempt or never")
-    p.set_defaults(func=settings_command)
-
-    p = qsub.add_parser("assign", help="assign a quiz to users and/or roles (they see it as due)")
-    p.add_argument("quiz_id", type=int, metavar="QUIZ_ID")
-    p.add_argument("--user", action="append", default=[])
-    p.add_argument("--role", action="append", default=[])
-    p.add_argument("--due", help='"YYYY-MM-DD HH:MM" (local time)')
-    p.set_defaults(func=assign_command)
-
-    p = qsub.add_parser("results", help="results per agent and quiz statistics; --out writes XLSX or CSV")
-    p.add_argument("quiz_id", type=int, metavar="QUIZ_ID")
-    p.add_argument("--out", help="results.xlsx or results.csv")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=results_command)
-
-    for name, help_text in (
-        ("copy", "copy a quiz (published or not) to a new draft"),
-        ("unpublish", "turn a published quiz nobody has taken back into a draft"),
-        ("delete", "delete a quiz with its attempts"),
-    ):
-        p = qsub.add_parser(name, help=help_text)
-        p.add_argument("quiz_id", type=int, metavar="QUIZ_ID")
-        if name == "delete":
-            p.add_argument("--yes", action="store_true", help="confirm: attempts are deleted too")
-        p.set_defaults(func=lifecycle_command, action=name)
-
-    bank = qsub.add_parser("bank", help="the question bank: triage candidates, import, export, assemble")
-    bsub = bank.add_subparsers(dest="bank_command", required=True, metavar="BANK_COMMAND")
-    p = bsub.add_parser("list", help="bank questions (default: candidates)")
-    p.add_argument(
-        "--status", default="candidate", help="candidate, accepted, edited, rejected, usable or all"
-    )
-    p.add_argument("--topic")
-    p.add_argument("--kind")
-    p.add_argument("--doc")
-    p.add_argument("--type")
-    p.add_argument("--review", action="store_true", help="only questions flagged for review")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=bank_list)
-    for name in ("accept", "reopen"):
-        p = bsub.add_parser(name, help=f"{name} bank questions")
-        p.add_argument("ids", type=int, nargs="+", metavar="ID")
-        p.set_defaults(func=bank_decide, action=name)
-    p = bsub.add_parser("reject", help="reject bank questions with a reason")
-    p.add_argument("ids", type=int, nargs="+", metavar="ID")
-    p.add_argument(
-        "--reason", required=True, help="wrong_key, unclear, weak_distractors, trivial, duplicate, ..."
-    )
-    p.add_argument("--note", default="")
-    p.set_defaults(func=bank_decide, action="reject")
-    p = bsub.add_parser("import", help="import GIFT or Moodle XML questions as accepted")
-    p.add_argument("file")
-    p.add_argument("--topic", default="")
-    p.set_defaults(func=bank_import)
-    p = bsub.add_parser("export", help="export the bank (format from the extension)")
-    p.add_argument("--out", required=True)
-    p.add_argument("--status", help="only this status")
-    p.set_defaults(func=bank_export)
-    p = bsub.add_parser("fill", help="generate candidates into the bank")
-    p.add_argument("--topic")
-    p.add_argument("--doc", action="append", default=[])
-    p.add_argument("-n", type=int, default=10)
-    p.add_argument("--types", default="single,tf,cloze,scenario")
-    p.add_argument("--seed", type=int, default=1)
-    p.set_defaults(func=bank_fill)
-    p = bsub.add_parser("assemble", help="a draft quiz from accepted bank questions")
-    p.add_argument("-n", type=int, default=10)
-    p.add_argument("--topic")
-    p.add_argument("--kind", action="append", default=[])
-    p.add_argument("--types", default="")
-    p.add_argument("--difficulty", choices=("easy", "medium", "hard"))
-    p.add_argument("--title")
-    p.set_defaults(func=bank_assemble)
-    p = bsub.add_parser("review", help="flag questions whose source changed or vanished")
-    p.set_defaults(func=bank_review)
-    p = bsub.add_parser("stats", help="rejections per kind of fact")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=bank_stats)
+from common.db import open_database
+from quiz import (
+    QuizError,
+    assign,
+    copy_to_draft,
+    delete_quiz,
+    delivery_of,
+    format_for_path,
+    get_quiz,
+    quiz_attempts,
+    quiz_report,
+    set_delivery,
+    set_show_answers,
+    unpublish_quiz,
+)
+from quiz.bank import decide, list_bank, rejection_counts
+from quiz.bank_assembly import assemble
+from quiz.bank_transfer import export_bank, import_questions
+from service.playbook import Playbook
+from service.quiz_results import export_results, per_agent
 
 
 def _conn(settings):
-    from common.db import open_database
-
     return open_database(settings)
 
 
@@ -127,8 +47,6 @@ def _time(text: str | None) -> float | None:
 
 
 def settings_command(args, settings) -> int:
-    from quiz import QuizError, delivery_of, set_delivery, set_show_answers
-
     fields = {
         name: getattr(args, name)
         for name in (
@@ -155,8 +73,6 @@ def settings_command(args, settings) -> int:
 
 
 def assign_command(args, settings) -> int:
-    from quiz import QuizError, assign
-
     try:
         rows = assign(_conn(settings), args.quiz_id, users=args.user, roles=args.role, due_at=_time(args.due))
     except QuizError as exc:
@@ -167,9 +83,6 @@ def assign_command(args, settings) -> int:
 
 
 def results_command(args, settings) -> int:
-    from quiz import QuizError, get_quiz, quiz_attempts, quiz_report
-    from service.quiz_results import export_results, per_agent
-
     conn = _conn(settings)
     try:
         quiz = get_quiz(conn, args.quiz_id)
@@ -200,8 +113,6 @@ def results_command(args, settings) -> int:
 
 
 def lifecycle_command(args, settings) -> int:
-    from quiz import QuizError, copy_to_draft, delete_quiz, unpublish_quiz
-
     conn = _conn(settings)
     try:
         if args.action == "copy":
@@ -220,8 +131,6 @@ def lifecycle_command(args, settings) -> int:
 
 
 def bank_list(args, settings) -> int:
-    from quiz.bank import list_bank
-
     status = None if args.status == "all" else args.status
     entries = list_bank(_conn(settings), status=status, topic=args.topic,
                         kind=args.kind, document=args.doc, qtype=args.type,
@@ -244,9 +153,6 @@ def bank_list(args, settings) -> int:
 
 
 def bank_decide(args, settings) -> int:
-    from quiz import QuizError
-    from quiz.bank import decide
-
     conn = _conn(settings)
     try:
         for entry_id in args.ids:
@@ -260,9 +166,6 @@ def bank_decide(args, settings) -> int:
 
 
 def bank_import(args, settings) -> int:
-    from quiz import QuizError
-    from quiz.bank_transfer import import_questions
-
     path = Path(args.file)
     if not path.is_file():
         raise CommandError(f"{path}: 文件不存在")
@@ -277,9 +180,6 @@ def bank_import(args, settings) -> int:
 
 
 def bank_export(args, settings) -> int:
-    from quiz import format_for_path
-    from quiz.bank_transfer import export_bank
-
     try:
         content, _, _ = export_bank(_conn(settings), format_for_path(args.out), status=args.status)
     except ValueError as exc:
@@ -290,8 +190,6 @@ def bank_export(args, settings) -> int:
 
 
 def bank_fill(args, settings) -> int:
-    from service.playbook import Playbook
-
     playbook = Playbook(settings, foreground=True)
     types = [t.strip() for t in args.types.split(",") if t.strip()]
     try:
@@ -310,9 +208,6 @@ def bank_fill(args, settings) -> int:
 
 
 def bank_assemble(args, settings) -> int:
-    from quiz import QuizError
-    from quiz.bank_assembly import assemble
-
     types = [t.strip() for t in args.types.split(",") if t.strip()] or None
     try:
         quiz, missing = assemble(_conn(settings), args.n, topic=args.topic, kinds=args.kind or None,
@@ -328,8 +223,6 @@ def bank_assemble(args, settings) -> int:
 
 
 def bank_review(args, settings) -> int:
-    from service.playbook import Playbook
-
     playbook = Playbook(settings, foreground=True)
     try:
         result = playbook.review_bank_sources()
@@ -340,8 +233,6 @@ def bank_review(args, settings) -> int:
 
 
 def bank_stats(args, settings) -> int:
-    from quiz.bank import rejection_counts
-
     counts = rejection_counts(_conn(settings))
     if args.json:
         print(json.dumps(counts, ensure_ascii=False, indent=2))

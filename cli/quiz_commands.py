@@ -5,85 +5,35 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli import CommandError, quiz_bank_commands
-
-
-def register(sub) -> None:
-    quiz = sub.add_parser("quiz", help="generate, review, publish and export quizzes; analyse attempts")
-    qsub = quiz.add_subparsers(dest="quiz_command", required=True, metavar="QUIZ_COMMAND")
-
-    p = qsub.add_parser("generate", help="generate a draft quiz from a topic or documents")
-    p.add_argument("--topic", help='a search query, e.g. "退换货" (combine with --doc to search only those)')
-    p.add_argument("--doc", action="append", default=[], help="only this document (repeatable)")
-    p.add_argument("-n", type=int, default=10, help="number of questions (default 10)")
-    p.add_argument(
-        "--types",
-        default="single,tf,cloze,scenario",
-        help="comma-separated: single,tf,cloze,scenario (default all)",
-    )
-    p.add_argument("--seed", type=int, help="random seed (default: the quiz_seed setting)")
-    p.add_argument("--title", help="quiz title")
-    p.add_argument("--out", help="also export to this file (format from the extension)")
-    p.add_argument("--format", help="export format: gift, xml, xlsx, csv, json")
-    p.add_argument("--json", action="store_true", help="print the quiz as JSON")
-    p.set_defaults(func=generate)
-
-    p = qsub.add_parser("list", help="list quizzes")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=list_command)
-
-    p = qsub.add_parser("show", help="print a quiz with answers and sources")
-    p.add_argument("quiz_id", type=int, metavar="QUIZ_ID")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=show)
-
-    p = qsub.add_parser("edit", help="edit a question of a draft")
-    p.add_argument("question_id", type=int, metavar="QUESTION_ID")
-    p.add_argument("--stem")
-    p.add_argument("--option", action="append", help="replace all options (repeat, in order)")
-    p.add_argument("--answer")
-    p.add_argument("--explanation")
-    p.set_defaults(func=edit)
-
-    p = qsub.add_parser("drop", help="delete a question from a draft")
-    p.add_argument("question_id", type=int, metavar="QUESTION_ID")
-    p.set_defaults(func=drop)
-
-    p = qsub.add_parser("publish", help="freeze a draft so it can be taken")
-    p.add_argument("quiz_id", type=int, metavar="QUIZ_ID")
-    p.set_defaults(func=publish)
-
-    p = qsub.add_parser("export", help="export a quiz (GIFT, Moodle XML, XLSX, CSV, JSON)")
-    p.add_argument("quiz_id", type=int, metavar="QUIZ_ID")
-    p.add_argument("--out", required=True, help="output file (format from the extension)")
-    p.add_argument("--format", help="export format, overrides the extension")
-    p.set_defaults(func=export)
-
-    p = qsub.add_parser("attempt", help="record and grade one attempt at a published quiz")
-    p.add_argument("quiz_id", type=int, metavar="QUIZ_ID")
-    p.add_argument("--taker", required=True)
-    p.add_argument(
-        "--answers", required=True, help='responses in question order, separated by "|", e.g. "A|正确|7天|C"'
-    )
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=attempt)
-
-    p = qsub.add_parser("analyse", aliases=["analyze"], help="item analysis of a quiz's attempts")
-    p.add_argument("quiz_id", type=int, metavar="QUIZ_ID")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=analyse)
-    quiz_bank_commands.register(qsub)
+from cli import CommandError
+from common.db import open_database
+from index.snapshot import IndexMismatch
+from kb.knowledge_base import KnowledgeBase
+from quiz import (
+    KIND_LABELS,
+    KINDS,
+    QuizError,
+    delete_question,
+    export_quiz,
+    format_for_path,
+    generate_quiz,
+    get_quiz,
+    item_analysis,
+    list_quizzes,
+    publish_quiz,
+    record_attempt,
+    update_question,
+)
+from quiz.analysis import FLAG_LABELS
+from quiz.models import LETTERS
+from service.playbook import Playbook
 
 
 def _conn(settings):
-    from common.db import open_database
-
     return open_database(settings)
 
 
 def _quiz(conn, quiz_id):
-    from quiz import QuizError, get_quiz
-
     try:
         return get_quiz(conn, quiz_id)
     except QuizError as exc:
@@ -91,8 +41,6 @@ def _quiz(conn, quiz_id):
 
 
 def _write_export(quiz, out: str, fmt: str | None) -> str:
-    from quiz import export_quiz, format_for_path
-
     try:
         fmt = fmt or format_for_path(out)
         data, _, _ = export_quiz(quiz, fmt)
@@ -105,8 +53,6 @@ def _write_export(quiz, out: str, fmt: str | None) -> str:
 
 
 def _print_quiz(quiz) -> None:
-    from quiz.models import LETTERS
-
     print(f"#{quiz.id}  {quiz.title}  [{quiz.status}]  {len(quiz.questions)} 题  seed {quiz.seed}")
     for note in quiz.notes:
         print(f"注意: {note}")
@@ -120,10 +66,6 @@ def _print_quiz(quiz) -> None:
 
 
 def generate(args, settings) -> int:
-    from index.snapshot import IndexMismatch
-    from kb.knowledge_base import KnowledgeBase
-    from quiz import generate_quiz
-
     types = [t.strip() for t in args.types.split(",") if t.strip()]
     seed = settings.quiz_seed if args.seed is None else args.seed
     if args.format and not args.out:
@@ -150,9 +92,43 @@ def generate(args, settings) -> int:
     return 0
 
 
-def list_command(args, settings) -> int:
-    from quiz import list_quizzes
+def facts_command(args, settings) -> int:
+    """``quiz facts``: each fact with its kind, key, source and confidence; ``--why`` adds stage counts."""
+    if args.kind and args.kind not in KINDS:
+        raise CommandError(f"--kind 必须是 {' / '.join(KINDS)} 之一")
+    playbook = Playbook(settings, foreground=True)
+    try:
+        found = playbook.quiz_facts(args.doc or None)
+    finally:
+        playbook.close()
+    if args.doc and not found.facts and not found.passages:
+        raise CommandError(f"知识库中没有文档 {'、'.join(args.doc)}（见 `python app.py docs`）")
+    facts = [f for f in found.facts if not args.kind or f.kind == args.kind]
+    if args.json:
+        data = {"facts": [f.as_dict() for f in facts]}
+        if args.why:
+            data["not_used"] = found.report.as_dict()
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    for fact in facts:
+        where = " > ".join([fact.title or fact.document, *fact.headings[-2:]])
+        print(f"[{KIND_LABELS[fact.kind]}] {fact.key}  (置信度 {fact.confidence:.1f}, id {fact.id})")
+        print(f"    {fact.sentence}")
+        print(f"    出处：{where}")
+    counts = {kind: sum(f.kind == kind for f in facts) for kind in KINDS}
+    summary = "，".join(f"{KIND_LABELS[k]} {n}" for k, n in counts.items() if n)
+    print(f"\n共 {len(facts)} 个事实（{summary or '无'}）", end="")
+    print(f"；{found.passages} 段资料，本次新提取 {found.extracted} 段。")
+    if args.why:
+        print("\n未用于出题的句子（按筛选阶段）：")
+        for stage, count in sorted(found.report.rejected.items(), key=lambda item: -item[1]):
+            print(f"  {count:5d}  {stage}")
+            for example in found.report.examples.get(stage, [])[:3]:
+                print(f"         例：{example}")
+    return 0
 
+
+def list_command(args, settings) -> int:
     rows = list_quizzes(_conn(settings))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -174,8 +150,6 @@ def show(args, settings) -> int:
 
 
 def edit(args, settings) -> int:
-    from quiz import QuizError, update_question
-
     fields = {
         k: v
         for k, v in (
@@ -204,8 +178,6 @@ def edit(args, settings) -> int:
 
 
 def drop(args, settings) -> int:
-    from quiz import QuizError, delete_question
-
     try:
         delete_question(_conn(settings), args.question_id)
     except QuizError as exc:
@@ -215,8 +187,6 @@ def drop(args, settings) -> int:
 
 
 def publish(args, settings) -> int:
-    from quiz import QuizError, publish_quiz
-
     try:
         quiz = publish_quiz(_conn(settings), args.quiz_id)
     except QuizError as exc:
@@ -231,8 +201,6 @@ def export(args, settings) -> int:
 
 
 def attempt(args, settings) -> int:
-    from quiz import QuizError, record_attempt
-
     responses = [r.strip() for r in args.answers.split("|")]
     try:
         result = record_attempt(
@@ -251,9 +219,6 @@ def attempt(args, settings) -> int:
 
 
 def analyse(args, settings) -> int:
-    from quiz import item_analysis
-    from quiz.analysis import FLAG_LABELS
-
     conn = _conn(settings)
     quiz = _quiz(conn, args.quiz_id)
     stats = item_analysis(conn, quiz.id)

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from pathlib import Path
 
 from cli import CommandError
+from common.db import open_database
+from service import users
+from web import create_app
 
 SAMPLE_KB = Path(__file__).resolve().parent.parent / "sample_data" / "kb"
-
-
-def register(sub) -> None:
-    p = sub.add_parser(
-        "serve", help="run the web app with waitress (ingests the sample manuals on first run)"
-    )
-    p.add_argument("--host", help="listen address (default: the host setting, 127.0.0.1)")
-    p.add_argument("--port", type=int, help="port (default: the port setting, 8000)")
-    p.add_argument(
-        "--no-sample", action="store_true", help="do not ingest sample_data/kb into an empty knowledge base"
-    )
-    p.set_defaults(func=serve)
-
-    p = sub.add_parser("create-user", help="add a web user (prints an API token)")
-    p.add_argument("username", metavar="USER")
-    p.add_argument("--role", required=True, choices=("agent", "qa", "trainer", "admin"))
-    p.add_argument("--password", help="password (default: asked for on the terminal)")
-    p.set_defaults(func=create_user)
 
 
 def serve(args, settings) -> int:
@@ -34,8 +20,6 @@ def serve(args, settings) -> int:
     Jobs a previous run left unfinished are resumed (or marked failed) when the worker starts.
     """
     from waitress import serve as waitress_serve
-
-    from web import create_app
 
     overrides = {"home": settings.home}
     app = create_app(overrides)
@@ -67,10 +51,6 @@ def serve(args, settings) -> int:
 
 def create_user(args, settings) -> int:
     """Create a user with a role and print their API token (shown only once)."""
-    import getpass
-
-    from common.db import open_database
-    from service import users
 
     password = args.password or getpass.getpass(f"password for {args.username}: ")
     conn = open_database(settings)

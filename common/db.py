@@ -8,9 +8,13 @@ import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from common.settings import setting
+
 
 def connect(
-    path: str | Path, busy_timeout: float = 30.0, factory: Callable[..., sqlite3.Connection] | None = None
+    path: str | Path,
+    busy_timeout: float = setting("db_busy_seconds").default,
+    factory: Callable[..., sqlite3.Connection] | None = None,
 ) -> sqlite3.Connection:
     """Open the database in WAL mode with foreign keys on; rows behave like dicts.
 
@@ -55,7 +59,7 @@ class ThreadConnections:
     collection) or by :meth:`close`.
     """
 
-    def __init__(self, path: str | Path, busy_timeout: float = 30.0) -> None:
+    def __init__(self, path: str | Path, busy_timeout: float = setting("db_busy_seconds").default) -> None:
         self._path = path
         self._busy_timeout = busy_timeout
         self._local = threading.local()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, make_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -119,24 +119,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("bm25_b", 0.75, "BM25 length normalisation.", low=0, high=1),
     Setting(
         "answer_threshold",
-        0.89,
-        "Best dense cosine at or above which a query is answered outright.",
-        low=-1,
-        high=1,
-    ),
-    Setting(
-        "answer_threshold_low",
-        0.87,
-        "Below this best dense cosine a query is never answered.",
-        low=-1,
-        high=1,
-    ),
-    Setting(
-        "answer_coverage",
-        0.8,
-        "Between the two: answered when a top result holds this share of the query's IDF.",
+        0.5,
+        "Answer confidence (index/confidence.py) at or above which a query is answered; the bundled"
+        " model is calibrated so that 0.5 is its chosen operating point.",
         low=0,
         high=1,
+    ),
+    Setting(
+        "confidence_model",
+        "",
+        "JSON answer-confidence model (empty: the bundled index/confidence.json); fit one with"
+        " bench/kb_confidence.py.",
+    ),
+    Setting(
+        "max_query_chars",
+        200,
+        "Longer queries are cut to this many characters, and the answer says so.",
+        low=1,
     ),
     Setting(
         "query_cache_size", 2048, "Query embeddings kept in memory (repeated queries never re-embed).", low=0
@@ -171,6 +170,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds after a quiz's time limit in which a submission still counts (network, slow clicks).",
         low=0,
         high=3600,
+    ),
+    Setting(
+        "quiz_topic_results",
+        60,
+        "Search results a quiz topic is resolved to (most relevant first).",
+        low=1,
+        high=1000,
+    ),
+    Setting(
+        "quiz_topic_min_score",
+        0.02,
+        "Least search score of a passage a topic quiz asks about (one naming every topic word also counts).",
+        low=0.0,
+        high=1.0,
     ),
     # --- web -----------------------------------------------------------------
     Setting("secret_key", "", "Flask secret key (default: generated once and stored in the data home)."),
@@ -234,26 +247,17 @@ def setting(name: str) -> Setting:
     return _BY_NAME[name]
 
 
-class Settings:
-    """Resolved settings: attribute access, typed like each default."""
-
-    def __init__(self, values: dict[str, Any]):
-        self._values = values
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._values[name]
-        except KeyError:
-            raise AttributeError(f"unknown setting {name!r}") from None
+class _SettingsMethods:
+    """What every resolved settings object has besides one attribute per setting."""
 
     def as_dict(self) -> dict[str, Any]:
         """A plain copy of every resolved value."""
-        return dict(self._values)
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @property
     def home_path(self) -> Path:
         """The data home as an absolute path (created on demand)."""
-        path = Path(self._values["home"]).expanduser().resolve()
+        path = Path(self.home).expanduser().resolve()
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -264,6 +268,24 @@ class Settings:
     @property
     def index_path(self) -> Path:
         return self.home_path / "index"
+
+
+# Resolved settings: a frozen dataclass with one typed attribute per row of the table (its
+# type is the default's), so a misspelt name fails where it is read and nothing mutates them.
+Settings = make_dataclass(
+    "Settings",
+    [(s.name, type(s.default)) for s in SETTINGS],
+    bases=(_SettingsMethods,),
+    frozen=True,
+    repr=False,  # secret_key and admin_password never reach a log or a traceback
+)
+Settings.__module__ = __name__
+Settings.__doc__ = "Resolved settings: one typed, read-only attribute per setting of the table."
+
+
+def table_defaults() -> Settings:
+    """The table's defaults, unresolved (no settings.json, no environment): for callers given no settings."""
+    return Settings(**{s.name: s.default for s in SETTINGS})
 
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -332,16 +354,13 @@ def load_settings(home: str | os.PathLike | None = None, **overrides: Any) -> Se
                 raise ValueError(f"unknown setting {name!r} (see README, Settings)")
             if name != "home":
                 values[name] = _coerce(_BY_NAME[name], value)
-    for smaller, larger in (
-        ("chunk_target_chars", "chunk_max_chars"),
-        ("answer_threshold_low", "answer_threshold"),
-    ):
+    for smaller, larger in (("chunk_target_chars", "chunk_max_chars"),):
         if values[smaller] > values[larger]:
             raise ValueError(
                 f"settings {smaller} ({values[smaller]!r}) and {larger} ({values[larger]!r}):"
                 f" {smaller} must not be larger"
             )
-    return Settings(values)
+    return Settings(**values)
 
 
 def settings_markdown() -> str:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from common.atomic import write_text_atomic
+
 log = logging.getLogger(__name__)
 
 ADAPTER_PATH = Path(__file__).with_name("query_adapter.json")
@@ -72,7 +74,6 @@ class QueryAdapter:
     @staticmethod
     def save(path: Path, u: np.ndarray, v: np.ndarray, embedder: str, trained: dict) -> None:
         """Write the factors as plain JSON (6 significant digits: well below the model's noise)."""
-        from common.atomic import write_text_atomic
 
         data = {
             "format": FORMAT,

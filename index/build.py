@@ -1,4 +1,4 @@
-"""Bring the index snapshot in line with the chunks stored in SQLite.
+"""Bring the index snapshot in line with the chunks its ChunkSource hands it.
 
 Only chunks the previous snapshot lacks are added (their vectors come from
 the embedding cache when the text was seen before); chunks that are gone
@@ -10,7 +10,6 @@ again.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,8 +18,8 @@ import numpy as np
 from index import snapshot, vectors
 from index.embed_cache import EmbeddingCache
 from index.keyword import KeywordIndex
+from index.source import ChunkSource
 from index.windows import chunk_windows
-from kb import store
 
 MAX_TOMBSTONE_SHARE = 1 / 3
 ADD_BATCH = 16384  # vectors embedded (or read from the cache) and added to FAISS at a time
@@ -28,7 +27,7 @@ TRAIN_SAMPLE = 32768  # vectors an 8-bit quantiser learns its ranges from
 
 
 def build_snapshot(
-    conn: sqlite3.Connection,
+    source: ChunkSource,
     root: Path,
     cache: EmbeddingCache,
     settings,
@@ -40,7 +39,7 @@ def build_snapshot(
 
     Returns a summary: rows added, tombstoned, whether it was a full rebuild.
     """
-    rows = store.index_rows(conn)
+    rows = source.index_rows()
     embedder = cache.embedder
     previous = None
     if not full:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from common.db import migrate
+from common.settings import setting
 
 MIGRATIONS = [
     """
@@ -35,7 +36,9 @@ def content_hash(text: str) -> str:
 class EmbeddingCache:
     """Embeds passages through a SQLite cache; only unseen texts reach the model."""
 
-    def __init__(self, conn: sqlite3.Connection, embedder, batch_size: int = 16) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, embedder, batch_size: int = setting("embed_batch_size").default
+    ) -> None:
         migrate(conn, "embed_cache", MIGRATIONS)
         self.conn = conn
         self.embedder = embedder

@@ -145,3 +145,21 @@ class QueryCache:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return vector
+
+
+class QueryRole:
+    """An embedder that embeds questions as queries, for caching them like passages.
+
+    Labelled questions (the in-domain / off-topic examples of answer confidence) are
+    embedded once through the passage-embedding cache under the model name + ``#query``.
+    """
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.name = f"{embedder.name}#query"
+        self.dim = embedder.dim
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self.embedder.embed_queries(texts)
+
+    embed_queries = embed_passages

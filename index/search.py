@@ -12,7 +12,6 @@ import html
 import json
 import logging
 import re
-import sqlite3
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+from common.sentences import split_sentences
 from common.textnorm import normalize, normalize_aligned
-from index import adapter, rerank, snapshot, vectors
+from index import adapter, confidence, rerank, snapshot, vectors
 from index.embedder import QueryCache
+from index.source import ChunkSource
 from index.tokenize import Tokenizer
-from kb import store
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +71,25 @@ class SearchResponse:
     best_dense: float
     elapsed_ms: float
     coverage: float = 0.0
+    verdict: confidence.Verdict | None = None  # why it is (not) answered
+    truncated: bool = False  # the query was longer than max_query_chars and was cut
+
+    @property
+    def confidence(self) -> float:
+        return self.verdict.confidence if self.verdict else 0.0
+
+    @property
+    def off_topic(self) -> bool:
+        return bool(self.verdict and self.verdict.off_topic)
 
     def as_json(self) -> dict:
         return {
             "query": self.query,
             "answered": self.answered,
+            "confidence": round(self.confidence, 4),
+            "off_topic": self.off_topic,
+            "evidence": self.verdict.evidence.as_json() if self.verdict else None,
+            "truncated": self.truncated,
             "best_dense": round(self.best_dense, 4),
             "coverage": round(self.coverage, 3),
             "elapsed_ms": round(self.elapsed_ms, 2),
@@ -88,14 +102,16 @@ class Searcher:
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
+        source: ChunkSource,
         root: Path,
         settings,
         embedder,
         tokenizer: Tokenizer,
         tokenizer_factory=None,
+        embed_examples=None,
+        domain_examples: Path | None = None,
     ):
-        self.conn = conn
+        self.source = source
         self.root = root
         self.settings = settings
         self.embedder = embedder
@@ -106,8 +122,15 @@ class Searcher:
         self._token = None
         self._lock = threading.Lock()
         self.adapter = adapter.load_for(settings.query_adapter, embedder.name, embedder.dim)
+        self.domain = confidence.DomainCheck(
+            embed_examples or (lambda texts: np.vstack([self.queries.embed(normalize(t)) for t in texts])),
+            domain_examples,
+        )
+        self.judge = self._load_confidence(settings)
         self.ranker = None
-        if settings.fusion == "learned":
+        # The ranker's probability is evidence for confidence whatever the fusion shown.
+        self.probability_ranker = None
+        if settings.fusion == "learned" or self.judge is not None:
             model = Path(settings.ranker_model) if settings.ranker_model else rerank.MODEL_PATH
             self.ranker = rerank.LinearRanker.load(model)
             trained_with = self.ranker.model.get("trained", {}).get("embedder")
@@ -132,6 +155,23 @@ class Searcher:
                     "without" if paired == "none" else "with",
                     "on" if self.adapter is not None else "off",
                 )
+            self.probability_ranker = self.ranker
+            if settings.fusion != "learned":
+                self.ranker = None
+
+    def _load_confidence(self, settings) -> confidence.ConfidenceModel | None:
+        path = Path(settings.confidence_model) if settings.confidence_model else confidence.MODEL_PATH
+        model = confidence.ConfidenceModel.load(path)
+        if model.embedder and model.embedder != self.embedder.name:
+            log.warning(
+                "confidence model %s was fitted with %s, not %s: answers are judged by key-term"
+                " coverage alone (fit one with bench/kb_confidence.py)",
+                path,
+                model.embedder,
+                self.embedder.name,
+            )
+            return None
+        return model
 
     def current(self) -> snapshot.Snapshot | None:
         """The live snapshot, reloaded when another writer published a new one.
@@ -165,16 +205,22 @@ class Searcher:
         documents: list[str] | None = None,
         tags: list[str] | None = None,
         leg: str = "hybrid",
+        threshold: float | None = None,
     ) -> SearchResponse:
-        """Top ``k`` chunks for ``query``, optionally only from some documents or tags."""
+        """Top ``k`` chunks for ``query``, optionally only from some documents or tags.
+
+        ``threshold`` replaces ``answer_threshold`` for this query (the hit-test page)."""
         started = time.perf_counter()
         if leg not in LEGS:
             raise ValueError(f"unknown leg {leg!r} (expected one of {', '.join(LEGS)})")
+        truncated = len(query) > self.settings.max_query_chars
+        query = query[: self.settings.max_query_chars]
         norm = normalize(query)
         snap = self.current()
         if snap is None or not norm or snap.live_count == 0:
-            return SearchResponse(query, False, [], 0.0, (time.perf_counter() - started) * 1000)
-        allowed = store.chunk_ids_matching(self.conn, documents, tags) if documents or tags else None
+            elapsed = (time.perf_counter() - started) * 1000
+            return SearchResponse(query, False, [], 0.0, elapsed, truncated=truncated)
+        allowed = self.source.chunk_ids_matching(documents, tags) if documents or tags else None
         terms = self.tokenizer.query_terms(norm)
         raw = self.queries.embed(norm)
         qvec = self.adapter.apply(raw) if self.adapter is not None else raw
@@ -193,11 +239,12 @@ class Searcher:
             missing = [chunk for chunk in bm25_score if chunk not in dense_score]
             dense_score.update(self._chunk_similarities(snap, qvec, missing))
             fused = self._fuse(dense_rank, dense_score, bm25_rank, bm25_score, leg)
-            meta = store.fetch_chunks(self.conn, list(fused))
+            meta = self.source.fetch_chunks(list(fused))
         ranked = sorted(fused, key=lambda chunk: (-fused[chunk], chunk))
 
         results: list[SearchResult] = []
         shown: list[set[str]] = []
+        shown_sentences: set[str] = set()
         for chunk_id in ranked:
             chunk = meta.get(chunk_id)
             if chunk is None or (allowed is not None and chunk_id not in allowed):
@@ -207,6 +254,9 @@ class Searcher:
             if grams and any(len(grams & other) >= NEAR_DUPLICATE * len(grams) for other in shown):
                 continue  # the same passage (or most of it) again, e.g. in a spun copy: show it once
             shown.append(grams)
+            # The card shows what earlier cards did not: overlapping chunks share a sentence.
+            fresh = unseen_part(chunk["text"], shown_sentences)
+            shown_sentences.update(compact_key(s) for s in split_sentences(chunk["text"]))
             results.append(
                 SearchResult(
                     chunk_id=chunk_id,
@@ -215,7 +265,7 @@ class Searcher:
                     title=chunk["doc_title"],
                     headings=json.loads(chunk["headings"]),
                     kind=chunk["kind"],
-                    snippet=highlight(chunk["text"], list(terms)),
+                    snippet=highlight(fresh, list(terms)),
                     score=round(fused[chunk_id], 6),
                     dense_score=round(dense_score[chunk_id], 4),
                     dense_rank=dense_rank.get(chunk_id),
@@ -239,15 +289,70 @@ class Searcher:
             result.raw_dense_score = round(raw_cosine, 4) if raw_cosine is not None else None
         best_dense = max(raw_scores.values(), default=0.0)
         coverage = snap.keyword.coverage(terms, snap.columns_of([r.chunk_id for r in results[:5]]))
-        answered = bool(results) and (
-            best_dense >= self.settings.answer_threshold
-            or (
-                best_dense >= self.settings.answer_threshold_low and coverage >= self.settings.answer_coverage
-            )
+        by_model = leg == "hybrid" and self.ranker is not None  # scores are the ranker's probabilities
+        verdict = self._verdict(
+            snap, norm, terms, raw, qvec, legs, results, best_dense, fused if by_model else None
         )
         return SearchResponse(
-            query, answered, results, best_dense, (time.perf_counter() - started) * 1000, coverage
+            query,
+            verdict.answered,
+            results,
+            best_dense,
+            (time.perf_counter() - started) * 1000,
+            coverage,
+            verdict,
+            truncated,
         )
+
+    def _verdict(
+        self, snap, norm, terms, raw, qvec, legs, results, best_dense, fused, threshold=None
+    ) -> confidence.Verdict:
+        """Confidence of the results shown (after filters and dedup), from its evidence."""
+        dense_rank, _, bm25_rank, _ = legs
+        words = confidence.key_terms(terms)
+        weights = confidence.term_weights(words, snap.keyword.vocab, snap.keyword.idf)
+        synonyms = self.tokenizer.synonyms
+        passages = [
+            confidence.compact(normalize(" ".join(r.headings)) + normalize(r.text)) for r in results[:3]
+        ]
+        top_probability = 0.0
+        if results and fused is not None:
+            top_probability = float(fused.get(results[0].chunk_id, 0.0))
+        elif results and self.probability_ranker is not None:
+            # Another fusion is shown: the ranker still judges its top result.
+            stats = self._chunk_stats(snap, qvec, [results[0].chunk_id])
+            meta = self.source.fetch_chunks([results[0].chunk_id])
+            best = (
+                max((s for s in legs[1].values()), default=0.0),
+                max((s for s in legs[1].values()), default=0.0),
+                max(legs[3].values(), default=0.0),
+            )
+            _, features = self._features(snap, norm, terms, stats, dense_rank, bm25_rank, legs[3], meta, best)
+            top_probability = float(self.probability_ranker.scores(features)[0]) if len(features) else 0.0
+        evidence = confidence.Evidence(
+            best_cosine=best_dense,
+            top_probability=top_probability,
+            key_term_coverage=confidence.key_term_coverage(words, weights, synonyms, passages),
+            unknown_terms=confidence.unknown_share(
+                words, weights, synonyms, snap.keyword.vocab, self._vocabulary_bigrams(snap)
+            ),
+            legs_agree=confidence.legs_agreement(dense_rank, bm25_rank),
+            domain_margin=self.domain.margin(raw),
+        )
+        if self.judge is None:
+            # No model fitted for this embedder: only embedder-free evidence can judge.
+            answered = bool(results) and evidence.key_term_coverage >= 0.5 and evidence.unknown_terms == 0
+            return confidence.Verdict(answered, evidence.key_term_coverage, False, evidence)
+        threshold = self.settings.answer_threshold if threshold is None else threshold
+        return self.judge.judge(evidence, threshold, bool(results))
+
+    def _vocabulary_bigrams(self, snap) -> set[str]:
+        """Bigrams of the snapshot's vocabulary, built once per snapshot."""
+        cached = getattr(self, "_bigrams", None)
+        if cached is None or cached[0] is not snap:
+            cached = (snap, confidence.vocabulary_bigrams(snap.keyword.vocab))
+            self._bigrams = cached
+        return cached[1]
 
     def _legs(self, snap, terms, qvec, allowed, leg):
         """Ranks and scores of the dense and keyword legs, keyed by chunk id."""
@@ -312,7 +417,7 @@ class Searcher:
         }
         depth = max(self.settings.rerank_depth, 2 * k)  # room for hidden near-duplicates
         shortlist = sorted(weighted, key=lambda chunk: (-weighted[chunk], chunk))[:depth]
-        meta = store.fetch_chunks(self.conn, shortlist)
+        meta = self.source.fetch_chunks(shortlist)
         best = (
             max((stat[0] for stat in stats.values()), default=0.0),
             max((stat[1] for stat in stats.values()), default=0.0),
@@ -414,15 +519,29 @@ class Searcher:
         return fused
 
 
-def highlight(text: str, terms: list[str], width: int = 120) -> str:
-    """HTML-escaped window of ``text`` around the densest match, matches in ``<mark>``."""
-    aligned = normalize_aligned(text)
-    spans = []
-    for term in sorted({t for t in terms if len(t) > 1 or "\u4e00" <= t <= "\u9fff"}, key=len, reverse=True):
+def mark_spans(aligned: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Spans of ``aligned`` (normalised, same length as the text) to mark for ``terms``.
+
+    Matches that touch are merged; a lone character is never marked (a query's 用 or 到
+    would light up half a Chinese passage), only as part of a longer run.
+    """
+    spans: list[tuple[int, int]] = []
+    for term in sorted({t for t in terms if t.strip()}, key=len, reverse=True):
         for match in re.finditer(re.escape(term), aligned):
             if not any(a < match.end() and match.start() < b for a, b in spans):
                 spans.append((match.start(), match.end()))
-    spans.sort()
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return [(a, b) for a, b in merged if b - a > 1]
+
+
+def highlight(text: str, terms: list[str], width: int = 120) -> str:
+    """HTML-escaped window of ``text`` around the densest match, matches in ``<mark>``."""
+    spans = mark_spans(normalize_aligned(text), terms)
     if len(text) <= width:
         start, end = 0, len(text)
     else:
@@ -440,3 +559,14 @@ def highlight(text: str, terms: list[str], width: int = 120) -> str:
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""
     return prefix + "".join(out) + suffix
+
+
+def unseen_part(text: str, seen: set[str]) -> str:
+    """``text`` without its sentences already shown in an earlier card (chunks overlap by one)."""
+    sentences = split_sentences(text)
+    fresh = [s for s in sentences if compact_key(s) not in seen]
+    return "".join(fresh) if fresh and len(fresh) < len(sentences) else text
+
+
+def compact_key(sentence: str) -> str:
+    return rerank.compact(normalize(sentence))

@@ -14,13 +14,18 @@ from common.sentences import split_sentences
 from kb.models import Block, Chunk
 
 _CN_NUM = "一二三四五六七八九十百零〇两"
+# (style, nominal rank, rule). The style says which numbering a heading uses; the rank orders
+# the styles as official Chinese documents nest them (章 > 节 > 条 > 一、 > （一） > 1. > （1）,
+# GB/T 9704) and only places a style that is not yet open in the current section (HeadingChain).
 _HEADING_RULES = (
-    (1, re.compile(rf"^第[{_CN_NUM}\d]+(?:[章篇部]|单元|單元)")),
-    (2, re.compile(rf"^第[{_CN_NUM}\d]+[节條条]")),
-    (2, re.compile(rf"^[{_CN_NUM}]+[、.．:：]")),
-    (3, re.compile(r"^\d{1,2}(?:[.．](?!\d)|、)")),
-    (4, re.compile(rf"^[(（](?:\d{{1,2}}|[{_CN_NUM}]+)[)）]")),
-    (3, re.compile(r"^(?=【[^】]{1,20}】$)【")),
+    ("division", 1, re.compile(rf"^第[{_CN_NUM}\d]+(?:[章篇部]|单元|單元)")),
+    ("section", 2, re.compile(rf"^第[{_CN_NUM}\d]+[节節]")),
+    ("article", 3, re.compile(rf"^第[{_CN_NUM}\d]+[條条]")),
+    ("cn-number", 4, re.compile(rf"^[{_CN_NUM}]+[、.．:：]")),
+    ("paren-cn-number", 5, re.compile(rf"^[(（][{_CN_NUM}]+[)）]")),
+    ("number", 6, re.compile(r"^\d{1,2}(?:[.．](?!\d)|、)")),
+    ("paren-number", 7, re.compile(r"^[(（]\d{1,2}[)）]")),
+    ("label", 8, re.compile(r"^(?=【[^】]{1,20}】$)【")),
 )
 _TERMINAL = re.compile(r"[。！？!?；;，,、：:]")
 # A heading glued to its first paragraph in scraped text: "第三单元存包处一、宗旨1.服务台…",
@@ -28,32 +33,85 @@ _TERMINAL = re.compile(r"[。！？!?；;，,、：:]")
 _ITEM_AHEAD = rf"(?=[{_CN_NUM}]+、|\d{{1,2}}(?:[.．]\d{{1,2}})?(?:[.．、]|\s)|[(（][{_CN_NUM}\d]{{1,2}}[)）])"
 _TITLE_CHAR = r"[^\s，,。；;：:!?！？“”\"]"
 _INLINE_HEADINGS = (
-    (1, re.compile(rf"^第[{_CN_NUM}\d]+(?:[章篇]|单元|單元)[:：]?\s*{_TITLE_CHAR}{{1,16}}?\s*{_ITEM_AHEAD}")),
-    (2, re.compile(rf"^[{_CN_NUM}]+、(?:(?!\d){_TITLE_CHAR}){{2,8}}?(?=\d{{1,2}}[.．、](?!\d))")),
+    (
+        "division",
+        1,
+        re.compile(rf"^第[{_CN_NUM}\d]+(?:[章篇]|单元|單元)[:：]?\s*{_TITLE_CHAR}{{1,16}}?\s*{_ITEM_AHEAD}"),
+    ),
+    (
+        "cn-number",
+        4,
+        re.compile(rf"^[{_CN_NUM}]+、(?:(?!\d){_TITLE_CHAR}){{2,8}}?(?=\d{{1,2}}[.．、](?!\d))"),
+    ),
 )
 _SCRIPT_Q = re.compile(r"(?:^|\s)(?:Q|问|顾客|客户)\s*[:：]")
 _SCRIPT_K = re.compile(r"(?:^|\s|[?？])(?:K|A|答|客服)\s*[:：]")
 _ITEM_START = re.compile(r"\s(?:\d{1,2}\)|\d{1,2}[.．、](?!\d)|[(（]\d{1,2}[)）])\s*")
 
 
-def heading_level(text: str) -> int:
-    """Level (1 = chapter ... 4 = item) if the line is a heading, else 0.
+def heading_style(text: str) -> tuple[str, int] | None:
+    """(numbering style, nominal rank 1 = chapter ... 8 = 【label】) if the line is a heading.
 
     A numbered line is a heading only when it is short and has no sentence
     punctuation: "三、沟通技巧" is one, "1、负责收集客户信息。" is an item of prose.
     """
     line = text.strip()
     if len(line) > 25:
-        return 0
-    for level, rule in _HEADING_RULES:
+        return None
+    for style, level, rule in _HEADING_RULES:
         match = rule.search(line)
         if match:
             title = line[match.end() :].strip()
             # A real heading names something: no sentence punctuation, at least two characters.
             if len(title) >= 2 and not _TERMINAL.search(title) and not title[-1].isdigit():
-                return level
-            return 0
-    return 0
+                return style, level
+            return None
+    return None
+
+
+def heading_level(text: str) -> int:
+    """Nominal rank (1 = chapter ... 8 = 【label】) if the line is a heading, else 0."""
+    found = heading_style(text)
+    return found[1] if found else 0
+
+
+class HeadingChain:
+    """The path of enclosing headings at the current point of a document.
+
+    Two kinds of heading meet in one document. *Marked* headings carry their level
+    in the format (Markdown ``#``, Word "Heading N", HTML ``<hN>``): a marked heading
+    of level L closes every heading after the last marked one above L. *Numbered*
+    headings (第X章, 一、, 1., (1), 【】) always nest under the marked heading they
+    follow, and among themselves a heading closes the section of the last heading
+    numbered the same way (so 第三节 closes 第二节 and whatever 一、/1. came under
+    it); a numbering not yet open in this section closes the open ones at its
+    nominal level or deeper (第二章 closes 第一节, 1. closes an earlier 1.).
+    """
+
+    def __init__(self) -> None:
+        self._open: list[tuple[str, int, str]] = []  # (style or "marked", level, heading text)
+
+    @property
+    def headings(self) -> list[str]:
+        return [text for _, _, text in self._open]
+
+    def enter_marked(self, level: int, text: str) -> None:
+        keep = 0
+        for i, (style, lvl, _) in enumerate(self._open):
+            if style == "marked" and lvl < level:
+                keep = i + 1
+        self._open = [*self._open[:keep], ("marked", level, text)]
+
+    def enter_numbered(self, style: str, level: int, text: str) -> None:
+        floor = max((i + 1 for i, entry in enumerate(self._open) if entry[0] == "marked"), default=0)
+        same = [i for i in range(floor, len(self._open)) if self._open[i][0] == style]
+        if same:
+            keep = same[-1]
+        else:
+            keep = len(self._open)
+            while keep > floor and self._open[keep - 1][1] >= level:
+                keep -= 1
+        self._open = [*self._open[:keep], (style, level, text)]
 
 
 def extract_script_pairs(text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -95,10 +153,15 @@ def extract_script_pairs(text: str) -> tuple[str, list[tuple[str, str]]]:
 
 def split_inline_heading(text: str) -> tuple[int, str, str] | None:
     """(level, heading, rest) when a long line opens with a heading glued to its body."""
-    for level, rule in _INLINE_HEADINGS:
+    found = _split_inline(text)
+    return found[1:] if found else None
+
+
+def _split_inline(text: str) -> tuple[str, int, str, str] | None:
+    for style, level, rule in _INLINE_HEADINGS:
         match = rule.match(text)
         if match and len(text) > len(match.group(0)) + 4:
-            return level, match.group(0).strip(), text[match.end() :].strip()
+            return style, level, match.group(0).strip(), text[match.end() :].strip()
     return None
 
 
@@ -107,11 +170,11 @@ def chunk_blocks(
 ) -> list[Chunk]:
     """Chunks of one document in reading order."""
     chunks: list[Chunk] = []
-    chain: list[tuple[int, str]] = []
+    chain = HeadingChain()
     pending: list[str] = []  # sentences of the current section not yet emitted
 
     def headings() -> list[str]:
-        return [text for _, text in chain]
+        return chain.headings
 
     def flush() -> None:
         if pending:
@@ -119,13 +182,12 @@ def chunk_blocks(
             pending.clear()
 
     def add_prose(text: str) -> None:
-        nonlocal chain
         for sentence in split_sentences(text):
             # A numbered section heading glued inside a scraped line ("…寄存二、顾客寄包程序1.…").
-            while glued := split_inline_heading(sentence):
-                level, title, sentence = glued
+            while glued := _split_inline(sentence):
+                style, level, title, sentence = glued
                 flush()
-                chain = [(lvl, t) for lvl, t in chain if lvl < level] + [(level, title)]
+                chain.enter_numbered(style, level, title)
             pending.append(sentence)
 
     i = 0
@@ -139,16 +201,21 @@ def chunk_blocks(
             i += 1
             continue
         text = block.text.strip()
-        level = block.level if block.kind == "heading" else heading_level(text)
-        if level:
+        if block.kind == "heading" and block.level:
             flush()
-            chain = [(lvl, t) for lvl, t in chain if lvl < level] + [(level, text)]
+            chain.enter_marked(block.level, text)
             i += 1
             continue
-        while block.kind != "heading" and (glued := split_inline_heading(text)):
-            level, title, text = glued
+        numbered = heading_style(text)
+        if numbered:
             flush()
-            chain = [(lvl, t) for lvl, t in chain if lvl < level] + [(level, title)]
+            chain.enter_numbered(*numbered, text)
+            i += 1
+            continue
+        while glued := _split_inline(text):
+            style, level, title, text = glued
+            flush()
+            chain.enter_numbered(style, level, title)
         # "Q：…" on one line and "K：…" on the next form one pair.
         if _SCRIPT_Q.match(text) and i + 1 < len(blocks) and _SCRIPT_K.match(blocks[i + 1].text.strip()):
             text = f"{text} {blocks[i + 1].text.strip()}"
@@ -195,3 +262,26 @@ def _pack(sentences: list[str], headings: list[str], target: int, hard_max: int,
     if current and fresh:
         chunks.append(Chunk("".join(current), list(headings)))
     return chunks
+
+
+TITLE_MAX = 40
+
+
+def document_title(blocks: list[Block], fallback: str) -> str:
+    """The document's own title: its first heading, else its first line (cut at a sentence end).
+
+    ``fallback`` (the file name) is kept for a document of FAQ rows only, whose first
+    question names no document.
+    """
+    for block in blocks:
+        text = " ".join(block.text.split())
+        if block.kind == "faq":
+            return fallback
+        if not text:
+            continue
+        if block.kind == "heading" or heading_style(text):
+            return text[:TITLE_MAX]
+        first = split_sentences(text)[0] if split_sentences(text) else text
+        first = first.rstrip("。！？!?；;，, ")
+        return first if len(first) <= TITLE_MAX else first[: TITLE_MAX - 1] + "…"
+    return fallback

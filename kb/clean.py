@@ -14,8 +14,9 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+from common.sentences import punctuated_pieces, split_sentences
+from common.settings import setting
 from common.textnorm import normalize, normalize_aligned, to_simplified
-from kb.chunk import split_sentences
 from kb.models import Block, CleanReport
 from kb.rules import IngestRules, load_rules, stage_label
 
@@ -32,8 +33,6 @@ _ESCAPES = re.compile(
 _CONTROLS = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
 )
-_SENTENCE = re.compile(r"[^。!！?？；;]+[。!！?？；;]*")
-_LINE_SENTENCE = re.compile(r"[^。!！?？；;\n]+[。!！?？；;]*")  # spam never runs across lines
 _PUNCTUATED = re.compile(r"[。！？!?，,；;]")
 
 
@@ -65,7 +64,7 @@ class Fingerprints:
     Jaccard similarity decides.
     """
 
-    threshold: float = 0.8
+    threshold: float = setting("near_duplicate_jaccard").default
     exact: set[str] = field(default_factory=set)
     sentences: set[str] = field(default_factory=set)
     shingles: list[set[int]] = field(default_factory=list)
@@ -139,13 +138,13 @@ def _spam_spans(simple: str, rules: IngestRules) -> list[tuple[int, int]]:
     """Sentences of a link farm: several different spam terms making up a share of the sentence."""
     spam = rules["spam"]
     spans = []
-    for sentence in _LINE_SENTENCE.finditer(simple):
-        terms = rules.spam_term.findall(sentence.group())
+    for start, end in punctuated_pieces(simple, within_lines=True):
+        terms = rules.spam_term.findall(simple[start:end])
         if len(set(terms)) < spam["min_distinct_terms"]:
             continue
-        size = len(re.sub(r"\s", "", sentence.group()))
+        size = len(re.sub(r"\s", "", simple[start:end]))
         if sum(map(len, terms)) >= spam["min_share"] * size:
-            spans.append(sentence.span())
+            spans.append((start, end))
     return spans
 
 
@@ -247,7 +246,7 @@ def _clean_text(
 
 def _drop_repeated_sentences(text: str, memory: Fingerprints, report: CleanReport, rules: IngestRules) -> str:
     """Remove long sentences already indexed elsewhere (scrapes splice copies into paragraphs)."""
-    pieces = _SENTENCE.findall(text)
+    pieces = [text[start:end] for start, end in punctuated_pieces(text)]
     out = []
     for piece in pieces:
         norm = re.sub(r"\s+", "", normalize(piece))

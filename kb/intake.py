@@ -76,12 +76,14 @@ def collect_files(paths: list) -> tuple[list[tuple[Path, str]], list[FileResult]
             if path.is_file():
                 found.append((path, name))
             else:
-                error = f"{name}: 文件不存在 (no such file)"
-                problems.append(FileResult(str(path), name, "error", error=error))
+                what = "文件不存在 (no such file)"
+                if path.is_dir():
+                    what = "是文件夹，不是文件 (a folder, not a file)"
+                problems.append(FileResult(str(path), name, "error", error=f"{name}: {what}"))
             continue
         path = Path(raw)
         if path.is_dir() and not path.is_symlink():
-            _walk(path, path, found, problems)
+            _walk_named(path, found, problems)
             continue
         if not os.path.lexists(path):
             error = f"{path}: 文件或文件夹不存在 (no such file or folder)"
@@ -91,10 +93,22 @@ def collect_files(paths: list) -> tuple[list[tuple[Path, str]], list[FileResult]
         if reason is not None:
             problems.append(FileResult(str(path), path.name, "error", error=f"{path}: {reason}"))
         elif path.is_dir():  # a link to a folder, named on purpose: its files
-            _walk(path, path, found, problems)
+            _walk_named(path, found, problems)
         else:
             found.append((path, path.name))
     return found, problems
+
+
+def _walk_named(folder: Path, found: list, problems: list) -> None:
+    """Walk a folder the user named; one that holds nothing to read or report is an error, not silence."""
+    before = len(found) + len(problems)
+    _walk(folder, folder, found, problems)
+    if len(found) + len(problems) == before:
+        error = (
+            f"{folder}: 文件夹里没有可导入的文件（支持 {'、'.join(sorted(SUPPORTED_SUFFIXES))}）"
+            " (the folder holds no files to ingest)"
+        )
+        problems.append(FileResult(str(folder), folder.name, "error", error=error))
 
 
 def _walk(folder: Path, root: Path, found: list, problems: list) -> None:

@@ -1,13 +1,13 @@
 """The knowledge base as one object: ingest, remove, reindex, search, list.
 
-This is the core API that the CLI and the web app call; it holds the SQLite
-connection, the embedder (loaded on first use), the tokenizer and the
-searcher. Writers take a lock file so two ingests never interleave.
+``service.playbook.Playbook`` builds it for the CLI and the web app. It holds the SQLite
+connection, the embedder (loaded on first use), the tokenizer and the searcher, and hands
+the index its chunks through ``kb.chunk_store.ChunkStore``. Writers take a lock file
+(kb/write_lock.py) so two ingests never interleave.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import threading
@@ -17,37 +17,22 @@ from pathlib import Path
 
 from common.db import connect, open_database
 from common.textnorm import normalize
+from index import build, snapshot
+from index.confidence import ensure_admin_examples
+from index.embed_cache import EmbeddingCache
+from index.embedder import QueryRole, load_embedder
+from index.search import Searcher
+from index.tokenize import Tokenizer, ensure_default_files
+from index.windows import chunk_windows
 from kb import recovery, store
-from kb.chunk import chunk_blocks
+from kb.chunk import chunk_blocks, document_title
+from kb.chunk_store import ChunkStore
 from kb.clean import Fingerprints, clean_blocks, describe_drops
 from kb.intake import FileResult, IngestReport, collect_files, file_digest, read_checked
 from kb.loaders import load_file
-from kb.models import IngestError
+from kb.models import IngestError, Passage
 from kb.rules import load_rules
-
-WRITER_POLL_SECONDS = 0.05  # how often a bounded wait for the write lock tries again
-
-
-class KnowledgeBaseBusy(RuntimeError):
-    """Another writer (an ingest, a removal, a reindex) held the write lock past the wait."""
-
-
-def wait_for_lock(handle, wait: float | None) -> None:
-    """Take the exclusive lock on ``handle``: without a limit, or for at most ``wait`` seconds."""
-    if wait is None:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        return
-    deadline = time.monotonic() + max(0.0, wait)
-    while True:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise KnowledgeBaseBusy(
-                    f"another ingest, removal or reindex is still running (waited {wait:g} s)"
-                ) from None
-            time.sleep(WRITER_POLL_SECONDS)
+from kb.write_lock import write_lock
 
 
 def _embed_counter(progress, total: int):
@@ -74,11 +59,12 @@ class KnowledgeBase:
         self.conn = conn if conn is not None else open_database(settings)
         self.writer_wait: float | None = None  # None: wait for another writer without a limit
         store.init_schema(self.conn)
+        self.chunk_source = ChunkStore(self.conn)  # what the index reads chunks through
         self.user_dict_path = Path(settings.user_dict) if settings.user_dict else self.home / "user_dict.txt"
         self.synonyms_path = Path(settings.synonyms) if settings.synonyms else self.home / "synonyms.txt"
-        from index.tokenize import ensure_default_files
-
         ensure_default_files(self.user_dict_path, self.synonyms_path)
+        self.domain_examples_path = self.home / "domain_examples.txt"
+        ensure_admin_examples(self.domain_examples_path)
         self._embedder = embedder
         self._tokenizer = None
         self._searcher = None
@@ -90,8 +76,6 @@ class KnowledgeBase:
     @property
     def embedder(self):
         if self._embedder is None:
-            from index.embedder import load_embedder
-
             self._embedder = load_embedder(self.settings.embedder)
         return self._embedder
 
@@ -102,29 +86,31 @@ class KnowledgeBase:
         return self._tokenizer
 
     def _new_tokenizer(self):
-        from index.tokenize import Tokenizer
-
         return Tokenizer(self.user_dict_path, self.synonyms_path)
 
     @property
     def searcher(self):
         if self._searcher is None:
-            from index.search import Searcher
-
             self._searcher = Searcher(
-                self.conn,
+                self.chunk_source,
                 self.home / "index",
                 self.settings,
                 self.embedder,
                 self.tokenizer,
                 tokenizer_factory=self._new_tokenizer,
+                embed_examples=self.embed_questions,
+                domain_examples=self.domain_examples_path,
             )
         return self._searcher
 
+    def embed_questions(self, texts: list[str]):
+        """Query-role vectors of labelled questions, through the persistent embedding cache."""
+        cache = self.embedding_cache()
+        questions = EmbeddingCache(cache.conn, QueryRole(self.embedder), self.settings.embed_batch_size)
+        return questions.embed_passages([normalize(t) for t in texts])
+
     def embedding_cache(self):
         """The passage-embedding cache: the home database, or a shared file (setting)."""
-        from index.embed_cache import EmbeddingCache
-
         if self._cache is None:
             conn = (
                 connect(self.settings.embedding_cache, self.settings.db_busy_seconds)
@@ -139,15 +125,11 @@ class KnowledgeBase:
         """Serialise writers (CLI and web) with an exclusive lock file.
 
         Waits for another writer without a limit unless ``writer_wait`` is set (the
-        web app sets ``db_busy_seconds``): then :class:`KnowledgeBaseBusy` after it.
+        web app sets ``db_busy_seconds``): then ``kb.write_lock.KnowledgeBaseBusy`` after it.
         """
-        with open(self.home / "write.lock", "w") as handle:
-            wait_for_lock(handle, self.writer_wait)
-            try:
-                self._recover()
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with write_lock(self.home / "write.lock", self.writer_wait):
+            self._recover()
+            yield
 
     def _recover(self) -> None:
         """Finish or undo a write that stopped between its steps (see kb/recovery.py)."""
@@ -312,6 +294,8 @@ class KnowledgeBase:
             self.settings.chunk_max_chars,
             self.settings.chunk_overlap_sentences,
         )
+        if loaded.title == Path(path).stem:  # the format names no title: take it from the text
+            loaded.title = document_title(blocks, loaded.title)
         for chunk in chunks:
             chunk.tags = list(dict.fromkeys([*chunk.tags, *tags]))
         if not chunks:
@@ -369,9 +353,6 @@ class KnowledgeBase:
         )
 
     def _publish(self, full: bool = False, progress=False) -> dict:
-        from index import snapshot
-        from index.build import build_snapshot
-        from index.windows import chunk_windows
 
         folder = snapshot.current_folder(self.home / "index")
         if folder is not None and not full:
@@ -388,7 +369,7 @@ class KnowledgeBase:
         if progress:
             from tqdm import tqdm
 
-            texts = [t for r in store.index_rows(self.conn) for t in chunk_windows(r)]
+            texts = [t for r in self.chunk_source.index_rows() for t in chunk_windows(r)]
             missing = cache.count_missing(texts)
             if missing and callable(progress):
                 update = _embed_counter(progress, missing)
@@ -396,8 +377,8 @@ class KnowledgeBase:
                 bar = tqdm(total=missing, desc="embedding", unit="text")
                 update = bar.update
         try:
-            return build_snapshot(
-                self.conn,
+            return build.build_snapshot(
+                self.chunk_source,
                 self.home / "index",
                 cache,
                 self.settings,
@@ -452,9 +433,20 @@ class KnowledgeBase:
         return summary
 
     # -- reading ------------------------------------------------------------
-    def search(self, query: str, k: int = 5, documents=None, tags=None, leg: str = "hybrid", log=False):
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        documents=None,
+        tags=None,
+        leg: str = "hybrid",
+        log=False,
+        threshold=None,
+    ):
         """See :meth:`index.search.Searcher.search`; ``log`` records the query for gap review."""
-        response = self.searcher.search(query, k=k, documents=documents, tags=tags, leg=leg)
+        response = self.searcher.search(
+            query, k=k, documents=documents, tags=tags, leg=leg, threshold=threshold
+        )
         if log:
             top = response.results[0] if response.results else None
             with self._log_lock, self.conn:
@@ -469,6 +461,14 @@ class KnowledgeBase:
                     ),
                 )
         return response
+
+    def chunk(self, chunk_id: int):
+        """One chunk row with its document's name and title, or None."""
+        return store.fetch_chunks(self.conn, [chunk_id]).get(chunk_id)
+
+    def tag_names(self) -> list[str]:
+        """Every tag of a live chunk or document (the search page's tag filter)."""
+        return store.tag_names(self.conn)
 
     def documents(self) -> list[store.DocumentInfo]:
         """Documents as search serves them now (the published snapshot), never half-written ones."""
@@ -492,6 +492,22 @@ class KnowledgeBase:
         if documents:
             rows = [r for r in rows if r["doc_name"] in documents or r["doc_title"] in documents]
         return rows
+
+    def passages(self, documents: list[str] | None = None) -> list[Passage]:
+        """Live chunks as :class:`kb.models.Passage` (what quiz generation reads), document order."""
+        return [
+            Passage(
+                row["id"],
+                row["doc_name"],
+                row["doc_title"],
+                tuple(json.loads(row["headings"])),
+                row["kind"],
+                row["text"],
+                row["question"],
+                row["answer"],
+            )
+            for row in self.all_chunks(documents)
+        ]
 
     def add_feedback(self, query: str, chunk_id: int | None, vote: int, comment: str = "") -> None:
         """Store an agent's 👍 (+1) or 👎 (-1) on a result."""

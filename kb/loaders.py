@@ -141,8 +141,10 @@ def _strip_controls(doc: LoadedDocument) -> int:
 
     doc.title = clean(doc.title)
     for block in doc.blocks:
-        block.text, block.question = clean(block.text), clean(block.question)
-        block.answer = clean(block.answer)
+        block.text = clean(block.text)
+        # An FAQ block's text is its question and answer: their characters are counted once.
+        block.question = strip_control_chars(block.question)[0]
+        block.answer = strip_control_chars(block.answer)[0]
         block.similar = [clean(s) for s in block.similar]
         block.tags = [clean(t) for t in block.tags]
     return removed

@@ -87,3 +87,17 @@ class Chunk:
 
 class IngestError(Exception):
     """A file that cannot be ingested; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A live chunk as readers outside ``kb`` see it (quiz material), independent of the row schema."""
+
+    chunk_id: int
+    document: str  # the document's name (its file name)
+    title: str
+    headings: tuple[str, ...]
+    kind: str  # text | faq | script
+    text: str
+    question: str = ""
+    answer: str = ""

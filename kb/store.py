@@ -368,3 +368,14 @@ def staged_versions(conn: sqlite3.Connection) -> set[tuple[int, int]]:
     """(doc_id, version) of every staged, not yet promoted version."""
     conn.execute(_STAGED)
     return {(r["doc_id"], r["version"]) for r in conn.execute("SELECT doc_id, version FROM staged")}
+
+
+def tag_names(conn: sqlite3.Connection) -> list[str]:
+    """Every tag carried by a live chunk or its document, sorted."""
+    found: set[str] = set()
+    for row in conn.execute(
+        "SELECT DISTINCT c.tags, d.tags AS doc_tags FROM chunks c JOIN documents d ON d.id = c.doc_id"
+        " WHERE c.state = 'live'"
+    ):
+        found.update(json.loads(row["tags"]) + json.loads(row["doc_tags"]))
+    return sorted(found)

@@ -7,7 +7,7 @@ The functions the CLI and the web app call::
     result = score_files(paths, policy, settings) # RunResult: scorecards + rejections
     cards = score_conversations(conversations, policy, settings)
     conn = open_store(settings.db_path); run_id = save_run(conn, result)
-    list_runs(conn); agent_history(conn, agent); get_scorecard(conn, scorecard_id)
+    list_runs(conn); get_run(conn, run_id); agent_history(conn, agent); get_scorecard(conn, scorecard_id)
 """
 
 from qa.policy import Policy, PolicyError, load_policy, parse_policy, validate_policy_text
@@ -15,7 +15,16 @@ from qa.readers import Rejection, read_transcripts
 from qa.report import summarize_agents, write_reports
 from qa.runner import RunResult, make_scorer, score_conversations, score_files
 from qa.scoring import Scorecard, Scorer, score_conversation
-from qa.store import agent_history, get_scorecard, list_runs, list_scorecards, open_store, save_run
+from qa.store import (
+    agent_history,
+    get_run,
+    get_scorecard,
+    list_runs,
+    list_scorecards,
+    open_store,
+    run_policy_text,
+    save_run,
+)
 from qa.transcript import Conversation, Message
 
 __all__ = [
@@ -28,6 +37,7 @@ __all__ = [
     "Scorecard",
     "Scorer",
     "agent_history",
+    "get_run",
     "get_scorecard",
     "list_runs",
     "list_scorecards",
@@ -36,6 +46,7 @@ __all__ = [
     "open_store",
     "parse_policy",
     "read_transcripts",
+    "run_policy_text",
     "save_run",
     "score_conversation",
     "score_conversations",

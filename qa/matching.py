@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from common.textnorm import normalize_aligned
-from qa.policy import PhraseSet, Policy, Term
+from qa.phrases import PhraseSet, Term
+from qa.policy import QUESTION_PARTICLES, Policy
 
 # A negator only reverses a term inside the same clause: "没能及时回复，抱歉" is an apology.
 _CLAUSE_BREAK = re.compile(r"[，,。.!！?？;；~～…\n\r]")
@@ -127,12 +128,16 @@ class Matcher:
     def __init__(self, policy: Policy) -> None:
         words = set()
         for rule in policy.rules:
-            for phrase_set in (rule.phrases, rule.trigger):
+            for phrase_set in (rule.phrases, rule.trigger, *rule.all_of, *rule.any_of, *rule.none_of):
                 for term in phrase_set.terms if phrase_set else ():
                     words.update(form for form in term.forms if len(form) > 1)
+        words.update(w for w in (*policy.third_party, *policy.rhetorical_markers) if len(w) > 1)
         self.tokenizer = policy_tokenizer(tuple(sorted(words)))
         self.negators = frozenset(policy.negators)
         self.window = policy.negation_window
+        self.rhetorical = tuple(policy.rhetorical_markers)
+        self.third_party = frozenset(policy.third_party)
+        self.third_party_suffixes = tuple(policy.third_party_suffixes)
         self._prefilters: dict[int, re.Pattern] = {}
         self._policy = policy  # keeps the PhraseSets (prefilter keys) alive
 
@@ -147,8 +152,11 @@ class Matcher:
         """Prepare one message for matching (normalisation now, segmentation when needed)."""
         return AnalysedText(text, self.tokenizer)
 
-    def find(self, phrases: PhraseSet, text: AnalysedText) -> list[Hit]:
-        """Every accepted hit of ``phrases`` in ``text``, in order of position."""
+    def find(self, phrases: PhraseSet, text: AnalysedText, window: int | None = None) -> list[Hit]:
+        """Every accepted hit of ``phrases`` in ``text``, in order of position.
+
+        ``window``: tokens looked back for a negator (the rule's own, else the policy's).
+        """
         hits: list[Hit] = []
         taken: set[tuple[int, int]] = set()
         if phrases.terms and self._prefilter(phrases).search(text.norm) is None:
@@ -160,7 +168,7 @@ class Matcher:
                 start = text.norm.find(form)
                 while start != -1:
                     end = start + len(form)
-                    if (start, end) not in taken and self._accepts(term, text, start, end):
+                    if (start, end) not in taken and self._accepts(term, text, start, end, window):
                         taken.add((start, end))
                         hits.append(Hit(start, end, text.original[start:end], term.term))
                     start = text.norm.find(form, start + 1)
@@ -171,7 +179,7 @@ class Matcher:
                     hits.append(Hit(start, end, text.original[start:end], None, pattern.source))
         return _outermost(hits)
 
-    def _accepts(self, term: Term, text: AnalysedText, start: int, end: int) -> bool:
+    def _accepts(self, term: Term, text: AnalysedText, start: int, end: int, window: int | None) -> bool:
         if start not in text.boundaries or end not in text.boundaries:
             return False
         for exception in term.exceptions:
@@ -182,17 +190,48 @@ class Matcher:
                 if position + len(exception) >= end:
                     return False
                 position = text.norm.find(exception, position + 1)
-        return not (term.negation and self.is_negated(text, start))
+        return not (term.negation and self.is_negated(text, start, window))
 
-    def is_negated(self, text: AnalysedText, start: int) -> bool:
-        """Whether a negator token stands within the window before ``start`` in its clause."""
+    def _before(self, text: AnalysedText, start: int, window: int) -> list[str]:
+        """The tokens within ``window`` before ``start`` in its clause, nearest last."""
         # Bisect rather than scan: a long message with many hits must stay linear, not quadratic.
         starts = text.clause_starts
         clause_start = starts[bisect.bisect_right(starts, start) - 1]
         token_starts, token_ends, words = text.words
         last = bisect.bisect_right(token_ends, start)  # tokens [0, last) end at or before the hit
-        first = max(last - self.window, 0)
-        return any(words[i] in self.negators for i in range(first, last) if token_starts[i] >= clause_start)
+        first = max(last - window, 0)
+        return [words[i] for i in range(first, last) if token_starts[i] >= clause_start]
+
+    def is_negated(self, text: AnalysedText, start: int, window: int | None = None) -> bool:
+        """Whether a negator token stands within the window before ``start`` in its clause."""
+        return any(word in self.negators for word in self._before(text, start, window or self.window))
+
+    def is_reported(self, text: AnalysedText, start: int, window: int | None = None) -> bool:
+        """Whether the words at ``start`` are someone else's: a third party (他, 对方, a word ending in
+        员 or 公司...) is the subject just before them in the clause (快递员也不知道, 他说你自己看)."""
+        before = self._before(text, start, window or self.window)
+        joined = ""
+        for word in before:  # jieba may cut 派件员 as 派件 + 员: test the words so far, joined
+            joined += word
+            if word in self.third_party or (len(joined) > 1 and joined.endswith(self.third_party_suffixes)):
+                return True
+        return False
+
+    def is_rhetorical(self, text: AnalysedText, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` sits in a rhetorical question: a marker (怎么会, 难道...) before it in
+        its clause and the clause asks (？, or 呢/吗 after it): 这怎么会不归我管呢."""
+        starts = text.clause_starts
+        clause_start = starts[bisect.bisect_right(starts, start) - 1]
+        match = _CLAUSE_BREAK.search(text.norm, end)
+        clause_end = match.start() if match else len(text.norm)
+        asks = bool(match and match.group() in "?？") or any(
+            p in text.norm[end:clause_end] for p in QUESTION_PARTICLES
+        )
+        return asks and any(m in text.norm[clause_start:start] for m in self.rhetorical)
+
+    def own_use(self, text: AnalysedText, hit: Hit, window: int | None = None) -> bool:
+        """Whether a banned hit is the speaker's own use: not reported speech, not a rhetorical question."""
+        return not (self.is_reported(text, hit.start, window) or self.is_rhetorical(text, hit.start, hit.end))
 
 
 def _outermost(hits: list[Hit]) -> list[Hit]:

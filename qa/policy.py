@@ -11,21 +11,21 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from common.settings import SETTINGS, setting
 from common.textnorm import normalize_aligned
 from qa.messages import SHOWN_CHARS, shown
-from qa.patterns import PolicyRegex, UnsafePattern, compile_policy_regex
-from qa.transcript import AGENT, CUSTOMER
+from qa.phrases import (
+    finite_number,
+    positive_int,
+    string_list,
+    unknown_keys,
+)
+from qa.rules import Rule, parse_rule
 
-KINDS = ("required", "banned", "latency")
-POSITIONS = ("first", "last", "anywhere", "after")
-MEASURES = ("first_response", "reply")
-SCOPE_ROLES = (AGENT, CUSTOMER)
 # Words that, shortly before a term in the same clause, reverse its sense (没什么可抱歉的).
 DEFAULT_NEGATORS = (
     "不",
@@ -52,6 +52,13 @@ DEFAULT_NEGATORS = (
     "何必",
 )
 DEFAULT_NEGATION_WINDOW = 3  # tokens looked back from a term, within its clause
+# Sense of a banned term (``own_use``): the agent quoting someone else (他说…, 快递员也不知道)
+# or asking rhetorically (这怎么会不归我管呢) is not the agent's own use of it.
+DEFAULT_RHETORICAL = ("怎么会", "怎么可能", "哪能", "哪里会", "哪会", "难道", "岂能", "岂会", "何尝", "怎能")
+DEFAULT_THIRD_PARTY = ("他", "她", "他们", "她们", "对方", "人家", "别人", "同事", "师傅")
+# A word ending with one of these names a third party (快递员, 物流公司, 仓库人员, 商家).
+DEFAULT_THIRD_PARTY_SUFFIXES = ("员", "人员", "师傅", "公司", "商家", "厂家", "部门")
+QUESTION_PARTICLES = ("呢", "吗", "嘛")
 
 _TOP_KEYS = {
     "name",
@@ -60,41 +67,11 @@ _TOP_KEYS = {
     "semantic_threshold",
     "negators",
     "negation_window",
+    "rhetorical_markers",
+    "third_party",
+    "third_party_suffixes",
     "rules",
 }
-_RULE_KEYS = {
-    "required": {
-        "id",
-        "kind",
-        "description",
-        "points",
-        "weight",
-        "critical",
-        "role",
-        "position",
-        "within",
-        "phrases",
-        "regex",
-        "negation",
-        "trigger",
-        "semantic",
-    },
-    "banned": {
-        "id",
-        "kind",
-        "description",
-        "points",
-        "weight",
-        "critical",
-        "role",
-        "terms",
-        "phrases",
-        "regex",
-        "negation",
-    },
-    "latency": {"id", "kind", "description", "points", "weight", "critical", "measure", "sla_s"},
-}
-_TERM_KEYS = {"term", "synonyms", "except", "negation"}
 
 
 class PolicyError(ValueError):
@@ -103,52 +80,6 @@ class PolicyError(ValueError):
     def __init__(self, errors: list[str]):
         super().__init__("\n".join(errors))
         self.errors = errors
-
-
-@dataclass(frozen=True)
-class Term:
-    """One policy term: the surface forms that count as it, its exceptions and negation flag."""
-
-    term: str
-    forms: tuple[str, ...]  # normalised term and synonyms
-    exceptions: tuple[str, ...] = ()  # normalised; an occurrence inside one of these does not count
-    negation: bool = False  # a negated occurrence (不是骗子) does not count
-
-
-@dataclass(frozen=True)
-class PhraseSet:
-    """Terms and regular expressions that one rule (or trigger) looks for."""
-
-    terms: tuple[Term, ...] = ()
-    regex: tuple[PolicyRegex, ...] = ()  # RE2: linear-time matching whatever the pattern
-
-
-@dataclass(frozen=True)
-class Semantic:
-    """Paraphrase acceptance: examples that count, and counter-examples that must not."""
-
-    examples: tuple[str, ...]
-    counter_examples: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One validated rule."""
-
-    id: str
-    kind: str
-    points: float
-    description: str = ""
-    critical: bool = False
-    role: str = AGENT
-    position: str = "anywhere"
-    within: int | None = None
-    phrases: PhraseSet = field(default_factory=PhraseSet)
-    trigger: PhraseSet | None = None
-    trigger_role: str = CUSTOMER
-    semantic: Semantic | None = None
-    measure: str = ""
-    sla_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -165,6 +96,9 @@ class Policy:
     first_response_sla_s: float
     reply_sla_s: float
     text: str = ""
+    rhetorical_markers: tuple[str, ...] = DEFAULT_RHETORICAL
+    third_party: tuple[str, ...] = DEFAULT_THIRD_PARTY
+    third_party_suffixes: tuple[str, ...] = DEFAULT_THIRD_PARTY_SUFFIXES
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id (KeyError when absent)."""
@@ -239,7 +173,7 @@ def parse_policy(text: str, name: str = "policy.yaml", settings: Any = None) -> 
         raise PolicyError([f"{name}: 应为含 'name' 和 'rules' 的映射"])
     defaults = _defaults(settings)
     errors: list[str] = []
-    for key in _unknown(data, _TOP_KEYS):
+    for key in unknown_keys(data, _TOP_KEYS):
         errors.append(f"{name}: 未知的键 {shown(key)}（可用的键：{', '.join(sorted(_TOP_KEYS))}）")
     for key in ("name", "description"):
         if data.get(key) is not None and not isinstance(data[key], str):
@@ -248,7 +182,7 @@ def parse_policy(text: str, name: str = "policy.yaml", settings: Any = None) -> 
     def overridden(key: str, setting_name: str) -> float | None:
         """A setting the policy file overrides, within the settings table's bounds."""
         bounds = setting(setting_name)
-        value = _number(data.get(key, defaults[setting_name]), bounds.low, bounds.high)
+        value = finite_number(data.get(key, defaults[setting_name]), bounds.low, bounds.high)
         if value is None:
             errors.append(f"{name}: '{key}' 必须是 {bounds.low:g} 到 {bounds.high:g} 之间的数字")
         return value
@@ -256,12 +190,23 @@ def parse_policy(text: str, name: str = "policy.yaml", settings: Any = None) -> 
     pass_score = overridden("pass_score", "qa_pass_score")
     threshold = overridden("semantic_threshold", "semantic_threshold")
     window = data.get("negation_window", DEFAULT_NEGATION_WINDOW)
-    if not _positive_int(window):
+    if not positive_int(window):
         errors.append(f"{name}: 'negation_window' 必须是正整数")
     negators = data.get("negators", list(DEFAULT_NEGATORS))
-    if not _string_list(negators):
+    if not string_list(negators):
         errors.append(f"{name}: 'negators' 必须是文本列表")
         negators = []
+    sense = {}
+    for key, default in (
+        ("rhetorical_markers", DEFAULT_RHETORICAL),
+        ("third_party", DEFAULT_THIRD_PARTY),
+        ("third_party_suffixes", DEFAULT_THIRD_PARTY_SUFFIXES),
+    ):
+        value = data.get(key, list(default))
+        if not string_list(value):
+            errors.append(f"{name}: '{key}' 必须是文本列表")
+            value = []
+        sense[key] = tuple(normalize_aligned(v) for v in value if v.strip())
     raw_rules = data.get("rules")
     rules: list[Rule] = []
     if not isinstance(raw_rules, list) or not raw_rules:
@@ -273,7 +218,7 @@ def parse_policy(text: str, name: str = "policy.yaml", settings: Any = None) -> 
         shown_id = rule_id if isinstance(rule_id, str) and len(rule_id) <= SHOWN_CHARS else None
         where = f"{name}: rules[{index}]" + (f" (id={shown_id})" if shown_id else "")
         rule_errors: list[str] = []
-        rule = _parse_rule(raw, defaults, lambda msg, w=where, e=rule_errors: e.append(f"{w}: {msg}"))
+        rule = parse_rule(raw, defaults, lambda msg, w=where, e=rule_errors: e.append(f"{w}: {msg}"))
         if rule and rule.id in seen:
             rule_errors.append(f"{where}: id {rule.id!r} 重复")
         errors.extend(rule_errors)
@@ -298,191 +243,5 @@ def parse_policy(text: str, name: str = "policy.yaml", settings: Any = None) -> 
         first_response_sla_s=float(latency.get("first_response", defaults["first_response_sla_s"])),
         reply_sla_s=float(latency.get("reply", defaults["reply_sla_s"])),
         text=text,
+        **sense,
     )
-
-
-def _parse_rule(raw: object, defaults: dict[str, Any], error) -> Rule | None:
-    if not isinstance(raw, dict):
-        error("应为含 'id' 和 'kind' 的映射")
-        return None
-    rule_id, kind = raw.get("id"), raw.get("kind")
-    if not isinstance(rule_id, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", rule_id):
-        error("'id' 必须是由字母、数字、'_'、'-' 或 '.' 组成的名字")
-        return None
-    if kind not in KINDS:
-        error(f"'kind' 必须是 {', '.join(KINDS)} 之一")
-        return None
-    for key in _unknown(raw, _RULE_KEYS[kind]):
-        error(f"{kind} 规则没有键 {shown(key)}")
-    if "points" in raw and "weight" in raw:
-        error("'points' 和 'weight' 只能写一个")
-    points = _number(raw.get("points", raw.get("weight", 10)), 0, None)
-    if points is None or points <= 0:
-        error("'points' 必须是有限的正数")
-    critical = raw.get("critical", False)
-    if not isinstance(critical, bool):
-        error("'critical' 必须是 true 或 false")
-    description = raw.get("description")
-    if description is not None and not isinstance(description, str):
-        error("'description' 必须是文本")
-    common = {
-        "id": rule_id,
-        "kind": kind,
-        "points": float(points or 0),
-        "critical": bool(critical),
-        "description": description if isinstance(description, str) else "",
-    }
-    if kind == "latency":
-        measure = raw.get("measure")
-        if measure not in MEASURES:
-            error(f"'measure' 必须是 {', '.join(MEASURES)} 之一")
-        default_sla = defaults["first_response_sla_s" if measure == "first_response" else "reply_sla_s"]
-        sla = _number(raw.get("sla_s", default_sla), 0, None)
-        if sla is None or sla <= 0:
-            error("'sla_s' 必须是有限的正数（秒）")
-        return Rule(**common, measure=str(measure), sla_s=float(sla or 0))
-    role = raw.get("role", AGENT)
-    if role not in SCOPE_ROLES:
-        error(f"'role' 必须是 {', '.join(SCOPE_ROLES)} 之一（机器人和系统消息从不计入）")
-    negation = raw.get("negation", False)
-    if not isinstance(negation, bool):
-        error("'negation' 必须是 true 或 false")
-    key = "terms" if kind == "banned" and "terms" in raw else "phrases"
-    phrases = _phrase_set(raw.get(key), raw.get("regex"), bool(negation), key, "regex", error)
-    if kind == "banned":
-        if not phrases.terms and not phrases.regex:
-            error("banned 规则需要 'terms' 或 'regex'")
-        return Rule(**common, role=str(role), phrases=phrases)
-    position = raw.get("position", "anywhere")
-    if position not in POSITIONS:
-        error(f"'position' 必须是 {', '.join(POSITIONS)} 之一")
-    within = raw.get("within")
-    if position in ("first", "last", "after"):
-        if not _positive_int(within):
-            error("'within' 必须是正整数")
-    elif within is not None:
-        error("'within' 只用于 position 为 first、last 或 after 的规则")
-    semantic = _semantic(raw.get("semantic"), error)
-    if not phrases.terms and not phrases.regex and semantic is None:
-        error("required 规则需要 'phrases'、'regex' 或 'semantic'")
-    trigger, trigger_role = None, CUSTOMER
-    if position == "after":
-        spec = raw.get("trigger")
-        if not isinstance(spec, dict):
-            error("position 'after' 需要一个含 'phrases' 或 'regex' 的 'trigger' 映射")
-        else:
-            for extra in _unknown(spec, {"role", "phrases", "regex", "negation"}):
-                error(f"'trigger' 里没有键 {shown(extra)}")
-            trigger_role = spec.get("role", CUSTOMER)
-            if trigger_role not in SCOPE_ROLES:
-                error(f"trigger 的 'role' 必须是 {', '.join(SCOPE_ROLES)} 之一")
-            trigger_negation = spec.get("negation", True)
-            if not isinstance(trigger_negation, bool):
-                error("trigger 的 'negation' 必须是 true 或 false")
-            trigger = _phrase_set(
-                spec.get("phrases"),
-                spec.get("regex"),
-                trigger_negation is not False,
-                "trigger.phrases",
-                "trigger.regex",
-                error,
-            )
-            if not trigger.terms and not trigger.regex:
-                error("'trigger' 需要 'phrases' 或 'regex'")
-    elif "trigger" in raw:
-        error("'trigger' 只用于 position 'after'")
-    return Rule(
-        **common,
-        role=str(role),
-        position=str(position),
-        within=within if _positive_int(within) else None,
-        phrases=phrases,
-        trigger=trigger,
-        trigger_role=str(trigger_role),
-        semantic=semantic,
-    )
-
-
-def _phrase_set(items: object, regex: object, negation: bool, key: str, regex_key: str, error) -> PhraseSet:
-    terms: list[Term] = []
-    if items is None:
-        items = []
-    if not isinstance(items, list):
-        error(f"'{key}' 必须是列表")
-        items = []
-    for i, item in enumerate(items):
-        if isinstance(item, str):
-            item = {"term": item}
-        if not isinstance(item, dict) or not isinstance(item.get("term"), str) or not item["term"].strip():
-            error(f"{key}[{i}]: 应为非空文本，或含 'term' 的映射")
-            continue
-        term = shown(item["term"])
-        for extra in _unknown(item, _TERM_KEYS):
-            error(f"{key}[{i}] ({term}): 没有键 {shown(extra)}")
-        synonyms, exceptions = item.get("synonyms", []), item.get("except", [])
-        if not _string_list(synonyms) or not _string_list(exceptions):
-            error(f"{key}[{i}] ({term}): 'synonyms' 和 'except' 必须是文本列表")
-            continue
-        term_negation = item.get("negation", negation)
-        if not isinstance(term_negation, bool):
-            error(f"{key}[{i}] ({term}): 'negation' 必须是 true 或 false")
-            continue
-        forms = tuple(
-            dict.fromkeys(normalize_aligned(s.strip()) for s in [item["term"], *synonyms] if s.strip())
-        )
-        terms.append(
-            Term(item["term"].strip(), forms, tuple(normalize_aligned(e) for e in exceptions), term_negation)
-        )
-    patterns: list[PolicyRegex] = []
-    if regex is not None and not _string_list(regex):
-        error(f"'{regex_key}' 必须是文本列表")
-        regex = []
-    for i, source in enumerate(regex or []):
-        try:
-            patterns.append(compile_policy_regex(source))
-        except UnsafePattern as exc:
-            error(f"{regex_key}[{i}] {shown(source)}: 无法使用这个正则表达式：{exc}")
-    return PhraseSet(tuple(terms), tuple(patterns))
-
-
-def _semantic(spec: object, error) -> Semantic | None:
-    if spec is None or spec is False:
-        return None
-    if not isinstance(spec, dict) or not _string_list(spec.get("examples")) or not spec.get("examples"):
-        error("'semantic' 必须是含非空 'examples' 文本列表的映射")
-        return None
-    for extra in _unknown(spec, {"examples", "counter_examples"}):
-        error(f"'semantic' 里没有键 {shown(extra)}")
-    counter = spec.get("counter_examples", [])
-    if not _string_list(counter):
-        error("'semantic.counter_examples' 必须是文本列表")
-        counter = []
-    return Semantic(tuple(spec["examples"]), tuple(counter))
-
-
-def _unknown(mapping: dict, allowed: set[str]) -> list:
-    """Keys of ``mapping`` not in ``allowed``, in a stable order (YAML keys need not be strings)."""
-    return sorted((k for k in mapping if k not in allowed), key=repr)
-
-
-def _number(value: object, low: float | None, high: float | None) -> float | None:
-    """``value`` as a finite float within bounds, else ``None`` (YAML reads .inf, .nan and 1e400)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:  # an integer too large for a float
-        return None
-    if not math.isfinite(number):
-        return None
-    if (low is not None and number < low) or (high is not None and number > high):
-        return None
-    return number
-
-
-def _positive_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _string_list(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)

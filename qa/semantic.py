@@ -17,10 +17,14 @@ from threading import Lock
 
 import numpy as np
 
-from qa.policy import Policy, Rule
+from common.sentences import sentence_spans
+from common.settings import setting
+from qa.phrases import Semantic
+from qa.policy import Policy
+from qa.rules import Rule
 
 # Sentences, not clauses: "哈喽，很乐意为您效劳" is one greeting.
-_SENTENCE = re.compile(r"[^。！？!?~～\n]+[。！？!?~～]*")
+_MARKS_ONLY = re.compile(r"[。！？!?~～]+")  # sentence-end marks with no words
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,9 @@ class _Prepared:
 class SemanticMatcher:
     """Embeds each rule's examples once per policy and each candidate sentence once (LRU)."""
 
-    def __init__(self, policy: Policy, embedder, cache_size: int = 4096) -> None:
+    def __init__(
+        self, policy: Policy, embedder, cache_size: int = setting("query_cache_size").default
+    ) -> None:
         self.embedder = embedder
         self.threshold = policy.semantic_threshold
         self.cache_size = cache_size
@@ -53,11 +59,13 @@ class SemanticMatcher:
         self._rules: dict[str, _Prepared] = {}
         for rule in policy.rules:
             if rule.semantic is not None:
-                self._rules[rule.id] = self._prepare(rule)
+                self._rules[rule.id] = self._prepare(rule.semantic)
+            if rule.trigger_semantic is not None:
+                self._rules[trigger_key(rule)] = self._prepare(rule.trigger_semantic)
 
-    def _prepare(self, rule: Rule) -> _Prepared:
-        examples = self.embed(list(rule.semantic.examples))
-        counter = self.embed(list(rule.semantic.counter_examples)) if rule.semantic.counter_examples else None
+    def _prepare(self, semantic: Semantic) -> _Prepared:
+        examples = self.embed(list(semantic.examples))
+        counter = self.embed(list(semantic.counter_examples)) if semantic.counter_examples else None
         mean = (
             np.concatenate([examples, counter]).mean(axis=0) if counter is not None else examples.mean(axis=0)
         )
@@ -85,20 +93,18 @@ class SemanticMatcher:
                     self._cache.popitem(last=False)
         return np.stack([found[t] for t in texts])
 
-    def best_sentence(self, rule: Rule, texts: list[str]) -> list[SemanticHit | None]:
-        """For each message text, its best accepted sentence for ``rule`` (or None)."""
-        prepared = self._rules[rule.id]
-        units = [
-            (i, m.start(), m.end())
-            for i, text in enumerate(texts)
-            for m in _SENTENCE.finditer(text)
-            if m.group().strip()
-        ]
+    def best_sentence(self, rule: Rule, texts: list[str], key: str | None = None) -> list[SemanticHit | None]:
+        """For each message text, its best accepted sentence for ``rule`` (or None).
+
+        ``key``: which examples, the rule's (default) or its trigger's (:func:`trigger_key`).
+        """
+        prepared = self._rules[key or rule.id]
+        units = [(i, start, end) for i, text in enumerate(texts) for start, end in _candidates(text)]
         results: list[SemanticHit | None] = [None] * len(texts)
         if not units:
             return results
         # One batch per conversation: every candidate sentence of every message at once.
-        vectors = self.embed([texts[i][s:e].strip() for i, s, e in units])
+        vectors = self.embed([texts[i][s:e] for i, s, e in units])
         raw = (vectors @ prepared.examples.T).max(axis=1)
         centred = _centre(vectors, prepared.mean)
         towards = (centred @ prepared.centred_examples.T).max(axis=1)
@@ -113,6 +119,24 @@ class SemanticMatcher:
             if results[i] is None or raw[k] > results[i].similarity:
                 results[i] = SemanticHit(start, end, texts[i][start:end], round(float(raw[k]), 4))
         return results
+
+
+def _candidates(text: str) -> list[tuple[int, int]]:
+    """The sentences of a message that may match a rule: ``common.sentences`` spans, a run of
+    end marks glued to the sentence it ends ("我急用！！", "在吗？？？"), a bare "？" never a candidate."""
+    spans: list[tuple[int, int]] = []
+    for start, end in sentence_spans(text):
+        if _MARKS_ONLY.fullmatch(text[start:end]):
+            if spans and spans[-1][1] == start:
+                spans[-1] = (spans[-1][0], end)
+            continue
+        spans.append((start, end))
+    return spans
+
+
+def trigger_key(rule: Rule) -> str:
+    """The key of a rule's trigger examples (rule ids cannot hold '#')."""
+    return f"{rule.id}#trigger"
 
 
 def _centre(vectors: np.ndarray, mean: np.ndarray) -> np.ndarray:

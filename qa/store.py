@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from common.db import connect, migrate
+from common.settings import setting
+from qa.review_store import migrate_reviews
 from qa.runner import RunResult
 
 MIGRATIONS = [
@@ -53,14 +55,27 @@ MIGRATIONS = [
         unit TEXT NOT NULL,
         reason TEXT NOT NULL
     );
+    """,
+    # The human review loop: when the conversation started (for review periods), and the
+    # final score after human verdicts (the machine's score stays in ``score``).
     """
+    ALTER TABLE qa_scorecards ADD COLUMN started_at TEXT;
+    ALTER TABLE qa_scorecards ADD COLUMN final_score REAL;
+    ALTER TABLE qa_scorecards ADD COLUMN final_passed INTEGER;
+    ALTER TABLE qa_scorecards ADD COLUMN reviewed INTEGER NOT NULL DEFAULT 0;
+    UPDATE qa_scorecards SET final_score = score, final_passed = passed;
+    CREATE INDEX qa_scorecards_conversation ON qa_scorecards(conversation_id);
+    """,
 ]
 
 
-def open_store(db_path: str | Path, busy_timeout: float = 30.0) -> sqlite3.Connection:
+def open_store(
+    db_path: str | Path, busy_timeout: float = setting("db_busy_seconds").default
+) -> sqlite3.Connection:
     """Connect to the product database with the QA tables migrated."""
     conn = connect(db_path, busy_timeout)
     migrate(conn, "qa", MIGRATIONS)
+    migrate_reviews(conn)
     return conn
 
 
@@ -84,7 +99,8 @@ def save_run(conn: sqlite3.Connection, result: RunResult) -> int:
         for card in result.scorecards:
             card_id = conn.execute(
                 "INSERT INTO qa_scorecards(run_id, conversation_id, agent, channel, score, passed,"
-                " critical_failed, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " critical_failed, data, started_at, final_score, final_passed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     card.id,
@@ -94,6 +110,9 @@ def save_run(conn: sqlite3.Connection, result: RunResult) -> int:
                     int(card.passed),
                     int(card.critical_failed),
                     json.dumps(card.as_dict(), ensure_ascii=False),
+                    card.started_at or None,
+                    card.score,
+                    int(card.passed),
                 ),
             ).lastrowid
             conn.executemany(
@@ -117,6 +136,23 @@ def list_runs(conn: sqlite3.Connection, limit: int = 50, policy_version: str | N
         (*params, limit),
     ).fetchall()
     return [dict(row, files=json.loads(row["files"])) for row in rows]
+
+
+def get_run(conn: sqlite3.Connection, run_id: int) -> dict | None:
+    """One run with its mean score and policy text, or ``None``."""
+    row = conn.execute(
+        "SELECT r.id, r.created_at, r.policy_name, r.policy_version, r.policy_text, r.files, r.scored,"
+        " r.rejected, AVG(s.score) AS mean_score FROM qa_runs r LEFT JOIN qa_scorecards s ON s.run_id = r.id"
+        " WHERE r.id = ? GROUP BY r.id",
+        (run_id,),
+    ).fetchone()
+    return None if row is None else dict(row, files=json.loads(row["files"]))
+
+
+def run_policy_text(conn: sqlite3.Connection, run_id: int) -> str | None:
+    """The policy text a run was scored with (None when the run is unknown)."""
+    row = conn.execute("SELECT policy_text FROM qa_runs WHERE id = ?", (run_id,)).fetchone()
+    return row["policy_text"] if row is not None else None
 
 
 def list_scorecards(conn: sqlite3.Connection, run_id: int, agent: str | None = None) -> list[dict]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from common.textnorm import normalize
+
 CUSTOMER = "customer"
 AGENT = "agent"
 BOT = "bot"
@@ -49,7 +51,6 @@ def canonical_role(raw: object) -> str | None:
     """
     if not isinstance(raw, str):
         return None
-    from common.textnorm import normalize
 
     return ROLE_ALIASES.get(normalize(raw))
 

@@ -16,6 +16,7 @@ The public API (the CLI and the web app call only these)::
     assign / my_quizzes                                        # quiz/assignments.py
     item_analysis(conn, quiz_id) -> list[ItemStats]
     quiz_report(conn, quiz_id) -> QuizStats                    # Moodle's statistics report
+    collect_facts(kb, documents=None) -> FactSet      # the typed facts and why sentences were not used
 
 The question bank is ``quiz.bank`` (store, triage, source review), ``quiz.bank_assembly``
 and ``quiz.bank_transfer`` (GIFT / Moodle XML in and out).
@@ -47,8 +48,10 @@ from quiz.attempts import (
     why_not_start,
 )
 from quiz.exporters import FORMATS, export_quiz, format_for_path
+from quiz.facts import KIND_LABELS, KINDS, Fact
 from quiz.generate import GenerationError, build_questions
 from quiz.grading import chosen_options, normalise_response
+from quiz.material import FactSet, collect_facts
 from quiz.models import (
     ALL_TYPES,
     MULTIPLE,
@@ -84,7 +87,13 @@ __all__ = [
     "FLAG_LABELS",
     "QuizStats",
     "FORMATS",
+    "KINDS",
+    "KIND_LABELS",
+    "Fact",
+    "FactSet",
     "GenerationError",
+    "collect_facts",
+    "build_questions",
     "QUESTION_TYPES",
     "SHOW_ANSWERS",
     "TYPE_LABELS",
@@ -157,7 +166,9 @@ def generate_quiz(
         kb, topic=topic, documents=documents, n=n, types=types, seed=seed, progress=progress
     )
     if not questions:
-        raise GenerationError("no question could be generated: the material has no checkable facts")
+        raise GenerationError(
+            "没有生成任何题目：所选资料中没有可出题的事实（见 `python app.py quiz facts --why`）"
+        )
     scope = topic or "、".join(documents or []) or "全部资料"
     quiz = Quiz(
         title or f"{scope} 测验",

@@ -163,7 +163,7 @@ def add_candidates(
                     status,
                     *_values(q),
                     topic,
-                    q.source.kind,
+                    q.source.fact_kind,
                     q.source.document,
                     q.source.version,
                     origin,

@@ -1,10 +1,8 @@
-"""Wrong answers that are plausible but clearly wrong.
+"""Wrong numbers that are plausible but clearly wrong.
 
-Numbers: other values with the *same unit*, preferring values the manual uses
-elsewhere (a trainee who mixes up two deadlines is caught), then round
-neighbours of the true value. Terms: knowledge-base nouns close to the key in
-embedding space, never the key itself, a substring or superstring of it, a
-listed synonym, a near-synonym by cosine, or a word already in the stem.
+Other values with the *same unit*, preferring values the manual uses elsewhere (a
+trainee who mixes up two deadlines is caught), then round neighbours of the true
+value; clock times a half-hour or hour off; neighbouring periods of a frequency.
 """
 
 from __future__ import annotations
@@ -12,9 +10,7 @@ from __future__ import annotations
 import math
 import random
 import re
-from collections.abc import Callable, Iterable
-
-import numpy as np
+from collections.abc import Iterable
 
 from common.textnorm import normalize, normalize_aligned
 from quiz.keys import DAY_OF_MONTH, FREQUENCIES, NUMBER_KEY, Key, cn_to_number, number_keys
@@ -46,8 +42,6 @@ _LADDERS = {
 # is the mistake a trainee makes; a shift that starts at 3 a.m. is not plausible.
 _TIME_SHIFTS = (30, -30, 60, -60, 90, -90, 120, -120)
 _DAY_START, _DAY_END = 6 * 60, 24 * 60
-SYNONYM_COSINE = 0.94  # term vectors this close are treated as synonyms, never distractors
-RELATED_COSINE = 0.80  # below this a term is unrelated and an obvious wrong answer
 # A wrong number more than this many times the key (or less than its share) is absurd
 # ("十八个月" against "一个月") and eliminated without knowing the rule.
 MAX_RATIO = 10
@@ -283,71 +277,6 @@ def known_numbers(keys: Iterable[Key]) -> dict[str, set]:
     for key in keys:
         out.setdefault(key.unit, set()).add((key.low, key.high) if key.high is not None else key.low)
     return out
-
-
-def is_related_form(term: str, key: str, synonyms: dict[str, list[str]]) -> bool:
-    """True when ``term`` is the key, contains it, is contained in it or is a listed synonym."""
-    a, b = normalize(term), normalize(key)
-    if a == b or a in b or b in a:
-        return True
-    return a in {normalize(s) for s in synonyms.get(b, ())} or b in {
-        normalize(s) for s in synonyms.get(a, ())
-    }
-
-
-def written_after(verb: str, term: str, text: str, gap: int) -> bool:
-    """True when ``text`` has ``verb`` followed by ``term`` within ``gap`` characters of one clause.
-
-    ``text`` must be normalised (:func:`common.textnorm.normalize`).
-    """
-    pattern = re.escape(normalize(verb)) + rf"[^，,。；;：:！？!?\n]{{0,{gap}}}" + re.escape(normalize(term))
-    return re.search(pattern, text) is not None
-
-
-def term_distractors(
-    key: str,
-    pool: list[str],
-    embed: Callable[[list[str]], np.ndarray],
-    stem: str,
-    synonyms: dict[str, list[str]],
-    rng: random.Random,
-    k: int = 3,
-) -> tuple[list[str], float]:
-    """``k`` terms from ``pool`` related to ``key`` but not it, and their mean cosine to the key.
-
-    ``embed`` returns L2-normalised vectors (a cached embedder). Returns
-    ``([], 0.0)`` when fewer than ``k`` acceptable terms exist.
-    """
-    norm_stem = normalize(stem)
-    candidates = []
-    for term in dict.fromkeys(pool):
-        if is_related_form(term, key, synonyms) or normalize(term) in norm_stem:
-            continue
-        if abs(len(term) - len(key)) > 2 or re.search(r"\d", term):
-            continue
-        if term[-1] == key[-1]:
-            continue  # same head character: a near-synonym (卖场 / 商场), which might be right
-
-        candidates.append(term)
-    if len(candidates) < k:
-        return [], 0.0
-    vectors = embed([key, *candidates])
-    sims = vectors[1:] @ vectors[0]
-    ranked = [
-        (float(s), t) for s, t in zip(sims, candidates, strict=True) if RELATED_COSINE <= s < SYNONYM_COSINE
-    ]
-    ranked.sort(key=lambda item: (-item[0], item[1]))
-    # Two distractors that are synonyms of each other would both be "equally wrong": keep one.
-    picked: list[tuple[float, str]] = []
-    for sim, term in ranked[: 3 * k]:
-        if any(is_related_form(term, other, synonyms) for _, other in picked):
-            continue
-        picked.append((sim, term))
-    if len(picked) < k:
-        return [], 0.0
-    chosen = rng.sample(picked[: k + 2], k)
-    chosen.sort(key=lambda item: -item[0])
-    return [t for _, t in chosen], sum(s for s, _ in chosen) / k
 
 
 def frequency_distractors(key: Key, stem: str, rng: random.Random, k: int = 3) -> list[str]:

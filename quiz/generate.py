@@ -1,26 +1,27 @@
-"""Generate questions from knowledge-base chunks: single choice, true/false, cloze, scenario.
+"""Compose a quiz from typed facts: scope, topic relevance, one question per fact, kinds in turn.
 
-Pipeline: resolve the topic or documents to chunks -> keep clean fact sentences
--> find each sentence's key -> build the question types the key supports ->
-pick ``n`` questions spread over the requested types, one per fact, in an
-order fixed by the seed. Every question carries its source sentence so a
-reviewer can check it against the manual.
+Pipeline: the facts of the KB (quiz/material.py: cached per chunk version, settled
+over the whole KB) -> the scope (``--doc``; ``--topic`` keeps facts whose passage the
+agents' search finds relevant) -> kinds taken in turn, most relevant and most confident
+facts first -> each fact asked once by its kind's template (quiz/ask_*.py) -> checks
+(valid, the key not in or derivable from the stem, no question printing another's
+answer). The same KB, arguments and seed give the same quiz.
 """
 
 from __future__ import annotations
 
-from quiz.builder import (
-    COLLOCATION_GAP,
-    GUESS_MIN_COUNT,
-    GUESS_RATIO,
-    NEIGHBOUR_CHUNKS,
-    TERM_POOL,
-    QuestionBuilder,
-)
-from quiz.candidate import Candidate, _bigrams
-from quiz.conflicts import same_fact
-from quiz.fact_questions import _CLAUSE_AFTER_FLIP, _COURTESY, CLOZE_BLANK, RULE_POOL
-from quiz.keys import QUANTITY_KINDS
+import random
+import re
+from collections import Counter
+
+from quiz.ask_number import NumberQuestions, fact_key
+from quiz.ask_procedure import ProcedureQuestions
+from quiz.ask_reply import ReplyQuestions
+from quiz.ask_rule import RuleQuestions
+from quiz.ask_slot import SlotQuestions
+from quiz.distractors import known_numbers
+from quiz.facts import KINDS, Fact
+from quiz.material import collect_facts, embed
 from quiz.models import (
     CLOZE,
     FALSE_TEXT,
@@ -32,54 +33,23 @@ from quiz.models import (
     Question,
     answer_key,
 )
-from quiz.procedure_questions import PROCEDURE_STEM_FIRST
-from quiz.rules import odd_one_out
-from quiz.scenarios import _CUT_REPLY, _STAGE, _UTTERANCE, SCENARIO_MARGIN, SCENARIO_POOL
-from quiz.sources import collect_facts
+from quiz.stems import KeyPlacer
+from quiz.vocabulary import slot_vocabulary
 
-# Names importable from here before the builder was split into modules.
-__all__ = [
-    "CLOZE_BLANK",
-    "COLLOCATION_GAP",
-    "GUESS_MIN_COUNT",
-    "GUESS_RATIO",
-    "NEIGHBOUR_CHUNKS",
-    "PROCEDURE_STEM_FIRST",
-    "RULE_POOL",
-    "SCENARIO_MARGIN",
-    "SCENARIO_POOL",
-    "TERM_POOL",
-    "TOPIC_BUCKET",
-    "TOPIC_CHUNKS",
-    "_CLAUSE_AFTER_FLIP",
-    "_COURTESY",
-    "_CUT_REPLY",
-    "_STAGE",
-    "_UTTERANCE",
-    "Candidate",
-    "GenerationError",
-    "QuestionBuilder",
-    "build_questions",
-    "gives_away",
-    "key_contexts",
-    "marked_by_form",
-]
-
-TOPIC_CHUNKS = 30  # search results a topic is resolved to
-TOPIC_BUCKET = 10  # more relevant chunks are used first, in groups of this many
-TRUE_SLACK = 2  # true statements may outnumber false ones by this many, no more
-
-
-LEAK_CONTEXT = 4  # characters of the source on either side of a key that identify its fact
+TRUE_SLACK = 2  # true statements may outnumber false ones by this many in a short quiz
+TRUE_SHARE = 0.6  # and in a long one be at most this share of the true/false items
+LEAK_CONTEXT = 4  # characters either side of a key that identify its fact in another question
 WHOLE_KEY_CHARS = 12  # a key this long (a rule, a step, a reply) is its own context
+PREPARATION_STEPS = 3  # steps told to ``progress`` before the first question
+_TOPIC_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
+
+
+class GenerationError(ValueError):
+    """Nothing to generate from (unknown topic, empty documents, bad arguments)."""
 
 
 def key_contexts(question: Question) -> list[str]:
-    """The key with its neighbours in the source ("结束后三日", "三日内部门"), comparable form.
-
-    Another question that prints one of these prints this question's answer
-    in the place it is asked about.
-    """
+    """The key with its neighbours in the source ("结束后三日", "三日内部门"), comparable form."""
     key, sentence = answer_key(question.key), answer_key(question.source.sentence)
     if not key:
         return []
@@ -88,15 +58,13 @@ def key_contexts(question: Question) -> list[str]:
     at = sentence.find(key)
     if at < 0:
         return []
-    left, right = (
-        sentence[max(0, at - LEAK_CONTEXT) : at],
-        sentence[at + len(key) : at + len(key) + LEAK_CONTEXT],
-    )
+    left = sentence[max(0, at - LEAK_CONTEXT) : at]
+    right = sentence[at + len(key) : at + len(key) + LEAK_CONTEXT]
     return [text for part, text in ((left, left + key), (right, key + right)) if len(part) >= 2]
 
 
 def gives_away(question: Question, others: list[Question]) -> bool:
-    """True when ``question`` and one of ``others`` show each other's answer in their stem or options."""
+    """True when ``question`` and one of ``others`` print each other's answer where it is asked."""
     shown = answer_key(question.stem + "|" + "|".join(question.options))
     mine = key_contexts(question)
     for other in others:
@@ -108,30 +76,126 @@ def gives_away(question: Question, others: list[Question]) -> bool:
     return False
 
 
-def marked_by_form(question: Question) -> bool:
-    """True when a single-choice item has one option set apart by its form (length, brackets…)."""
-    return question.type == SINGLE and odd_one_out(question.options)
+def topic_passages(kb, topic: str, documents) -> dict[int, int]:
+    """chunk id -> relevance rank of the passages a topic quiz may ask about.
 
-
-PREPARATION_STEPS = 4  # steps told to ``progress`` before the first question
-
-
-class GenerationError(ValueError):
-    """Nothing to generate from (unknown topic, empty documents)."""
-
-
-def _select_chunks(kb, topic: str | None, documents: list[str] | None) -> list:
-    chunks = kb.all_chunks(documents)
-    if documents and not chunks:
-        raise GenerationError(f"no chunks in {', '.join(documents)} (see `python app.py docs`)")
-    if not topic:
-        return chunks
-    allowed = {c["id"]: c for c in chunks}
-    response = kb.search(topic, k=TOPIC_CHUNKS, documents=documents)
-    picked = [allowed[r.chunk_id] for r in response.results if r.chunk_id in allowed]
-    if not picked:
-        raise GenerationError(f"nothing in the knowledge base matches the topic {topic!r}")
+    The agents' search ranks the KB; a passage counts when its score reaches
+    ``quiz_topic_min_score`` or it names every word of the topic (a short topic such as
+    "会员卡" is then never starved by a steep ranker). Nothing else is used: a short
+    topic gives a short quiz, never one padded off topic.
+    """
+    settings = kb.settings
+    response = kb.search(topic, k=settings.quiz_topic_results, documents=documents or None)
+    words = [w for w in _TOPIC_WORD.findall(answer_key(topic)) if w]
+    picked: dict[int, int] = {}
+    for rank, result in enumerate(response.results):
+        text = answer_key(" ".join([*result.headings, result.text, result.question, result.answer]))
+        if result.score >= settings.quiz_topic_min_score or (words and all(w in text for w in words)):
+            picked[result.chunk_id] = rank
     return picked
+
+
+class Composer:
+    """Turns facts into questions, one per fact, keeping true/false balanced and key places uniform."""
+
+    def __init__(self, kb, facts: list[Fact], seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.placer = KeyPlacer(self.rng)
+        numbers = [f for f in facts if f.kind == "number"]
+        keys = [fact_key(f) for f in numbers]
+        times = {(k.low, k.high) for k in keys if k.kind == "time"}
+        self.numbers = NumberQuestions(known_numbers(k for k in keys if k.kind == "number"), times, self.rng)
+        self.slots = SlotQuestions(slot_vocabulary(facts), self.rng)
+        self.rules = RuleQuestions([f for f in facts if f.kind == "rule"], self.rng)
+        self.procedures = ProcedureQuestions(self.rng)
+        replies = [f for f in facts if f.kind == "reply"]
+        self.replies = ReplyQuestions(replies, lambda texts: embed(kb, texts), self.numbers, self.rng)
+        self.used = Counter()
+        self.truth = Counter()
+
+    def truth_wanted(self) -> list[bool]:
+        """Which truth values a true/false item may take now, the side that is behind first."""
+        t, f = self.truth[TRUE_TEXT], self.truth[FALSE_TEXT]
+        if t - f >= TRUE_SLACK and t + 1 > TRUE_SHARE * (t + f + 1):
+            return [False]
+        first = t < f if t != f else self.rng.random() < 0.5
+        return [first, not first]
+
+    def attempts(self, fact: Fact, types: tuple[str, ...]):
+        """(type, maker) pairs for this fact, least-used type first."""
+        kind = fact.kind
+        options: list[tuple[str, object]] = []
+        if kind == "number":
+            options = [
+                (SINGLE, lambda: self.numbers.single(fact, self.placer)),
+                (CLOZE, lambda: self.numbers.cloze(fact)),
+                (TRUE_FALSE, lambda: self.true_false(fact, self.numbers.true_false)),
+            ]
+        elif kind in ("approver", "document"):
+            options = [
+                (SINGLE, lambda: self.slots.single(fact, self.placer)),
+                (TRUE_FALSE, lambda: self.slot_statement(fact)),
+            ]
+        elif kind == "rule":
+            options = [
+                (TRUE_FALSE, lambda: self.true_false(fact, self.rules.true_false)),
+                (SINGLE, lambda: self.rules.violation(fact, self.placer)),
+            ]
+        elif kind == "procedure":
+            options = [
+                (SINGLE, lambda: self.procedures.order(fact, self.placer)),
+                (SINGLE, lambda: self.procedures.next_step(fact, self.placer)),
+            ]
+        elif kind == "reply":
+            options = [(SCENARIO, lambda: self.replies.scenario(fact, self.placer))]
+        allowed = [pair for pair in options if pair[0] in types]
+        order = {t: (self.used[(kind, t)], self.rng.random()) for t, _ in allowed}
+        return sorted(allowed, key=lambda pair: order[pair[0]])
+
+    def slot_statement(self, fact: Fact) -> Question | None:
+        wanted = self.truth_wanted()
+        if False not in wanted:
+            return None
+        return self.slots.false_statement(fact)
+
+    def true_false(self, fact: Fact, maker) -> Question | None:
+        for truth in self.truth_wanted():
+            question = maker(fact, truth)
+            if question is not None:
+                return question
+        return None
+
+    def ask(self, fact: Fact, types: tuple[str, ...], chosen: list[Question]) -> Question | None:
+        for kind, make in self.attempts(fact, types):
+            question = make()
+            if question is None or question.validate() or gives_away(question, chosen):
+                continue
+            question.source.fact_id, question.source.fact_kind = fact.id, fact.kind
+            self.used[(fact.kind, kind)] += 1
+            if question.type == TRUE_FALSE:
+                self.truth[question.answer] += 1
+            return question
+        return None
+
+
+def order_facts(facts: list[Fact], rank: dict[int, int] | None, rng: random.Random) -> list[Fact]:
+    """Kinds in turn; within a kind the most relevant passage, then the most confident fact, first."""
+    by_kind: dict[str, list[Fact]] = {k: [] for k in KINDS}
+    for fact in facts:
+        by_kind[fact.kind].append(fact)
+    for group in by_kind.values():
+        jitter = {id(f): rng.random() for f in group}
+        group.sort(
+            key=lambda f: ((rank or {}).get(f.chunk_id, 0) // 10 if rank else 0, -f.confidence, jitter[id(f)])
+        )
+    kinds = [k for k in KINDS if by_kind[k]]
+    rng.shuffle(kinds)
+    out: list[Fact] = []
+    while any(by_kind[k] for k in kinds):
+        for kind in kinds:
+            if by_kind[kind]:
+                out.append(by_kind[kind].pop(0))
+    return out
 
 
 def build_questions(
@@ -143,136 +207,59 @@ def build_questions(
     seed: int = 1,
     progress=None,
 ) -> tuple[list[Question], list[str]]:
-    """Up to ``n`` questions over the topic or documents, and notes on any shortfall.
+    """Up to ``n`` questions over the topic or documents, and notes saying when the material ran short.
 
-    Types are filled in turn (``single, tf, cloze, scenario, single, ...``); a
-    type without material gives its turn to the next. One question per fact.
-    Same KB, arguments and seed give the same questions. ``progress(done, total,
-    step)``, when given, is told of each preparation step and each question made.
+    ``progress(done, total, step)``, when given, is told of each step and each question made.
     """
     types = tuple(types)
     unknown = [t for t in types if t not in QUESTION_TYPES]
     if unknown or not types:
-        raise GenerationError(f"unknown question type(s) {unknown}; choose from {', '.join(QUESTION_TYPES)}")
+        raise GenerationError(f"未知的题型 {unknown}；可选：{'、'.join(QUESTION_TYPES)}")
     if n < 1:
-        raise GenerationError("n must be at least 1")
+        raise GenerationError("题目数量至少为 1")
     total = PREPARATION_STEPS + n
 
     def tell(done: int, step: str) -> None:
         if progress is not None:
             progress(done, total, step)
 
-    tell(0, "选取资料")
-    chunks = _select_chunks(kb, topic, documents)
-    tell(1, "统计知识库用词与数字")
-    builder = QuestionBuilder(kb, seed)
-    tell(2, "提取可出题的事实")
-    facts = collect_facts(chunks, builder.all_chunks)
-    for fact in facts:
-        fact.document = builder.document_label(builder.by_id[fact.chunk_id])
-    # Search order (topic relevance) first, then seeded order within each quality tier.
-    rank = {c["id"]: i // TOPIC_BUCKET if topic else 0 for i, c in enumerate(chunks)}
-    pool = sorted(builder.candidates(facts), key=lambda c: (rank[c.fact.chunk_id], c.tier, c.order))
-    tell(3, "整理情景题与流程题")
-    scenarios = builder.scenarios(chunks) if SCENARIO in types else []
-    builder.rng.shuffle(scenarios)
-    procedures = builder.procedure_questions(chunks) if SINGLE in types else []
-    builder.rng.shuffle(procedures)
-    makers = {SINGLE: builder.single, TRUE_FALSE: builder.true_false, CLOZE: builder.cloze}
-
+    tell(0, "读取知识库中的事实")
+    factset = collect_facts(kb, documents)
+    if (
+        documents
+        and not factset.facts
+        and not any(p.document in documents or p.title in documents for p in kb.passages())
+    ):
+        raise GenerationError(f"知识库中没有文档 {'、'.join(documents)}（见 `python app.py docs`）")
+    facts = factset.facts
+    rank = None
+    if topic:
+        tell(1, "按主题检索相关段落")
+        rank = topic_passages(kb, topic, documents)
+        if not rank:
+            raise GenerationError(f"知识库中没有与主题“{topic}”相关的内容")
+        facts = [f for f in facts if f.chunk_id in rank]
+    tell(2, "准备选项")
+    composer = Composer(kb, factset.facts, seed)
+    ordered = order_facts(facts, rank, composer.rng)
     chosen: list[Question] = []
-    used_grams: list[set[str]] = []
-    chosen_vectors: list = []
-
-    def is_new_fact(sentence: str) -> bool:
-        grams = _bigrams(sentence)
-        return all(len(grams & g) <= 0.6 * min(len(grams), len(g)) for g in used_grams)
-
-    def asks_new_fact(q: Question) -> bool:
-        # The same fact from another manual, or a rule's other tier, by meaning: one of the
-        # two would answer the other (blind review 5: 24小时 asked twice, 1% / 0.5%).
-        vector = builder.cache.embed_passages([q.source.sentence])[0]
-        return all(
-            not same_fact(other, q, float(vector @ v))
-            for other, v in zip(chosen, chosen_vectors, strict=True)
-        )
-
-    def from_list(items: list[Question]) -> Question | None:
-        while items:
-            q = items.pop(0)
-            # Scenario replies are quoted whole from the scripts; they are not yet held to the
-            # leak check (the sample manual's replies restate its deadlines): a known gap.
-            if (
-                is_new_fact(q.source.sentence)
-                and not marked_by_form(q)
-                and (q.type == SCENARIO or not gives_away(q, chosen))
-                and asks_new_fact(q)
-            ):
-                return q
-        return None
-
-    def from_pool(kind: str, only=None, **options) -> Question | None:
-        for cand in list(pool):
-            if only is not None and not only(cand):
-                continue
-            if not is_new_fact(cand.fact.sentence):
-                pool.remove(cand)
-                continue
-            q = makers[kind](cand, **options)
-            if (
-                q is not None
-                and not q.validate()
-                and not marked_by_form(q)
-                and not gives_away(q, chosen)
-                and asks_new_fact(q)
-            ):
-                pool.remove(cand)
-                return q
-        return None
-
-    def true_false() -> Question | None:
-        # Keep true and false statements about even, so "always 正确" does not pass: the
-        # side that is behind goes first (the seed breaks a tie), from any fact that has it.
-        keyed_true = sum(q.answer == TRUE_TEXT for q in chosen if q.type == TRUE_FALSE)
-        keyed_false = sum(q.answer == FALSE_TEXT for q in chosen if q.type == TRUE_FALSE)
-        want = keyed_true < keyed_false if keyed_true != keyed_false else builder.rng.random() < 0.5
-        if keyed_true - keyed_false >= TRUE_SLACK:
-            return from_pool(TRUE_FALSE, truth=False)  # no false statement left: no more true ones
-        if want:
-            # A rule with nothing to change can only be asked true: it goes first, and facts
-            # with a number are kept for the false statements.
-            question = from_pool(TRUE_FALSE, only=lambda c: c.key.kind not in QUANTITY_KINDS, truth=True)
-            return question or from_pool(TRUE_FALSE, truth=True) or from_pool(TRUE_FALSE, truth=False)
-        return from_pool(TRUE_FALSE, truth=False) or from_pool(TRUE_FALSE, truth=True)
-
-    active = list(types)
-    turn = singles = 0
+    asked_sentences: set[str] = set()
     tell(PREPARATION_STEPS, f"出题 0/{n}")
-    while len(chosen) < n and active:
-        kind = active[turn % len(active)]
-        if kind == SCENARIO:
-            question = from_list(scenarios)
-        elif kind == SINGLE:
-            # Procedure steps and facts take turns; either fills in when the other runs out.
-            first, second = (procedures, None) if singles % 2 == 0 else (None, procedures)
-            question = (from_list(first) if first is not None else from_pool(kind)) or (
-                from_list(second) if second is not None else from_pool(kind)
-            )
-            singles += 1
-        elif kind == TRUE_FALSE:
-            question = true_false()
-        else:
-            question = from_pool(kind)
+    for fact in ordered:
+        if len(chosen) >= n:
+            break
+        sentence = answer_key(fact.sentence)
+        if sentence in asked_sentences:
+            continue  # one question per source sentence: a second would answer the first
+        question = composer.ask(fact, types, chosen)
         if question is None:
-            active.remove(kind)
             continue
-        used_grams.append(_bigrams(question.source.sentence))
-        chosen_vectors.append(builder.cache.embed_passages([question.source.sentence])[0])
+        asked_sentences.add(sentence)
         question.position = len(chosen) + 1
         chosen.append(question)
         tell(PREPARATION_STEPS + len(chosen), f"出题 {len(chosen)}/{n}")
-        turn += 1
     notes = []
     if len(chosen) < n:
-        notes.append(f"只生成了 {len(chosen)} 道题（要求 {n} 道）：资料中可出题的事实不足。")
+        scope = topic or "、".join(documents or []) or "全部资料"
+        notes.append(f"{scope}：只有 {len(chosen)} 个可出题的事实（已全部使用），要求 {n} 道。")
     return chosen, notes

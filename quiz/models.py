@@ -66,7 +66,8 @@ class Source:
     sentence: str = ""
     chunk_id: int | None = None
     version: int | None = None  # the document's version the fact was read from (set by the bank)
-    kind: str = ""  # the kind of fact (a rule, a number, a procedure step...), when the generator says
+    fact_id: str = ""  # the typed fact asked (quiz/facts.py), so a bank can tell two questions on one fact
+    fact_kind: str = ""  # number | approver | document | procedure | reply | rule
 
     def label(self) -> str:
         """``《document》 chapter > section`` for exports and the explanation."""

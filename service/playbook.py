@@ -24,13 +24,27 @@ from pathlib import Path
 
 from common.atomic import write_text_atomic
 from common.db import thread_connections
+from common.filenames import FileNameError
+from kb.knowledge_base import KnowledgeBase
+from kb.write_lock import KnowledgeBaseBusy
+from qa.policy import Policy, parse_policy
+from qa.policy_library import PolicyLibrary
+from qa.runner import RunResult, make_scorer, score_conversations, score_files
+from qa.scoring import Scorecard, Scorer
+from quiz import FactSet, build_questions, collect_facts, generate_quiz
 from quiz import bank as question_bank
-from quiz import build_questions, generate_quiz
+from service import gap_faq, golden, preferences
 from service.job_queue import JobQueue, Progress
 from service.jobs import Job, JobFailed
 from service.query_log import QueryLog
 
-STATUS_WORDS = {"added": "新增", "updated": "更新", "unchanged": "未变化", "error": "失败"}
+STATUS_WORDS = {
+    "added": "新增",
+    "updated": "更新",
+    "unchanged": "未变化",
+    "error": "失败",
+    "skipped": "已跳过",
+}
 
 
 class Playbook:
@@ -41,10 +55,12 @@ class Playbook:
         self.settings = settings
         self.foreground = foreground
         self.query_log = QueryLog(settings)
+        self.policies = PolicyLibrary(settings.home_path)
         self.write_lock = threading.Lock()  # this process's writers, one at a time
         self._kb = None
         self._writer = None
         self._jobs = None
+        self._reviews = None
         self._build_lock = threading.Lock()
 
     # -- parts, built on first use ----------------------------------------------
@@ -54,8 +70,6 @@ class Playbook:
         if self._kb is None:
             with self._build_lock:
                 if self._kb is None:
-                    from kb.knowledge_base import KnowledgeBase
-
                     self._kb = KnowledgeBase(self.settings, conn=thread_connections(self.settings))
         return self._kb
 
@@ -70,13 +84,25 @@ class Playbook:
                 if self._jobs is None:
                     bodies = {"ingest": self._ingest_job, "reindex": self._reindex_job}
                     bodies["quiz"] = self._quiz_job
+                    bodies["golden"] = self._golden_job
                     self._jobs = JobQueue(self.settings, bodies, foreground=self.foreground)
         return self._jobs
 
+    @property
+    def reviews(self):
+        """The QA review loop (qa.review.ReviewDesk) on per-thread connections, QA tables migrated."""
+        if self._reviews is None:
+            with self._build_lock:
+                if self._reviews is None:
+                    from qa.review import ReviewDesk
+                    from qa.store import open_store
+
+                    open_store(self.settings.db_path, self.settings.db_busy_seconds).close()  # migrations
+                    self._reviews = ReviewDesk(thread_connections(self.settings))
+        return self._reviews
+
     def _writer_kb(self):
         if self._writer is None:
-            from kb.knowledge_base import KnowledgeBase
-
             self._writer = KnowledgeBase(self.settings, embedder=self.embedder)
         return self._writer
 
@@ -87,6 +113,8 @@ class Playbook:
         self.query_log.close()
         if self._kb is not None:
             self._kb.conn.close()
+        if self._reviews is not None:
+            self._reviews.conn.close()
 
     # -- reading ------------------------------------------------------------------
     def search(self, query: str, log: bool = False, **options):
@@ -99,8 +127,112 @@ class Playbook:
     def add_feedback(self, query: str, chunk_id: int | None, vote: int, comment: str = "") -> None:
         self.kb.add_feedback(query, chunk_id, vote, comment)
 
+    # -- the search page's filters, remembered per user ------------------------------
+    def filter_choices(self) -> dict:
+        """Documents (name, title) and tags an agent can narrow a search to."""
+        return {
+            "documents": [(d.name, d.title or d.name) for d in self.kb.documents()],
+            "tags": self.kb.tag_names(),
+        }
+
+    def search_filters(self, user_id: int) -> dict:
+        """The user's last document and tag filters ({"documents": [...], "tags": [...]})."""
+        preferences.init_schema(self.kb.conn)
+        saved = preferences.get(self.kb.conn, user_id, preferences.SEARCH_FILTERS, {})
+        return {"documents": list(saved.get("documents", [])), "tags": list(saved.get("tags", []))}
+
+    def remember_search_filters(self, user_id: int, documents: list[str], tags: list[str]) -> dict:
+        """Keep the filters the user chose (unknown documents and tags are dropped)."""
+        choices = self.filter_choices()
+        known_docs = {name for name, _ in choices["documents"]}
+        filters = {
+            "documents": [d for d in documents if d in known_docs],
+            "tags": [t for t in tags if t in set(choices["tags"])],
+        }
+        if filters != self.search_filters(user_id):  # as-you-type requests repeat them: write on change
+            preferences.put(self.kb.conn, user_id, preferences.SEARCH_FILTERS, filters)
+        return filters
+
     def is_empty(self) -> bool:
         return not self.kb.documents()
+
+    # -- QA scoring -----------------------------------------------------------------
+    def qa_policy(self, name: str) -> Policy | None:
+        """A policy of the library parsed with the settings' defaults; None when there is none by that name.
+
+        Raises ``qa.PolicyError`` (every problem, each naming its rule) for an invalid one.
+        """
+        try:
+            text = self.policies.read(name)
+        except FileNameError:
+            return None
+        return None if text is None else parse_policy(text, name, self.settings)
+
+    def scorer(self, policy: Policy, semantic: bool = True) -> Scorer:
+        """A scorer for ``policy``; semantic rules share the search embedder (one model per process)."""
+        embedder = self.embedder if semantic and any(r.semantic for r in policy.rules) else None
+        return make_scorer(policy, self.settings, semantic=semantic, embedder=embedder)
+
+    def score_files(self, paths: list[Path], policy: Policy, semantic: bool = True) -> RunResult:
+        """Score transcript files: scorecards plus one rejection per line or file that could not be read."""
+        return score_files(paths, policy, self.settings, scorer=self.scorer(policy, semantic))
+
+    def score_conversations(
+        self, conversations: list, policy: Policy, semantic: bool = True
+    ) -> list[Scorecard]:
+        """Score conversations already read (the policy editor's trial run)."""
+        return score_conversations(conversations, policy, self.settings, scorer=self.scorer(policy, semantic))
+
+    # -- knowledge gaps (service/gap_faq.py) ---------------------------------------------
+    def gaps(self, limit: int = 50) -> dict:
+        """Unanswered queries not yet resolved (asked again after being resolved: shown again) and 👎."""
+        found = self.kb.gaps(limit)
+        done = gap_faq.resolved(self.kb.conn)
+        found["unanswered"] = [g for g in found["unanswered"] if done.get(g["query"], 0) < g["last"]]
+        return found
+
+    def add_gap_faq(self, gap_query: str, question: str, answer: str, similar: list[str], by: str) -> Job:
+        """Add a Q&A entry to the managed FAQ document, mark the gap resolved, queue its ingest."""
+        path = gap_faq.add_entry(self.settings.home_path, question, answer, [gap_query, *similar])
+        gap_faq.resolve(self.kb.conn, [gap_query, *similar], by, question)
+        return self.start_ingest([path], by)
+
+    def golden_queries(self) -> list[golden.GoldenQuery]:
+        return golden.list_queries(self.kb.conn)
+
+    def add_golden(self, query: str, expected: list[str], created_by: str, document: str = ""):
+        """Label a test query with the passage(s) that answer it (``[]``: it has no answer)."""
+        return golden.add(self.kb.conn, query, expected, document, created_by)
+
+    def add_golden_from_result(self, query: str, chunk_id: int, created_by: str):
+        """The hit-test page's "this is the right result": the chunk's text becomes the expectation."""
+        chunk = self.kb.chunk(chunk_id)
+        if chunk is None:
+            raise golden.GoldenError("这个段落已不存在（文档可能已更新），请重新搜索")
+        return self.add_golden(query, [chunk["text"]], created_by, chunk["doc_name"])
+
+    def import_golden_sheet(self, name: str, data: bytes, created_by: str) -> int:
+        """Add every row of a sheet (问题, 答案, 无答案); nothing is added if one row is bad."""
+        rows = golden.read_sheet(name, data)
+        for query, expected in rows:
+            self.add_golden(query, expected, created_by)
+        return len(rows)
+
+    def remove_golden(self, query_id: int) -> None:
+        golden.remove(self.kb.conn, query_id)
+
+    def golden_runs(self, limit: int = 20) -> list[dict]:
+        return golden.runs(self.kb.conn, limit)
+
+    def start_golden_run(self, started_by: str, trigger: str = "手动运行") -> Job | None:
+        """Queue a run of the golden set (None when it holds no query)."""
+        if not self.golden_queries():
+            return None
+        return self.jobs.submit("golden", {"trigger": trigger}, started_by)
+
+    def quiz_facts(self, documents: list[str] | None = None) -> FactSet:
+        """The typed facts quizzes are made from, and why other sentences were not used."""
+        return collect_facts(self.kb, documents)
 
     # -- starting jobs --------------------------------------------------------------
     def start_ingest(
@@ -164,8 +296,6 @@ class Playbook:
     @contextmanager
     def _bounded_writer(self):
         """The writer for a request: waits at most ``db_busy_seconds`` in all, then KnowledgeBaseBusy."""
-        from kb.knowledge_base import KnowledgeBaseBusy
-
         deadline = time.monotonic() + max(0.0, self.settings.db_busy_seconds)
         if not self.write_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise KnowledgeBaseBusy("another upload, removal or reindex of this server is still running")
@@ -189,8 +319,6 @@ class Playbook:
     # -- job bodies (a worker thread, or the CLI's foreground) ------------------------
     def _write(self, progress: Progress, action):
         """Run ``action(writer)`` when no other writer runs, however long it waits; says what it waits for."""
-        from kb.knowledge_base import KnowledgeBaseBusy
-
         poll = self.settings.job_poll_ms / 1000
         while not self.write_lock.acquire(timeout=poll):
             progress.waiting("等待本服务器的另一个写入（删除文档）完成")
@@ -220,21 +348,46 @@ class Playbook:
         paths, tags = job.params["paths"], job.params.get("tags", [])
         report = self._write(progress, lambda kb: kb.ingest(paths, tags=tags, progress=on_progress))
         data = report.as_json()
+        if any(f.status in ("added", "updated") for f in report.files):
+            # Facts are extracted once per new chunk version here, so a quiz later reads them cached.
+            progress.items(0, 1, "提取可出题的事实", phase="facts")
+            facts = self._write(progress, collect_facts)
+            progress.note(f"可出题的事实：{len(facts.facts)} 个（本次新提取 {facts.extracted} 段）")
+            data["facts"] = len(facts.facts)
         for item in data["files"]:
             if not self.foreground:
                 # Server paths are nobody's business on the web: messages name the document instead.
                 path = item.pop("path", "")
                 if item.get("error"):
                     item["error"] = item["error"].replace(path, item["name"])
+                item["warnings"] = [w.replace(path, item["name"]) for w in item.get("warnings", [])]
             word = STATUS_WORDS.get(item["status"], item["status"])
             detail = item.get("error") or f"v{item['version']}，{item['chunks']} 段"
             progress.note(f"{word} {item['name']}：{detail}")
         data["rejected"] = job.params.get("rejected", [])
+        if any(item["status"] in ("added", "updated") for item in data["files"]):
+            self._golden_after(job, progress, "导入文档后自动运行")
         review = self.review_bank_sources()
         if review["flagged"]:
             progress.note(f"题库中有 {review['flagged']} 道题的出处已改动或删除，已标记待复核")
         data["bank_review"] = review
         return data
+
+    def _golden_after(self, job: Job, progress: Progress, trigger: str) -> None:
+        """After the knowledge base changed: queue a golden-set run (if the admin keeps one)."""
+        queued = self.start_golden_run(job.started_by, trigger)
+        if queued is not None:
+            progress.note(f"已排队运行黄金测试集（任务 #{queued.id}）")
+
+    def _golden_job(self, job: Job, progress: Progress) -> dict:
+        queries = self.golden_queries()
+
+        def on_progress(done: int, total: int, query: str) -> None:
+            progress.items(done, total, f"测试：{query}")
+
+        outcome = golden.run(lambda q, k: self.kb.search(q, k=k, log=False), queries, on_progress)
+        run_id = golden.store_run(self.kb.conn, job.params.get("trigger", "手动运行"), outcome)
+        return {"run_id": run_id, **outcome["metrics"]}
 
     def _reindex_job(self, job: Job, progress: Progress) -> dict:
         def on_progress(stage: str, done: int, total: int, item: str) -> None:
@@ -242,7 +395,9 @@ class Playbook:
 
         progress.items(0, 1, "重新分词并重建索引")
         try:
-            return self._write(progress, lambda kb: kb.reindex(progress=on_progress))
+            result = self._write(progress, lambda kb: kb.reindex(progress=on_progress))
+            self._golden_after(job, progress, "重建索引（词典或设置修改）后自动运行")
+            return result
         except Exception as exc:  # jieba refuses a malformed dictionary line: put the old files back
             restore = job.params.get("restore")
             if not restore:

@@ -17,6 +17,27 @@ from flask import Flask
 
 from common.settings import SETTINGS, load_settings
 from service.playbook import Playbook
+from web import admin as admin_views
+from web import (  # noqa: F401  (they add their routes to api.bp)
+    api,
+    api_qa,
+    api_quiz,
+    api_review,
+    auth,
+    errors,
+    golden,
+    jobs,
+    my_qa,
+    qa_review,
+    quiz_bank,
+    quiz_take,
+    search,
+    security,
+    templating,
+)
+from web import qa as qa_views
+from web import quiz as quiz_views
+from web.extensions import csrf
 
 SETTING_NAMES = {s.name for s in SETTINGS}
 
@@ -47,6 +68,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         SECRET_KEY=_secret_key(settings),
         MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+        # Text fields (a pasted policy or conversation) share the upload limit, so that the 413
+        # message naming max_upload_mb is true for them too (Flask's own default is 500 kB).
+        MAX_FORM_MEMORY_SIZE=settings.max_upload_mb * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
@@ -60,12 +84,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["kefu_playbook"] = Playbook(settings)  # builds its parts on first use
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from web import admin as admin_views
-    from web import api, auth, errors, jobs, quiz_bank, quiz_take, search, security, templating  # noqa: F401  (quiz_take adds the taking routes to quiz.bp)
-    from web import qa as qa_views
-    from web import quiz as quiz_views
-    from web.extensions import csrf
-
     templating.init_app(app)
     security.init_app(app)
     csrf.init_app(app)
@@ -74,12 +92,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(golden.bp)
     app.register_blueprint(qa_views.bp)
+    app.register_blueprint(qa_review.bp)
+    app.register_blueprint(my_qa.bp)
     app.register_blueprint(quiz_views.bp)
     app.register_blueprint(quiz_bank.bp)
     app.register_blueprint(jobs.bp)
     app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # the API checks CSRF itself for cookie-authenticated calls (see web/api.py)
+    app.register_blueprint(api_review.bp)
+    csrf.exempt(api.bp)
+    csrf.exempt(api_review.bp)  # the API checks CSRF itself for cookie-authenticated calls (see web/api.py)
 
     one_time = auth.bootstrap_admin(settings)
     if one_time:

@@ -5,14 +5,23 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
+from index.search import LEGS
+from kb.loaders import SUPPORTED_SUFFIXES
 from service import users
 from web.auth import role_required
 from web.extensions import db, kb, playbook, settings
 from web.search import KIND_LABELS
+from web.uploads import save_uploads
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-STATUS_LABELS = {"added": "新增", "updated": "已更新", "unchanged": "未变化", "error": "失败"}
+STATUS_LABELS = {
+    "added": "新增",
+    "updated": "已更新",
+    "unchanged": "未变化",
+    "error": "失败",
+    "skipped": "已跳过",
+}
 DROP_LABELS = {  # reasons named by kb/clean.py; unknown reasons show as is
     "duplicate FAQ entry": "重复的 FAQ 条目",
     "page furniture": "页面框架（导航、页脚等）",
@@ -25,6 +34,16 @@ DROP_LABELS = {  # reasons named by kb/clean.py; unknown reasons show as is
     "repeated sentence": "重复的句子",
 }
 
+# Plain-language names of the answer-confidence evidence (index/confidence.py).
+EVIDENCE_LABELS = {
+    "best_cosine": ("最高语义相似度", "问题与最接近段落的向量余弦（0–1，越高越像）"),
+    "top_probability": ("排序模型把握", "排序模型认为第一条结果正确的概率"),
+    "key_term_coverage": ("关键词覆盖", "问题里的关键词（含同义词）在前三条结果中出现的比例"),
+    "unknown_terms": ("知识库没有的词", "问题里知识库从未出现过的关键词所占比例，越高越可能无答案"),
+    "legs_agree": ("两种检索一致", "语义检索与关键词检索前五条结果的重合比例"),
+    "domain_margin": ("与客服问题的接近程度", "比起闲聊示例更像客服问题的程度，低于 0 判为与客服无关"),
+}
+
 
 @bp.before_request
 @role_required("admin")
@@ -33,14 +52,11 @@ def guard():
 
 
 def _supported() -> set[str]:
-    from kb.loaders import SUPPORTED_SUFFIXES
-
     return set(SUPPORTED_SUFFIXES)
 
 
 def _ingest(files, rename_to: str | None = None):
     """Save uploads and start their ingest job; returns the job (None: nothing saved) and refused files."""
-    from web.uploads import save_uploads
 
     saved, errors = save_uploads(files, settings().home_path, "kb", _supported(), rename_to=rename_to)
     tags = [t.strip() for t in request.form.get("tags", "").replace("，", ",").split(",") if t.strip()]
@@ -130,29 +146,55 @@ def dictionary():
 @bp.get("/hit-test")
 def hit_test():
     """The production search (same call, same settings), with both legs' evidence, unlogged."""
-    from index.search import LEGS
 
-    query = (request.args.get("q") or "").strip()[:200]
+    query = (request.args.get("q") or "").strip()[:20_000]  # search cuts it and says so
     leg = request.args.get("leg", "hybrid")
     if leg not in LEGS:
         abort(400)
-    k = min(max(request.args.get("k", 20, type=int), 1), 50)
-    response = kb().search(query, k=k, leg=leg, log=False) if query else None
+    k = min(max(request.args.get("k", 10, type=int), 1), 50)
+    threshold = request.args.get("threshold", settings().answer_threshold, type=float)
+    threshold = min(max(threshold, 0.0), 1.0) if threshold == threshold else settings().answer_threshold
+    response = kb().search(query, k=k, leg=leg, log=False, threshold=threshold) if query else None
+    golden = {q.query: q for q in playbook().golden_queries()}
     return render_template(
         "admin/hit_test.html",
         query=query,
         leg=leg,
         legs=LEGS,
         k=k,
+        threshold=threshold,
         response=response,
         kinds=KIND_LABELS,
+        evidence_labels=EVIDENCE_LABELS,
+        golden=golden.get(" ".join(query.split())),
         settings=settings(),
     )
 
 
 @bp.get("/gaps")
 def gaps():
-    return render_template("admin/gaps.html", gaps=kb().gaps())
+    return render_template("admin/gaps.html", gaps=playbook().gaps())
+
+
+@bp.post("/gaps/faq")
+def gap_faq():
+    """ "Add as FAQ": a Q&A entry in the managed FAQ document; the gap is marked resolved."""
+    from service.gap_faq import GapError
+
+    similar = [s for s in request.form.get("similar", "").replace("，", "|").replace(",", "|").split("|")]
+    try:
+        job = playbook().add_gap_faq(
+            request.form.get("gap", ""),
+            request.form.get("question", ""),
+            request.form.get("answer", ""),
+            similar,
+            g.user.username,
+        )
+    except GapError as exc:
+        flash(f"没有添加：{exc}", "error")
+        return redirect(url_for("admin.gaps"))
+    flash("已添加到“知识缺口补充”常见问题文档，正在导入；该问题已标为已解决")
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.route("/users", methods=["GET", "POST"])

@@ -4,7 +4,9 @@ Authentication: ``Authorization: Bearer <token>`` (token from the account
 page or ``create-user``), or the browser session; a cookie-authenticated call
 that changes something must carry the page's CSRF token in ``X-CSRFToken``.
 Every error is ``{"error": {"status", "title", "message"}}``. The routes are
-described in ``web/openapi.json`` (a test checks both agree).
+described in ``web/openapi.json`` (a test checks both agree). This module holds the blueprint,
+authentication, search, jobs and the knowledge-base admin routes; web/api_qa.py and
+web/api_quiz.py add the QA and quiz routes to the same blueprint.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from index.search import LEGS
+from kb.loaders import SUPPORTED_SUFFIXES
 from service import users
 from service.jobs import may_read
 from web.errors import user_error
 from web.extensions import csrf, db, kb, playbook, settings
+from web.uploads import save_uploads
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -98,8 +103,6 @@ def openapi():
 @bp.get("/search")
 @api_role("agent")
 def search():
-    from index.search import LEGS
-
     query = (request.args.get("q") or "").strip()
     if not query:
         raise user_error(400, "缺少查询参数 q")
@@ -184,7 +187,7 @@ def documents():
     return jsonify({"documents": [document_json(d) for d in kb().documents()]})
 
 
-@bp.get("/documents/<ref>")
+@bp.get("/documents/<path:ref>")
 @api_role("admin")
 def document(ref: str):
     doc = kb().document(ref)
@@ -208,9 +211,6 @@ def document(ref: str):
 @bp.post("/documents")
 @api_role("admin")
 def ingest():
-    from kb.loaders import SUPPORTED_SUFFIXES
-    from web.uploads import save_uploads
-
     files = request.files.getlist("files")
     if not files:
         raise user_error(400, "请用 multipart/form-data 上传至少一个文件（字段名 files）")
@@ -222,7 +222,7 @@ def ingest():
     return accepted(job, rejected=errors)
 
 
-@bp.delete("/documents/<ref>")
+@bp.delete("/documents/<path:ref>")
 @api_role("admin")
 def remove(ref: str):
     try:
@@ -236,264 +236,3 @@ def remove(ref: str):
 @api_role("admin")
 def gaps():
     return jsonify(kb().gaps())
-
-
-# --- QA scoring ------------------------------------------------------------------------------
-
-
-@bp.get("/qa/policies")
-@api_role("qa")
-def qa_policies():
-    from web import policies
-
-    return jsonify({"policies": policies.list_policies(settings().home_path)})
-
-
-@bp.post("/qa/policies/validate")
-@api_role("qa")
-def qa_validate_policy():
-    from qa import validate_policy_text
-
-    text = json_body().get("text")
-    if not isinstance(text, str):
-        raise user_error(400, "缺少 text（规则 YAML 文本）")
-    errors = validate_policy_text(text)
-    return jsonify({"valid": not errors, "errors": errors})
-
-
-def _stored_conversations(conversations) -> list:
-    """JSON conversations posted to the API, kept as a file under the data home like an upload."""
-    from web.uploads import batch_folder
-
-    if not isinstance(conversations, list) or not conversations:
-        raise user_error(400, "conversations 必须是非空数组（每项含 id、agent、messages）")
-    path = batch_folder(settings().home_path, "transcripts") / "api.json"
-    path.write_text(json.dumps(conversations, ensure_ascii=False), encoding="utf-8")
-    return [path]
-
-
-@bp.post("/qa/score")
-@api_role("qa")
-def qa_score():
-    """Score uploaded files (multipart ``files``, ``policy``) or JSON ``conversations``; stores the run."""
-    from qa import save_run, score_files
-    from web import policies
-    from web.qa import TRANSCRIPT_SUFFIXES, _scorer
-    from web.uploads import save_uploads
-
-    if request.mimetype == "application/json":
-        data = json_body()
-        policy_name, semantic = data.get("policy", "default.yaml"), data.get("semantic", True) is not False
-        paths, refused = _stored_conversations(data.get("conversations")), []
-    else:
-        policy_name = request.form.get("policy", "default.yaml")
-        semantic = request.form.get("semantic", "1") not in ("0", "false", "off")
-        saved, refused = save_uploads(
-            request.files.getlist("files"), settings().home_path, "transcripts", TRANSCRIPT_SUFFIXES
-        )
-        if not saved:
-            raise user_error(
-                400, "；".join(refused) or "请上传对话文件（字段名 files）或提交 JSON conversations"
-            )
-        paths = [s.path for s in saved]
-    policy = _load_policy(policies, str(policy_name))
-    result = score_files(paths, policy, settings(), scorer=_scorer(policy, semantic))
-    from web.extensions import qa_db
-
-    run_id = save_run(qa_db(), result)
-    return jsonify(
-        {
-            "run_id": run_id,
-            "policy": {"name": policy.name, "version": policy.version},
-            "scored": len(result.scorecards),
-            "rejected": len(result.rejections),
-            "rejections": [
-                {"file": Path(r.file).name, "line": r.line, "unit": r.unit, "reason": r.reason}
-                for r in result.rejections
-            ]
-            + [{"file": None, "line": None, "unit": "file", "reason": r} for r in refused],
-            "scorecards": [c.as_dict() for c in result.scorecards],
-        }
-    ), 201
-
-
-def _load_policy(policies, name: str):
-    from qa import PolicyError, parse_policy
-
-    try:
-        text = policies.read_policy(settings().home_path, name)
-    except policies.UploadError:
-        text = None
-    if text is None:
-        raise user_error(404, f"没有名为 {name} 的质检规则")
-    try:
-        return parse_policy(text, name, settings())
-    except PolicyError as exc:
-        raise user_error(400, "规则文件有误：" + "；".join(exc.errors)) from None
-
-
-@bp.get("/qa/runs")
-@api_role("qa")
-def qa_runs():
-    from qa import list_runs
-    from web.extensions import qa_db
-
-    runs = list_runs(qa_db(), limit=int_arg(request.args.get("limit"), "limit", 1, 1000, 50))
-    return jsonify({"runs": [_public_run(r) for r in runs]})
-
-
-def _public_run(run: dict) -> dict:
-    """A run without server-side storage paths (file names only)."""
-    return {**run, "files": [Path(f).name for f in run["files"]]}
-
-
-@bp.get("/qa/runs/<int:run_id>")
-@api_role("qa")
-def qa_run(run_id: int):
-    from qa import list_runs, list_scorecards
-    from web.extensions import qa_db
-
-    run = next((r for r in list_runs(qa_db(), limit=1_000_000) if r["id"] == run_id), None)
-    if run is None:
-        raise user_error(404, f"没有编号为 {run_id} 的评分")
-    return jsonify(
-        {
-            **_public_run(run),
-            "scorecards": list_scorecards(qa_db(), run_id, request.args.get("agent") or None),
-        }
-    )
-
-
-@bp.get("/qa/scorecards/<int:scorecard_id>")
-@api_role("qa")
-def qa_scorecard(scorecard_id: int):
-    from qa import get_scorecard
-    from web.extensions import qa_db
-
-    card = get_scorecard(qa_db(), scorecard_id)
-    if card is None:
-        raise user_error(404, f"没有编号为 {scorecard_id} 的评分卡")
-    return jsonify(card)
-
-
-@bp.get("/qa/agents/<agent>")
-@api_role("qa")
-def qa_agent(agent: str):
-    from qa import agent_history
-    from web.extensions import qa_db
-
-    history = agent_history(qa_db(), agent, request.args.get("policy_version") or None)
-    if not history:
-        raise user_error(404, f"没有客服 {agent} 的评分记录")
-    return jsonify({"agent": agent, "history": history})
-
-
-# --- quizzes ------------------------------------------------------------------------------------
-
-
-def _quiz_or_404(quiz_id: int):
-    from quiz import QuizError, get_quiz
-
-    try:
-        return get_quiz(db(), quiz_id)
-    except QuizError:
-        raise user_error(404, f"没有编号为 {quiz_id} 的测验") from None
-
-
-@bp.get("/quizzes")
-@api_role("trainer")
-def quizzes():
-    from quiz import list_quizzes
-
-    return jsonify({"quizzes": list_quizzes(db())})
-
-
-@bp.post("/quizzes")
-@api_role("trainer")
-def quiz_generate():
-    from quiz import QUESTION_TYPES
-
-    data = json_body()
-    topic, documents = data.get("topic"), data.get("documents")
-    if topic is not None and not isinstance(topic, str):
-        raise user_error(400, "topic 必须是文本")
-    if documents is not None and (
-        not isinstance(documents, list) or not all(isinstance(d, str) for d in documents)
-    ):
-        raise user_error(400, "documents 必须是文档名数组")
-    types = data.get("types") or list(QUESTION_TYPES)
-    if not isinstance(types, list) or any(t not in QUESTION_TYPES for t in types):
-        raise user_error(400, f"types 必须是 {' / '.join(QUESTION_TYPES)} 的数组")
-    n = int_arg(data.get("n"), "n", 1, 50, 10)
-    seed = int_arg(data.get("seed"), "seed", 0, 2**31 - 1, 1)
-    title = data.get("title") if isinstance(data.get("title"), str) else None
-    try:
-        job = playbook().start_quiz(g.user.username, topic=topic or None, documents=documents or None, n=n,
-                                    types=types, seed=seed, title=title)  # fmt: skip
-    except ValueError as exc:
-        raise user_error(400, f"无法生成测验：{exc}") from None
-    return accepted(job)
-
-
-@bp.get("/quizzes/<int:quiz_id>")
-@api_role("trainer")
-def quiz_detail(quiz_id: int):
-    return jsonify(_quiz_or_404(quiz_id).as_dict())
-
-
-@bp.post("/quizzes/<int:quiz_id>/publish")
-@api_role("trainer")
-def quiz_publish(quiz_id: int):
-    from quiz import QuizError, publish_quiz
-    from web.quiz import share_token
-
-    _quiz_or_404(quiz_id)
-    try:
-        quiz = publish_quiz(db(), quiz_id)
-    except QuizError as exc:
-        raise user_error(409, str(exc)) from None
-    return jsonify({**quiz.as_dict(), "share_path": f"/quiz/take/{share_token(quiz_id)}"})
-
-
-@bp.get("/quizzes/<int:quiz_id>/export")
-@api_role("trainer")
-def quiz_export(quiz_id: int):
-    from quiz import FORMATS, export_quiz
-
-    fmt = request.args.get("format", "json")
-    if fmt not in FORMATS:
-        raise user_error(400, f"format 必须是 {' / '.join(FORMATS)} 之一")
-    content, mimetype, filename = export_quiz(_quiz_or_404(quiz_id), fmt)
-    return current_app.response_class(
-        content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
-
-
-@bp.post("/quizzes/<int:quiz_id>/attempts")
-def quiz_attempt(quiz_id: int):
-    """Any signed-in user takes a published quiz; the taker is the caller."""
-    from quiz import QuizError, attempts_left, record_attempt, taker_view
-
-    answers = json_body().get("answers")
-    if not isinstance(answers, dict):
-        raise user_error(400, "answers 必须是对象：{题目编号或序号: 答案}")
-    quiz = _quiz_or_404(quiz_id)
-    if quiz.status != "published":
-        raise user_error(404, f"测验 {quiz_id} 尚未发布")
-    try:
-        result = record_attempt(db(), quiz_id, g.user.username, answers, grace_s=settings().quiz_grace_s)
-    except QuizError as exc:
-        raise user_error(400, str(exc)) from None
-    # Keys only as the trainer chose (never to a blank or unfinished attempt), except for
-    # the quiz's trainers themselves.
-    left = attempts_left(db(), quiz, g.user.username)
-    return jsonify(result if g.user.may("trainer") else taker_view(quiz, result, left)), 201
-
-
-@bp.get("/quizzes/<int:quiz_id>/analysis")
-@api_role("trainer")
-def quiz_analysis(quiz_id: int):
-    from quiz import quiz_report
-
-    _quiz_or_404(quiz_id)
-    return jsonify({"quiz_id": quiz_id, **quiz_report(db(), quiz_id).as_dict()})

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from common.db import is_busy
+from kb.write_lock import KnowledgeBaseBusy
 
 MESSAGES = {
     400: ("请求有误", "提交的内容不完整或格式不对，请检查后重试。"),
@@ -46,8 +47,6 @@ def busy_response(detail: str | None = None):
 
 
 def init_app(app) -> None:
-    from kb.knowledge_base import KnowledgeBaseBusy
-
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return render_error(400, "表单已过期或来源不明（CSRF 校验失败）。请刷新页面后重新提交。")

@@ -8,6 +8,7 @@ from flask import current_app, g
 from flask_wtf.csrf import CSRFProtect
 
 from common.db import open_database
+from qa.store import open_store
 from service.playbook import Playbook
 
 csrf = CSRFProtect()
@@ -39,8 +40,6 @@ def db() -> sqlite3.Connection:
 def qa_db() -> sqlite3.Connection:
     """This request's connection with the QA tables migrated."""
     if "kefu_qa_db" not in g:
-        from qa.store import open_store
-
         g.kefu_qa_db = open_store(settings().db_path, settings().db_busy_seconds)
     return g.kefu_qa_db
 

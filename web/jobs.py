@@ -20,6 +20,7 @@ BACK_LINKS = {  # where each kind of job came from
     "ingest": ("admin.documents", "← 返回文档列表"),
     "reindex": ("admin.dictionary", "← 返回词典与同义词"),
     "quiz": ("quiz.index", "← 返回培训测验"),
+    "golden": ("golden.index", "← 返回黄金测试集"),
 }
 
 

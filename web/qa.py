@@ -8,10 +8,27 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
-from web import charts, policies
+from common.filenames import FileNameError
+from qa import (
+    Conversation,
+    PolicyError,
+    agent_history,
+    get_run,
+    get_scorecard,
+    list_runs,
+    list_scorecards,
+    parse_policy,
+    read_transcripts,
+    save_run,
+    validate_policy_text,
+)
+from qa.report import run_csv, run_xlsx
+from web import charts
 from web.auth import role_required
 from web.extensions import playbook, qa_db, settings
+from web.qa_review import scorecard_page
 from web.transcript_view import build_bubbles
+from web.uploads import save_uploads
 
 bp = Blueprint("qa", __name__, url_prefix="/qa")
 
@@ -51,64 +68,31 @@ def guard():
 
 def _policy(name: str):
     """Load and validate a policy of the library; 404 when absent, 400 when invalid."""
-    from qa import PolicyError, parse_policy
-
     try:
-        text = policies.read_policy(settings().home_path, name)
-    except policies.UploadError:
-        abort(404)
-    if text is None:
-        abort(404)
-    try:
-        return parse_policy(text, name, settings())
+        policy = playbook().qa_policy(name)
     except PolicyError as exc:
         flash("规则文件有误：" + "；".join(exc.errors), "error")
         abort(400)
-
-
-def _scorer(policy, semantic: bool):
-    from qa import make_scorer
-
-    # Share the search embedder: one model in memory per process.
-    embedder = playbook().embedder if semantic and any(r.semantic for r in policy.rules) else None
-    return make_scorer(policy, settings(), semantic=semantic, embedder=embedder)
+    if policy is None:
+        abort(404)
+    return policy
 
 
 def _run(run_id: int) -> dict:
-    from qa import list_runs
-
-    for run in list_runs(qa_db(), limit=1_000_000):
-        if run["id"] == run_id:
-            return run
-    abort(404)
+    run = get_run(qa_db(), run_id)
+    if run is None:
+        abort(404)
+    return run
 
 
 def _cards(run_id: int, agent: str | None = None) -> list[dict]:
-    from qa import get_scorecard, list_scorecards
-
     return [
         {**get_scorecard(qa_db(), row["id"]), "scorecard_id": row["id"]}
         for row in list_scorecards(qa_db(), run_id, agent)
     ]
 
 
-def _conversation(files: list[str], card: dict):
-    """Re-read the scored conversation from the run's stored transcript file."""
-    from qa import Conversation, read_transcripts
-
-    source_file = card.get("source", "").split(":")[0]
-    for file in files:
-        if Path(file).name != source_file or not Path(file).is_file():
-            continue
-        for item in read_transcripts(file, settings().timezone):
-            if isinstance(item, Conversation) and item.id == card["id"] and item.source == card["source"]:
-                return item
-    return None
-
-
 def _rule_labels(policy_text: str | None) -> dict[str, str]:
-    from qa import PolicyError, parse_policy
-
     if not policy_text:
         return {}
     try:
@@ -122,18 +106,11 @@ def _rule_labels(policy_text: str | None) -> dict[str, str]:
 
 @bp.get("/")
 def index():
-    from qa import list_runs
-
-    return render_template(
-        "qa/index.html", runs=list_runs(qa_db()), policies=policies.list_policies(settings().home_path)
-    )
+    return render_template("qa/index.html", runs=list_runs(qa_db()), policies=playbook().policies.names())
 
 
 @bp.post("/runs")
 def score():
-    from qa import save_run, score_files
-    from web.uploads import save_uploads
-
     policy = _policy(request.form.get("policy", ""))
     saved, errors = save_uploads(
         request.files.getlist("files"), settings().home_path, "transcripts", TRANSCRIPT_SUFFIXES
@@ -144,7 +121,7 @@ def score():
         flash("请选择要评分的对话文件（JSONL、JSON、CSV 或 XLSX）", "error")
         return redirect(url_for("qa.index"))
     semantic = request.form.get("semantic") == "on"
-    result = score_files([s.path for s in saved], policy, settings(), scorer=_scorer(policy, semantic))
+    result = playbook().score_files([s.path for s in saved], policy, semantic)
     run_id = save_run(qa_db(), result)
     flash(f"已评分 {len(result.scorecards)} 个对话，{len(result.rejections)} 条记录无法读取", "success")
     for rejection in result.rejections[:20]:
@@ -163,15 +140,13 @@ def run(run_id: int):
 
 @bp.get("/runs/<int:run_id>/export.<fmt>")
 def export(run_id: int, fmt: str):
-    from web import qa_export
-
     _run(run_id)
     cards = _cards(run_id)
     if fmt == "csv":
-        data, mime = qa_export.to_csv(cards), "text/csv; charset=utf-8"
+        data, mime = run_csv(cards), "text/csv; charset=utf-8"
     elif fmt == "xlsx":
         data, mime = (
-            qa_export.to_xlsx(cards),
+            run_xlsx(cards),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:
@@ -183,32 +158,12 @@ def export(run_id: int, fmt: str):
 
 @bp.get("/scorecards/<int:scorecard_id>")
 def scorecard(scorecard_id: int):
-    from qa import get_scorecard
-
-    card = get_scorecard(qa_db(), scorecard_id)
-    if card is None:
-        abort(404)
-    run = _run(card["run_id"])
-    policy_text = qa_db().execute("SELECT policy_text FROM qa_runs WHERE id = ?", (run["id"],)).fetchone()[0]
-    labels = _rule_labels(policy_text)
-    conversation = _conversation(run["files"], card)
-    bubbles = build_bubbles(conversation.messages, card, labels) if conversation else None
-    return render_template(
-        "qa/scorecard.html",
-        card=card,
-        run=run,
-        bubbles=bubbles,
-        labels=labels,
-        status_labels=STATUS_LABELS,
-        kind_labels=KIND_LABELS,
-        role_labels=ROLE_LABELS,
-    )
+    """The scorecard with final (human) verdicts beside the machine's, and the review form."""
+    return scorecard_page(scorecard_id)
 
 
 @bp.get("/agents/<agent>")
 def agent(agent: str):
-    from qa import agent_history
-
     history = agent_history(qa_db(), agent)
     if not history:
         abort(404)
@@ -253,26 +208,24 @@ def agent(agent: str):
 
 @bp.get("/policies")
 def policy_list():
-    return render_template("qa/policies.html", policies=policies.list_policies(settings().home_path))
+    return render_template("qa/policies.html", policies=playbook().policies.names())
 
 
 @bp.route("/policies/edit", methods=["GET", "POST"])
 def policy_edit():
     """Edit a policy: validate, try it on a pasted conversation, save (only when valid)."""
-    from qa import parse_policy, validate_policy_text
-
-    home = settings().home_path
+    library = playbook().policies
     name = (request.values.get("name") or "").strip()
     try:
-        policies.policy_path(home, name)
-    except policies.UploadError as exc:
+        library.path(name)
+    except FileNameError as exc:
         flash(f"规则文件名无效：{exc}（须以 .yaml 结尾，不含路径）", "error")
         return redirect(url_for("qa.policy_list"))
     sample = json.dumps(EXAMPLE_CONVERSATION, ensure_ascii=False, indent=2)
     if request.method == "GET":
-        text = policies.read_policy(home, name)
+        text = library.read(name)
         if text is None:
-            text = policies.read_policy(home, "default.yaml") or ""
+            text = library.read("default.yaml") or ""
         return render_template(
             "qa/policy_edit.html", name=name, text=text, errors=None, trial=None, sample=sample
         )
@@ -284,7 +237,7 @@ def policy_edit():
     if errors:
         status = 400
     elif action == "save":
-        policies.save_policy(home, name, text)
+        library.save(name, text)
         flash(f"已保存 {name}", "success")
         return redirect(url_for("qa.policy_edit", name=name))
     elif action == "try":
@@ -307,8 +260,6 @@ def policy_edit():
 
 def _try_policy(policy, pasted: str):
     """Score a pasted conversation (JSON object or JSON Lines); a string is an error message."""
-    from qa import Conversation, read_transcripts, score_conversations
-
     pasted = pasted.strip()
     if not pasted:
         return "请粘贴一段对话（JSON）"
@@ -321,6 +272,6 @@ def _try_policy(policy, pasted: str):
     if not conversations:
         return "对话无法读取：" + "；".join(str(i).split(": ", 1)[-1] for i in items)
     conversation = conversations[0]
-    card = score_conversations([conversation], policy, settings(), scorer=_scorer(policy, True))[0].as_dict()
+    card = playbook().score_conversations([conversation], policy)[0].as_dict()
     labels = {r.id: r.description or r.id for r in policy.rules}
     return {"card": card, "bubbles": build_bubbles(conversation.messages, card, labels), "labels": labels}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, g, render_template, request
 
 from web.auth import role_required
 from web.extensions import kb, playbook, settings
@@ -10,28 +10,44 @@ from web.extensions import kb, playbook, settings
 bp = Blueprint("search", __name__)
 
 KIND_LABELS = {"faq": "常见问题", "script": "话术", "text": "手册"}
-MAX_QUERY = 200
+MAX_INPUT = 20_000  # a pasted chat log is cut by search (max_query_chars), which says so
 
 
 def read_query() -> str:
-    """The query parameter, trimmed and bounded (a pasted chat log is not a query)."""
-    return (request.args.get("q") or "").strip()[:MAX_QUERY]
+    """The query parameter, trimmed; search cuts it to ``max_query_chars`` and says so."""
+    return (request.args.get("q") or "").strip()[:MAX_INPUT]
 
 
-def run_search(query: str, log: bool):
-    return playbook().search(query, k=5, log=log) if query else None
+def read_filters() -> dict:
+    """The document and tag filters: as sent with the filter form (and remembered), else the saved ones."""
+    if request.args.get("f") == "1":
+        documents = [d for d in request.args.getlist("doc") if d]
+        tags = [t for t in request.args.getlist("tag") if t]
+        return playbook().remember_search_filters(g.user.id, documents, tags)
+    return playbook().search_filters(g.user.id)
+
+
+def run_search(query: str, log: bool, filters: dict):
+    if not query:
+        return None
+    return playbook().search(
+        query, k=5, log=log, documents=filters["documents"] or None, tags=filters["tags"] or None
+    )
 
 
 @bp.get("/")
 @role_required("agent")
 def index():
     query = read_query()
-    response = run_search(query, log=True)
+    filters = read_filters()
+    response = run_search(query, log=True, filters=filters)
     return render_template(
         "search.html",
         query=query,
         response=response,
         kinds=KIND_LABELS,
+        filters=filters,
+        choices=playbook().filter_choices(),
         debounce_ms=settings().search_as_you_type_ms,
     )
 
@@ -42,7 +58,8 @@ def results():
     """The results fragment the page fetches as the agent types (same template as the full page)."""
     query = read_query()
     log = request.args.get("log") == "1"
-    return render_template("_results.html", query=query, response=run_search(query, log), kinds=KIND_LABELS)
+    response = run_search(query, log, read_filters())
+    return render_template("_results.html", query=query, response=response, kinds=KIND_LABELS)
 
 
 @bp.get("/passage")

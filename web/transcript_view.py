@@ -8,6 +8,10 @@ has no span (a required phrase missing, a slow reply).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa import Conversation, read_transcripts
+from web.extensions import settings
 
 
 @dataclass
@@ -65,3 +69,15 @@ def build_bubbles(messages: list, card: dict, rule_labels: dict[str, str] | None
         ts = message.ts.strftime("%H:%M:%S") if hasattr(message.ts, "strftime") else str(message.ts)
         bubbles.append(Bubble(message.index, message.role, ts, segments, notes.get(message.index, [])))
     return bubbles
+
+
+def conversation_of(files: list[str], card: dict):
+    """Re-read the scored conversation from the run's stored transcript file."""
+    source_file = card.get("source", "").split(":")[0]
+    for file in files:
+        if Path(file).name != source_file or not Path(file).is_file():
+            continue
+        for item in read_transcripts(file, settings().timezone):
+            if isinstance(item, Conversation) and item.id == card["id"] and item.source == card["source"]:
+                return item
+    return None

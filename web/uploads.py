@@ -4,7 +4,7 @@ The knowledge base names a document after its file, and agents must see
 ``售后服务手册.md``, not ``md`` (werkzeug's ``secure_filename`` strips every
 Chinese character). So each batch goes into a fresh folder whose name is
 generated (``uploads/<kind>/<time>-<random>``), and inside it the original
-name is kept only after it passed :func:`check_name`: no path separators, no
+name is kept only after it passed :func:`common.filenames.check_name`: no path separators, no
 ``..``, no control characters, a supported suffix; the resolved path is
 checked to be inside the batch folder all the same.
 """
@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import secrets
 import time
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from werkzeug.utils import secure_filename
 
-MAX_NAME = 120
+from common.filenames import FileNameError, check_name
 
-
-class UploadError(ValueError):
-    """A file name or type that is refused; the message is user-facing."""
+# A refused name: the message is user-facing (the check itself is core: common/filenames.py).
+UploadError = FileNameError
 
 
 @dataclass
@@ -32,25 +30,6 @@ class SavedFile:
 
     path: Path
     name: str
-
-
-def check_name(raw: str | None, suffixes: set[str] | frozenset[str]) -> str:
-    """The display name of an upload, or :class:`UploadError` saying why it is refused."""
-    name = unicodedata.normalize("NFC", (raw or "").strip())
-    if not name:
-        raise UploadError("文件没有名字")
-    if "/" in name or "\\" in name or ".." in name or name.startswith("."):
-        raise UploadError(f"文件名 {name!r} 不允许包含路径（/ \\ ..）")
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise UploadError(f"文件名 {name!r} 含有控制字符")
-    if len(name) > MAX_NAME:
-        raise UploadError(f"文件名太长（最多 {MAX_NAME} 个字符）")
-    suffix = Path(name).suffix.lower()
-    if suffix not in suffixes:
-        raise UploadError(
-            f"{name}: 不支持的文件类型 {suffix or '（无后缀）'}（支持 {' '.join(sorted(suffixes))}）"
-        )
-    return name
 
 
 def batch_folder(home: Path, kind: str) -> Path:

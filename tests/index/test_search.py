@@ -93,3 +93,46 @@ def test_repeated_query_is_not_embedded_twice(sample_kb):
     before = len(cache._items)
     sample_kb.search("会员积分怎么用", k=1)
     assert len(cache._items) == before
+
+
+def test_highlight_never_marks_a_lone_character():
+    from index.search import highlight
+
+    marked = highlight("退款会在三个工作日内到账，请用原账户查收。", ["到账", "用", "账", "到"])
+    assert marked.count("<mark>") == 1 and "<mark>到账</mark>" in marked
+    # Single characters that touch form a run and are marked together.
+    assert "<mark>退款</mark>" in highlight("退款", ["退", "款"])
+
+
+def test_consecutive_cards_do_not_repeat_the_overlapping_sentence():
+    from index.search import compact_key, unseen_part
+
+    seen = {compact_key("顾客签收后7天内可以退货。")}
+    assert unseen_part("顾客签收后7天内可以退货。退货运费由顾客承担。", seen) == "退货运费由顾客承担。"
+    assert unseen_part("顾客签收后7天内可以退货。", seen) == "顾客签收后7天内可以退货。"  # nothing new: whole
+
+
+def test_query_over_the_limit_is_cut_and_says_so(sample_kb):
+    limit = sample_kb.settings.max_query_chars
+    response = sample_kb.search("退货运费谁出" + "。" * limit, k=3)
+    assert response.truncated and len(response.query) == limit
+    assert response.as_json()["truncated"] is True
+    assert not sample_kb.search("退货运费谁出", k=3).truncated
+
+
+def test_document_is_titled_from_its_first_heading_and_keeps_its_file_name(sample_kb):
+    manual = next(d for d in sample_kb.documents() if d.name == "售后服务手册.md")
+    assert manual.title == "青禾家居旗舰店售后服务手册"
+    faq = next(d for d in sample_kb.documents() if d.name == "常见问题.csv")
+    assert faq.title == "常见问题"  # rows of questions name no document: the file name stays
+
+
+def test_result_heading_chain_is_the_path_of_enclosing_headings(sample_kb):
+    response = sample_kb.search("无理由退货的退回运费谁承担", k=5)
+    chains = [r.headings for r in response.results if r.document == "售后服务手册.md"]
+    assert [
+        "青禾家居旗舰店售后服务手册",
+        "第二章 退换货政策",
+        "第一节 七天无理由退货",
+        "三、运费承担",
+    ] in chains

@@ -386,9 +386,9 @@ def test_no_transaction_stays_open_while_a_snapshot_is_published(tiny_home, tmp_
     seen = []
     real = build.build_snapshot
 
-    def watching(conn, *args, **kwargs):
-        seen.append(conn.in_transaction)
-        return real(conn, *args, **kwargs)
+    def watching(source, *args, **kwargs):
+        seen.append(source.conn.in_transaction)
+        return real(source, *args, **kwargs)
 
     monkeypatch.setattr(build, "build_snapshot", watching)
     kb.ingest([tmp_path / "docs"])

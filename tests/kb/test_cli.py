@@ -86,7 +86,7 @@ def test_a_bounded_wait_for_the_write_lock_gives_up_with_a_clear_error(tmp_path)
 
     import pytest
 
-    from kb.knowledge_base import KnowledgeBaseBusy, wait_for_lock
+    from kb.write_lock import KnowledgeBaseBusy, wait_for_lock
 
     path = tmp_path / "write.lock"
     with open(path, "w") as holder, open(path, "w") as waiter:

@@ -71,7 +71,8 @@ def test_apology_window_and_na(scorer, conversation):
             ]
         )
     )
-    assert _status(unanswered)["apology"] == "na"
+    assert _status(unanswered)["apology"] == "fail"  # the customer's last word, a complaint nobody answered
+    assert "没有回复" in unanswered.rule("apology").evidence[-1].note
 
 
 def test_traditional_complaint_and_apology(scorer, conversation):

@@ -19,7 +19,7 @@ from quiz.models import Question, Source
 
 def _q(i: int, kind: str = "number", qtype: str = "single", difficulty: float = 0.5) -> Question:
     sentence = f"第{i}条：退货须在签收后{i}天内申请。"
-    source = Source("售后手册", ["退货"], sentence, kind=kind)
+    source = Source("售后手册", ["退货"], sentence, fact_kind=kind)
     if qtype == "cloze":
         return Question("cloze", f"退货须在签收后（　　）内申请（{i}）。", answer=f"{i}天", source=source,
                         difficulty=difficulty)  # fmt: skip

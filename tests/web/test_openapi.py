@@ -93,6 +93,8 @@ def call(client, auth, path: str, method: str):
 
 GET_OPERATIONS = sorted(op for op in spec_operations() if op[1] == "get")
 JSON_POSTS = [("/api/feedback", "post"), ("/api/qa/policies/validate", "post"), ("/api/qa/score", "post")]
+JSON_POSTS += [("/api/qa/scorecards/{scorecard_id}/reviews", "post"), ("/api/qa/assignments", "post")]
+JSON_POSTS += [("/api/qa/calibrations", "post")]
 
 
 @pytest.mark.parametrize(("path", "method"), GET_OPERATIONS + JSON_POSTS)

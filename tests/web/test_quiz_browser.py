@@ -30,7 +30,7 @@ def db(app):
 def _candidates(db, topic: str, n: int = 4) -> list[int]:
     questions = [
         Question("single", f"{topic}规则{i}：退货须在签收后（　　）内申请。", OPTIONS, OPTIONS[i % 4],
-                 source={"document": "售后服务手册", "sentence": f"{topic}规则{i}。", "kind": "期限"})
+                 source={"document": "售后服务手册", "sentence": f"{topic}规则{i}。", "fact_kind": "期限"})
         for i in range(n)
     ]  # fmt: skip
     return add_candidates(db, questions, topic=topic)["added"]

@@ -17,7 +17,7 @@
     el._timer = setTimeout(() => el.classList.remove("show"), 1600);
   }
 
-  async function copyText(text) {
+  async function copyText(text, message) {
     try {
       await navigator.clipboard.writeText(text);
     } catch (err) { // older browsers or a non-secure origin: fall back to a hidden textarea
@@ -31,7 +31,7 @@
       document.execCommand("copy");
       area.remove();
     }
-    toast("已复制，可直接粘贴给顾客");
+    toast(message || "已复制回复，可直接粘贴给顾客");
   }
 
   // --- clicks: copy buttons, feedback votes -----------------------------------
@@ -79,8 +79,13 @@
     const delay = Number.isNaN(configured) ? 250 : configured; // 0: on every keystroke
     let timer = null, idleTimer = null, shown = input.value.trim(), seq = 0;
 
+    const form = document.getElementById("search-form");
     async function load(query, log, rerender = true) {
-      const url = "/search/results?q=" + encodeURIComponent(query) + "&log=" + (log ? "1" : "0");
+      // The form carries the document and tag filters (the server remembers them per user).
+      const params = new URLSearchParams(new FormData(form));
+      params.set("q", query);
+      params.set("log", log ? "1" : "0");
+      const url = "/search/results?" + params.toString();
       if (!rerender) {  // only record the query: keep what the agent is looking at (and their votes)
         fetch(url, {credentials: "same-origin"});
         return;
@@ -102,7 +107,10 @@
       // A query left standing is a real question: log it (for the gaps page) once typing stops.
       if (query) idleTimer = setTimeout(() => load(query, true, query !== shown), 2000);
     });
-    document.getElementById("search-form").addEventListener("submit", (event) => {
+    form.querySelectorAll("select.filter").forEach((select) => {
+      select.addEventListener("change", () => load(input.value.trim(), false));
+    });
+    form.addEventListener("submit", (event) => {
       event.preventDefault();
       clearTimeout(timer);
       clearTimeout(idleTimer);
@@ -130,9 +138,10 @@
       } else if (event.key === "Escape" && index >= 0) {
         input.focus();
       } else if ((event.key === "c" || event.key === "C") && index >= 0) {
-        const button = active.querySelector(".copy");
-        const text = button ? button.getAttribute("data-copy") : active.querySelector(".snippet").textContent;
-        copyText(text);
+        // The approved reply of an FAQ/script entry, else the whole passage (not the cut snippet).
+        const reply = active.querySelector(".copy");
+        if (reply) copyText(reply.getAttribute("data-copy"));
+        else copyText(active.dataset.copyText, "已复制整段原文，请核实后再回复顾客");
       } else if (event.key === "Enter" && index >= 0 && event.target === active) {
         const link = active.querySelector(".result-foot a");
         if (link) link.click();
@@ -142,7 +151,8 @@
 
   // --- a passage opened from search: bring it into view ------------------------------
   const target = document.querySelector(".passage.target");
-  if (target) target.scrollIntoView({block: "center"});
+  // Its top edge just under the sticky header (scroll-margin-top in app.css), never beneath it.
+  if (target) target.scrollIntoView({block: "start"});
 
   // --- sortable tables -----------------------------------------------------------------
   document.querySelectorAll("table.sortable").forEach((table) => {

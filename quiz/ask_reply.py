@@ -1,0 +1,137 @@
+"""Reply facts as scenarios: 顾客说“……”，最合适的回复是？
+
+The wrong options answer the *same* request and break policy: the promise changed (a
+number of the reply), the apology left out, a deflection in the QA policy's banned style
+(不知道 / 没办法 / 你自己看), or the approved reply to a request close in meaning (among
+the most similar request pairs of this KB). Replies to obviously different requests are
+never offered: they give the answer away.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from quiz.facts import Fact, fact_rules
+from quiz.keys import quantity_keys
+from quiz.models import SCENARIO, Question, answer_key, fact_fingerprint
+from quiz.stems import overlap, source, where
+
+WRONG_OPTIONS = 3
+MIN_WRONG = 2  # a scenario may have three options when only two wrong replies are plausible
+MAX_DEFLECTIONS = 1  # more than one stock deflection among the options points at the right one
+MAX_OPTION_OVERLAP = 0.8  # two wrong options this alike are one option twice
+SAME_REPLY_OVERLAP = 0.4  # a reply sharing this much of the key's bigrams restates it
+MIN_CHANGED_CHARS = 4  # an option must differ from the key by at least this many characters
+
+
+def _prompt(fact: Fact) -> str:
+    """What the customer said, else the situation the manual names."""
+    return (fact.detail.get("request") or fact.detail.get("situation") or "").strip()
+
+
+class ReplyQuestions:
+    def __init__(self, replies: list[Fact], embed, numbers, rng) -> None:
+        """``embed(texts)`` gives unit vectors; ``numbers`` is the number template (its distractors)."""
+        self.rng, self.numbers = rng, numbers
+        self.rules = fact_rules()["reply_faults"]
+        self.replies = [f for f in replies if _prompt(f)]
+        self.close: dict[int, list[Fact]] = {}
+        if len(self.replies) >= 2:
+            vectors = np.asarray(embed([_prompt(f) for f in self.replies]), dtype=np.float32)
+            sims = vectors @ vectors.T
+            upper = sims[np.triu_indices(len(self.replies), 1)]
+            cut = float(np.quantile(upper, 1 - self.rules["close_request_share"]))
+            for i, fact in enumerate(self.replies):
+                order = np.argsort(-sims[i])
+                self.close[id(fact)] = [
+                    self.replies[j]
+                    for j in order
+                    if j != i and cut <= sims[i, j] < self.rules["same_request_cosine"]
+                ]
+
+    def changed_promise(self, fact: Fact) -> list[str]:
+        reply = fact.key
+        out = []
+        for key in quantity_keys(reply):
+            fake = Fact(
+                "number",
+                key.text,
+                reply,
+                fact.chunk_id,
+                fact.document,
+                fact.title,
+                [],
+                0,
+                0,
+                key.start,
+                key.end,
+                detail={
+                    "type": key.kind,
+                    "unit": key.unit,
+                    "low": key.low,
+                    "high": key.high,
+                    "prefix": key.prefix,
+                    "chinese": key.chinese,
+                },
+            )
+            for value in self.numbers.wrong(fake, _prompt(fact), k=1):
+                out.append(reply.replace(key.text, value))  # every mention, so the reply stays consistent
+        return out
+
+    def without_apology(self, reply: str) -> list[str]:
+        words = sorted(self.rules["apology"], key=len, reverse=True)
+        pattern = re.compile("(?:" + "|".join(map(re.escape, words)) + r")[啊呀哦呢，,！!~。]*")
+        stripped = pattern.sub("", reply).strip("，, ")
+        return [stripped] if stripped != reply and len(answer_key(stripped)) >= 6 else []
+
+    def deflection(self, reply: str) -> list[str]:
+        greeting = next((g for g in self.rules["greeting"] if reply.startswith(g)), "")
+        lines = list(self.rules["deflections"])
+        self.rng.shuffle(lines)
+        return [(greeting + "，" if greeting else "") + line for line in lines]
+
+    def scenario(self, fact: Fact, placer) -> Question | None:
+        request, situation = fact.detail.get("request") or "", fact.detail.get("situation") or ""
+        if not (request or situation):
+            return None
+        key = fact.key
+        candidates = self.changed_promise(fact) + self.without_apology(key)
+        # A close request's reply that says much the same (a FAQ row restating a script) is a
+        # second right answer, not a wrong one.
+        candidates += [
+            f.key for f in self.close.get(id(fact), []) if overlap(f.key, key) < SAME_REPLY_OVERLAP
+        ]
+        wrong: list[str] = []
+        for option in candidates + self.deflection(key)[:MAX_DEFLECTIONS]:
+            if len(wrong) == WRONG_OPTIONS:
+                break
+            if (
+                abs(len(answer_key(option)) - len(answer_key(key))) < MIN_CHANGED_CHARS
+                and overlap(option, key) > 0.9
+            ):
+                if not any(c.isdigit() for c in option):
+                    continue
+            if answer_key(option) == answer_key(key) or any(
+                overlap(option, w) > MAX_OPTION_OVERLAP for w in wrong
+            ):
+                continue
+            wrong.append(option)
+        if len(wrong) < MIN_WRONG:
+            return None
+        if request:
+            stem = f"{where(fact)}顾客说：“{request.strip()}”最合适的回复是？"
+        else:
+            stem = f"{where(fact)}{situation.strip()}，客服最合适的说法是？"
+        return Question(
+            SCENARIO,
+            stem,
+            placer.place(key, wrong),
+            key,
+            f"标准话术：{key}（出自{where(fact)[2:-1]}）",
+            source(fact),
+            0.5,
+            key,
+            fact_fingerprint(fact.sentence, key),
+        )

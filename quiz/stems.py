@@ -1,0 +1,95 @@
+"""What every question template shares: where a fact comes from, its source, the key's place, leaks."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from quiz.facts import Fact
+from quiz.keys import quantity_keys
+from quiz.models import BLANK, Source, answer_key
+
+HEADINGS_SHOWN = 2  # the last headings of the chain named in a stem ("售后 > 退换货")
+_ITEM_PREFIX = re.compile(r"^\s*(?:[(（]?\d{1,2}[)）.、．]|[一二三四五六七八九十]{1,2}[、.．]|[①-⑳])\s*")
+
+
+def where(fact: Fact) -> str:
+    """``根据《title》“heading > heading”，`` so the question makes sense on its own."""
+    place = f"《{fact.title or fact.document}》"
+    headings = [h for h in fact.headings[-HEADINGS_SHOWN:] if h and h != fact.title]
+    if headings:
+        place += "“" + " > ".join(headings) + "”"
+    return f"根据{place}，"
+
+
+def finish(text: str) -> str:
+    """One statement: item number off, one full stop at the end."""
+    text = _ITEM_PREFIX.sub("", text.strip())
+    return re.sub(r"[。；;，,、：:\s]+$", "", text) + "。"
+
+
+def blanked(fact: Fact) -> str:
+    """The source sentence with its key replaced by the gap."""
+    s = fact.sentence
+    return finish(s[: fact.key_start] + BLANK + s[fact.key_end :])
+
+
+def source(fact: Fact) -> Source:
+    return Source(fact.document, list(fact.headings), fact.sentence, fact.chunk_id)
+
+
+def explanation(fact: Fact) -> str:
+    return f"原文：{finish(fact.sentence)}（出自{where(fact)[2:-1]}）"
+
+
+def leaks(stem: str, key: str) -> bool:
+    """True when the key is printed in the stem, or is the sum or difference of two values of its unit there.
+
+    "原价299元，现价269元，便宜（　　）" would be answered by 299−269=30 without the manual.
+    """
+    norm_key = answer_key(key)
+    if norm_key and norm_key in answer_key(stem.replace(BLANK, "")):
+        return True
+    wanted = next(iter(quantity_keys(key)), None)
+    if wanted is None or wanted.high is not None:
+        return False
+    values = [k.low for k in quantity_keys(stem) if k.unit == wanted.unit and k.high is None]
+    return any(
+        abs(a - b) == wanted.low or a + b == wanted.low for i, a in enumerate(values) for b in values[i + 1 :]
+    )
+
+
+def bigrams(text: str) -> set[str]:
+    norm = answer_key(text)
+    return {norm[i : i + 2] for i in range(len(norm) - 1)}
+
+
+def overlap(a: str, b: str) -> float:
+    """Share of the shorter text's character bigrams the two share (0-1)."""
+    x, y = bigrams(a), bigrams(b)
+    return len(x & y) / min(len(x), len(y)) if x and y else 0.0
+
+
+class KeyPlacer:
+    """The key's position among the options, uniform over a quiz.
+
+    Positions are dealt from a seeded, reshuffled deck of ``0..k-1``: over a quiz every
+    position holds the key about as often, and no pattern says where it is next.
+    """
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.decks: dict[int, list[int]] = {}
+
+    def place(self, key: str, wrong: list[str]) -> list[str]:
+        """``key`` and ``wrong`` in one list, the key at the next dealt position."""
+        size = len(wrong) + 1
+        deck = self.decks.setdefault(size, [])
+        if not deck:
+            deck.extend(range(size))
+            self.rng.shuffle(deck)
+        at = deck.pop()
+        options = list(wrong)
+        self.rng.shuffle(options)
+        options.insert(at, key)
+        return options
