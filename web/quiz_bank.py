@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, rende
 
 from quiz import ALL_TYPES, QUESTION_TYPES, TYPE_LABELS, QuizError, bank_assembly, bank_transfer
 from quiz import bank as question_bank
+from quiz.facts import KIND_LABELS
 from web.auth import role_required
 from web.extensions import db, kb, playbook
 from web.quiz import FORMAT_LABELS, parse_options
@@ -41,7 +42,7 @@ def index():
                            reasons=question_bank.REJECT_REASONS, statuses=question_bank.STATUS_LABELS,
                            type_labels=TYPE_LABELS, types=ALL_TYPES, generated_types=QUESTION_TYPES,
                            difficulties=bank_assembly.DIFFICULTY_LABELS, formats=FORMAT_LABELS,
-                           documents=kb().documents())  # fmt: skip
+                           documents=kb().documents(), kind_labels=KIND_LABELS)  # fmt: skip
 
 
 def _answer(entry: dict, status: int = 200):
