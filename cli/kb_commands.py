@@ -155,6 +155,13 @@ def remove(args, settings) -> int:
     except KeyError as exc:
         raise CommandError(exc.args[0]) from None
     print(f"removed {printable(doc.name)} (v{doc.version}, {doc.chunk_count} chunks)")
+    playbook = Playbook(settings, foreground=True)
+    try:
+        flagged = playbook.review_bank_sources()["flagged"]  # questions drawn from it need a look
+    finally:
+        playbook.close()
+    if flagged:
+        print(f"flagged {flagged} question bank entries for review (quiz bank list --review)")
     return 0
 
 

@@ -138,6 +138,105 @@ def register_quiz(sub) -> None:
     p.add_argument("quiz_id", type=int, metavar="QUIZ_ID")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler="cli.quiz_commands:analyse")
+    register_quiz_delivery(qsub)
+
+
+def register_quiz_delivery(qsub) -> None:
+    """``quiz settings|assign|results|copy|unpublish|delete`` and ``quiz bank ...`` (#15)."""
+    p = qsub.add_parser(
+        "settings", help="how a quiz is taken: shuffle, time limit, attempts, dates, pass mark"
+    )
+    p.add_argument("quiz_id", type=int, metavar="QUIZ_ID")
+    p.add_argument("--shuffle-options", action="store_true", default=None)
+    p.add_argument("--no-shuffle-options", dest="shuffle_options", action="store_false")
+    p.add_argument("--shuffle-questions", action="store_true", default=None)
+    p.add_argument("--no-shuffle-questions", dest="shuffle_questions", action="store_false")
+    p.add_argument("--time-limit", type=int, dest="time_limit_minutes", help="minutes, 0 for none")
+    p.add_argument(
+        "--attempts", type=int, dest="attempts_allowed", help="attempts per taker, 0 for unlimited"
+    )
+    p.add_argument("--pass", type=float, dest="pass_percent", help="pass mark in percent")
+    p.add_argument("--opens", help='"YYYY-MM-DD HH:MM" (local time), "" to clear')
+    p.add_argument("--closes", help='"YYYY-MM-DD HH:MM" (local time), "" to clear')
+    p.add_argument("--show-answers", help="after_close, after_submit, after_last_attempt or never")
+    p.set_defaults(handler="cli.quiz_bank_commands:settings_command")
+
+    p = qsub.add_parser("assign", help="assign a quiz to users and/or roles (they see it as due)")
+    p.add_argument("quiz_id", type=int, metavar="QUIZ_ID")
+    p.add_argument("--user", action="append", default=[])
+    p.add_argument("--role", action="append", default=[])
+    p.add_argument("--due", help='"YYYY-MM-DD HH:MM" (local time)')
+    p.set_defaults(handler="cli.quiz_bank_commands:assign_command")
+
+    p = qsub.add_parser("results", help="results per agent and quiz statistics; --out writes XLSX or CSV")
+    p.add_argument("quiz_id", type=int, metavar="QUIZ_ID")
+    p.add_argument("--out", help="results.xlsx or results.csv")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler="cli.quiz_bank_commands:results_command")
+
+    for name, help_text in (
+        ("copy", "copy a quiz (published or not) to a new draft"),
+        ("unpublish", "turn a published quiz nobody has taken back into a draft"),
+        ("delete", "delete a quiz with its attempts"),
+    ):
+        p = qsub.add_parser(name, help=help_text)
+        p.add_argument("quiz_id", type=int, metavar="QUIZ_ID")
+        if name == "delete":
+            p.add_argument("--yes", action="store_true", help="confirm: attempts are deleted too")
+        p.set_defaults(handler="cli.quiz_bank_commands:lifecycle_command", action=name)
+
+    bank = qsub.add_parser("bank", help="the question bank: triage candidates, import, export, assemble")
+    bsub = bank.add_subparsers(dest="bank_command", required=True, metavar="BANK_COMMAND")
+    p = bsub.add_parser("list", help="bank questions (default: candidates)")
+    p.add_argument(
+        "--status", default="candidate", help="candidate, accepted, edited, rejected, usable or all"
+    )
+    p.add_argument("--topic")
+    p.add_argument("--kind")
+    p.add_argument("--doc")
+    p.add_argument("--type")
+    p.add_argument("--review", action="store_true", help="only questions flagged for review")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler="cli.quiz_bank_commands:bank_list")
+    for name in ("accept", "reopen"):
+        p = bsub.add_parser(name, help=f"{name} bank questions")
+        p.add_argument("ids", type=int, nargs="+", metavar="ID")
+        p.set_defaults(handler="cli.quiz_bank_commands:bank_decide", action=name)
+    p = bsub.add_parser("reject", help="reject bank questions with a reason")
+    p.add_argument("ids", type=int, nargs="+", metavar="ID")
+    p.add_argument(
+        "--reason", required=True, help="wrong_key, unclear, weak_distractors, trivial, duplicate, ..."
+    )
+    p.add_argument("--note", default="")
+    p.set_defaults(handler="cli.quiz_bank_commands:bank_decide", action="reject")
+    p = bsub.add_parser("import", help="import GIFT or Moodle XML questions as accepted")
+    p.add_argument("file")
+    p.add_argument("--topic", default="")
+    p.set_defaults(handler="cli.quiz_bank_commands:bank_import")
+    p = bsub.add_parser("export", help="export the bank (format from the extension)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--status", help="only this status")
+    p.set_defaults(handler="cli.quiz_bank_commands:bank_export")
+    p = bsub.add_parser("fill", help="generate candidates into the bank")
+    p.add_argument("--topic")
+    p.add_argument("--doc", action="append", default=[])
+    p.add_argument("-n", type=int, default=10)
+    p.add_argument("--types", default="single,tf,cloze,scenario")
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(handler="cli.quiz_bank_commands:bank_fill")
+    p = bsub.add_parser("assemble", help="a draft quiz from accepted bank questions")
+    p.add_argument("-n", type=int, default=10)
+    p.add_argument("--topic")
+    p.add_argument("--kind", action="append", default=[])
+    p.add_argument("--types", default="")
+    p.add_argument("--difficulty", choices=("easy", "medium", "hard"))
+    p.add_argument("--title")
+    p.set_defaults(handler="cli.quiz_bank_commands:bank_assemble")
+    p = bsub.add_parser("review", help="flag questions whose source changed or vanished")
+    p.set_defaults(handler="cli.quiz_bank_commands:bank_review")
+    p = bsub.add_parser("stats", help="rejections per kind of fact")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler="cli.quiz_bank_commands:bank_stats")
 
 
 def register_web(sub) -> None:

@@ -10,9 +10,16 @@ The public API (the CLI and the web app call only these)::
     add_question(conn, quiz_id, question) -> Question
     publish_quiz(conn, quiz_id) -> Quiz
     export_quiz(quiz, fmt) -> (bytes, mimetype, filename)
-    record_attempt(conn, quiz_id, taker, answers) -> dict
+    record_attempt(conn, quiz_id, taker, answers) -> dict     # start + submit at once
+    start_attempt / submit_attempt / taker_view / history      # quiz/attempts.py
+    set_delivery, copy_to_draft, unpublish_quiz, delete_quiz   # quiz/store.py
+    assign / my_quizzes                                        # quiz/assignments.py
     item_analysis(conn, quiz_id) -> list[ItemStats]
+    quiz_report(conn, quiz_id) -> QuizStats                    # Moodle's statistics report
     collect_facts(kb, documents=None) -> FactSet      # the typed facts and why sentences were not used
+
+The question bank is ``quiz.bank`` (store, triage, source review), ``quiz.bank_assembly``
+and ``quiz.bank_transfer`` (GIFT / Moodle XML in and out).
 
 ``conn`` is the SQLite connection of the data home (``kb.conn`` or
 ``common.db.connect(settings.db_path)``). Nothing here imports Flask.

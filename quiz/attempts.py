@@ -103,12 +103,16 @@ def start_attempt(conn: sqlite3.Connection, quiz_id: int, taker: str, now: float
         raise QuizError(reason)
     started = time.time() if now is None else now
     layout = _layout(quiz, secrets.randbits(32))
-    with conn:
-        attempt_id = conn.execute(
-            "INSERT INTO quiz_attempts(quiz_id, taker, submitted_at, score, total, state, started_at, layout)"
-            " VALUES (?, ?, 0, 0, ?, ?, ?, ?)",
-            (quiz.id, taker, len(quiz.questions), IN_PROGRESS, started, json.dumps(layout)),
-        ).lastrowid
+    try:
+        with conn:
+            attempt_id = conn.execute(
+                "INSERT INTO quiz_attempts(quiz_id, taker, submitted_at, score, total, state, started_at,"
+                " layout) VALUES (?, ?, 0, 0, ?, ?, ?, ?)",
+                (quiz.id, taker, len(quiz.questions), IN_PROGRESS, started, json.dumps(layout)),
+            ).lastrowid
+    except sqlite3.IntegrityError:  # a second click started one a moment ago: resume that one
+        current = open_attempt(conn, quiz.id, taker)
+        return {**current, "deadline": deadline(quiz, current)}
     attempt = _row_attempt(conn.execute("SELECT * FROM quiz_attempts WHERE id = ?", (attempt_id,)).fetchone())
     return {**attempt, "deadline": deadline(quiz, attempt)}
 
@@ -149,8 +153,7 @@ def submit_attempt(
     attempt = _row_attempt(row)
     ends = deadline(quiz, attempt)
     overdue = ends is not None and now > ends + grace_s
-    if quiz.closed_at is not None and not overdue:
-        raise QuizError(f"测验 {quiz.id} 已关闭，不再接受答卷")
+    # Closing stops new attempts; one already running is still taken in (its deadline holds).
     by_key = {str(k): v for k, v in (answers or {}).items()}
     items = []
     for q in quiz.questions:
@@ -168,11 +171,22 @@ def submit_attempt(
         )
     result = _result(attempt["attempt_id"], quiz, row["taker"], items, overdue)
     with conn:
-        conn.execute(
+        changed = conn.execute(
             "UPDATE quiz_attempts SET state = ?, submitted_at = ?, score = ?, total = ?, points = ?,"
-            " overdue = ? WHERE id = ?",
-            (SUBMITTED, now, result["score"], result["total"], result["points"], int(overdue), row["id"]),
-        )
+            " overdue = ? WHERE id = ? AND state = ?",
+            (
+                SUBMITTED,
+                now,
+                result["score"],
+                result["total"],
+                result["points"],
+                int(overdue),
+                row["id"],
+                IN_PROGRESS,
+            ),
+        ).rowcount
+        if not changed:  # submitted by a concurrent request in between
+            raise QuizError("这份答卷已经提交过了")
         conn.executemany(
             "INSERT INTO quiz_answers(attempt_id, question_id, response, correct, credit)"
             " VALUES (?, ?, ?, ?, ?)",

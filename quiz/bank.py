@@ -12,17 +12,14 @@ silently. Quizzes are assembled from accepted questions (:func:`assemble`).
 from __future__ import annotations
 
 import json
-import random
 import sqlite3
 import time
 from collections import Counter
 from dataclasses import asdict
 
 from common.db import migrate
-from quiz.exporters import export_quiz
-from quiz.importers import ImportProblem, read_gift, read_moodle_xml
-from quiz.models import ALL_TYPES, TYPE_LABELS, Question, Quiz, Source, answer_key, fact_fingerprint
-from quiz.store import QuizError, save_quiz
+from quiz.models import TYPE_LABELS, Question, Source, answer_key, fact_fingerprint
+from quiz.store import QuizError
 
 CANDIDATE, ACCEPTED, EDITED, REJECTED = "candidate", "accepted", "edited", "rejected"
 STATUS_LABELS = {CANDIDATE: "待审", ACCEPTED: "已采用", EDITED: "已修改采用", REJECTED: "已拒绝"}
@@ -37,9 +34,6 @@ REJECT_REASONS = {
     "outdated": "资料已过时",
     "other": "其他",
 }
-# Difficulty bands for assembling (the 0-1 estimate of ``Question.difficulty``).
-DIFFICULTY_BANDS = {"easy": (0.0, 0.4), "medium": (0.4, 0.65), "hard": (0.65, 1.01)}
-DIFFICULTY_LABELS = {"easy": "容易", "medium": "中等", "hard": "较难"}
 UNKNOWN_KIND = "未分类"
 
 MIGRATIONS = [
@@ -331,6 +325,15 @@ def rejection_counts(conn: sqlite3.Connection) -> dict:
     return dict(sorted(out.items(), key=lambda kv: (-kv[1]["share"], kv[0])))
 
 
+def cited_documents(conn: sqlite3.Connection) -> set[str]:
+    """Names of the documents bank questions (not rejected) are drawn from."""
+    init_schema(conn)
+    rows = conn.execute(
+        "SELECT DISTINCT document FROM bank_questions WHERE document != '' AND status != 'rejected'"
+    ).fetchall()
+    return {r["document"] for r in rows}
+
+
 def flag_changed_sources(conn: sqlite3.Connection, documents: dict[str, tuple[int, str]]) -> dict:
     """Flag bank questions whose source fact changed or whose document vanished.
 
@@ -373,96 +376,3 @@ def flag_changed_sources(conn: sqlite3.Connection, documents: dict[str, tuple[in
                 )
                 flagged += 1
     return {"flagged": flagged, "updated": updated}
-
-
-def assemble(
-    conn: sqlite3.Connection,
-    count: int,
-    topic: str | None = None,
-    kinds: list[str] | None = None,
-    types: list[str] | None = None,
-    difficulty: str | None = None,
-    title: str | None = None,
-    seed: int = 1,
-) -> tuple[Quiz, int]:
-    """A draft quiz of up to ``count`` accepted questions matching the filters, types in turn.
-
-    Questions flagged for review are left out. Returns the saved draft and how many
-    questions were missing (the caller may generate candidates to fill the gap).
-    """
-    if count < 1:
-        raise QuizError("题数至少为 1")
-    bad = [t for t in types or [] if t not in ALL_TYPES]
-    if bad:
-        raise QuizError(f"未知题型：{'、'.join(bad)}")
-    if difficulty and difficulty not in DIFFICULTY_BANDS:
-        raise QuizError(f"未知难度 {difficulty!r}（可选：{'、'.join(DIFFICULTY_BANDS)}）")
-    pool = [e for e in list_bank(conn, status="usable", topic=topic, review=False)]
-    if kinds:
-        pool = [e for e in pool if e["fact_kind"] in kinds]
-    if types:
-        pool = [e for e in pool if e["question"].type in types]
-    if difficulty:
-        low, high = DIFFICULTY_BANDS[difficulty]
-        pool = [e for e in pool if low <= e["question"].difficulty < high]
-    rng = random.Random(seed)
-    by_type: dict[str, list[dict]] = {}
-    for entry in sorted(pool, key=lambda e: e["id"]):
-        by_type.setdefault(entry["question"].type, []).append(entry)
-    for entries in by_type.values():
-        rng.shuffle(entries)
-    picked = []
-    while len(picked) < count and any(by_type.values()):
-        for qtype in [t for t in ALL_TYPES if by_type.get(t)]:
-            if len(picked) < count:
-                picked.append(by_type[qtype].pop())
-    if not picked:
-        raise QuizError("题库中没有符合条件的已采用题目：先生成候选题并审核")
-    questions = [e["question"] for e in picked]
-    for q in questions:
-        q.id = None
-    label = topic or "题库"
-    notes = [f"从题库组卷：{len(questions)} 题"]
-    missing = count - len(questions)
-    if missing:
-        notes.append(f"题库中符合条件的已采用题目只有 {len(questions)} 道，还差 {missing} 道")
-    quiz = Quiz(title or f"{label} 测验", questions, topic=topic or "", seed=seed, notes=notes)
-    return save_quiz(conn, quiz), missing
-
-
-def import_questions(conn: sqlite3.Connection, data: bytes, filename: str, topic: str = "") -> dict:
-    """Read a GIFT (.gift/.txt) or Moodle XML (.xml) file into the bank as accepted questions.
-
-    A trainer's own questions are accepted as they come. Returns ``{"added", "skipped",
-    "problems"}``; an unreadable file raises :class:`QuizError` naming the file.
-    """
-    name = filename.lower()
-    try:
-        if name.endswith(".xml"):
-            questions, problems = read_moodle_xml(data, collect=True)
-        elif name.endswith((".gift", ".txt")):
-            text = data.decode("utf-8-sig")
-            questions, problems = read_gift(text, collect=True)
-        else:
-            raise QuizError(f"{filename}：只能导入 GIFT（.gift/.txt）或 Moodle XML（.xml）文件")
-    except UnicodeDecodeError as exc:
-        raise QuizError(f"{filename}：不是 UTF-8 文本（第 {exc.start} 字节）") from None
-    except (ImportProblem, ValueError) as exc:
-        raise QuizError(f"{filename}：{exc}") from None
-    valid = []
-    for q in questions:
-        issues = q.validate()
-        if issues:
-            problems.append(f"{filename}：“{q.stem[:30]}”：{'；'.join(issues)}")
-        else:
-            valid.append(q)
-    result = add_candidates(conn, valid, topic=topic, origin=name.rsplit(".", 1)[-1], status=ACCEPTED)
-    return {"added": len(result["added"]), "skipped": result["skipped"], "problems": problems}
-
-
-def export_bank(conn: sqlite3.Connection, fmt: str, status: str | None = None) -> tuple[bytes, str, str]:
-    """The whole bank (or one status) in an export format; ``(content, mimetype, filename)``."""
-    entries = list_bank(conn, status=status)
-    quiz = Quiz("题库", [e["question"] for e in entries], id=None)
-    content, mimetype, filename = export_quiz(quiz, fmt)
-    return content, mimetype, filename.replace("quiz-draft", "question-bank")

@@ -85,6 +85,20 @@ def _gift_question(block: str, kind_hint: str | None, number: int) -> Question:
     if re.fullmatch(r"(?i)t|true|f|false", body):
         answer = TRUE_TEXT if body.lower().startswith("t") else FALSE_TEXT
         return Question("tf", stem, [TRUE_TEXT, FALSE_TEXT], answer, feedback)
+    if not body:
+        raise ImportProblem(f"第 {number} 题：问答题（{{}}）没有标准答案，不能自动评分，未导入")
+    if body.startswith("#"):
+        # Numerical question: {#25} becomes a cloze item; a tolerance or a range cannot be graded as text.
+        numbers = [
+            unescape(_drop_feedback(p).strip()) for m, p in _split_unescaped(body[1:], "=") if p.strip()
+        ]
+        if not numbers or any(not re.fullmatch(r"-?\d+(?:\.\d+)?", n) for n in numbers):
+            raise ImportProblem(
+                f"第 {number} 题：数值题的误差范围（:）或区间（..）暂不支持，请写成填空题的具体数值"
+            )
+        return Question("cloze", stem, [], numbers[0], feedback, accepted=numbers[1:])
+    if _find_unescaped(body, "-") >= 0 and "->" in body:
+        raise ImportProblem(f"第 {number} 题：不支持配对题（->）")
     parts = [(m, unescape(_drop_feedback(p).strip())) for m, p in _split_unescaped(body, "=~") if m]
     if not parts:
         raise ImportProblem(f"第 {number} 题：答案部分为空")

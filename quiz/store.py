@@ -77,6 +77,7 @@ MIGRATIONS = [
     ALTER TABLE quiz_attempts ADD COLUMN overdue INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE quiz_answers ADD COLUMN credit REAL;
     CREATE INDEX quiz_attempts_taker ON quiz_attempts(taker, quiz_id);
+    CREATE UNIQUE INDEX quiz_attempts_one_open ON quiz_attempts(quiz_id, taker) WHERE state = 'in_progress';
     CREATE TABLE quiz_assignments (
         quiz_id INTEGER NOT NULL REFERENCES quiz_drafts(id) ON DELETE CASCADE,
         target_kind TEXT NOT NULL CHECK (target_kind IN ('user', 'role')),
@@ -174,7 +175,8 @@ def list_quizzes(conn: sqlite3.Connection) -> list[dict]:
     init_schema(conn)
     rows = conn.execute(
         "SELECT d.*, (SELECT count(*) FROM quiz_questions q WHERE q.quiz_id = d.id) AS questions,"
-        " (SELECT count(*) FROM quiz_attempts a WHERE a.quiz_id = d.id) AS attempts,"
+        " (SELECT count(*) FROM quiz_attempts a WHERE a.quiz_id = d.id AND a.state = 'submitted')"
+        " AS attempts,"
         " p.published_at FROM quiz_drafts d LEFT JOIN quiz_publications p ON p.quiz_id = d.id"
         " ORDER BY d.id DESC"
     ).fetchall()

@@ -307,10 +307,13 @@ class Playbook:
 
     def review_bank_sources(self) -> dict:
         """Flag bank questions whose source sentence is no longer in its document (see quiz/bank.py)."""
+        cited = question_bank.cited_documents(self.kb.conn)
+        if not cited:
+            return {"flagged": 0, "updated": 0}
+        versions = {name: v for name, v in self.document_versions().items() if name in cited}
         texts: dict[str, list[str]] = {}
-        for row in self.kb.all_chunks():
+        for row in self.kb.all_chunks(documents=list(versions)) if versions else []:
             texts.setdefault(row["doc_name"], []).append(row["text"])
-        versions = self.document_versions()
         documents = {name: (version, "\n".join(texts.get(name, []))) for name, version in versions.items()}
         return question_bank.flag_changed_sources(self.kb.conn, documents)
 

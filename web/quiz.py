@@ -198,8 +198,8 @@ def add(quiz_id: int):
         answers = fields.pop("answers", [])
         if qtype == "multi":
             fields["answers"] = answers
-        else:
-            fields["answer"] = answers[0] if answers else ""
+        elif answers:  # the add form's one answer box serves every type
+            fields["answer"] = answers[0]
         add_question(db(), quiz_id, Question(type=qtype, **fields))
         flash("已添加题目", "success")
     except (QuizError, ValueError) as exc:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 
-from quiz import ALL_TYPES, QUESTION_TYPES, TYPE_LABELS, QuizError
+from quiz import ALL_TYPES, QUESTION_TYPES, TYPE_LABELS, QuizError, bank_assembly, bank_transfer
 from quiz import bank as question_bank
+from quiz.facts import KIND_LABELS
 from web.auth import role_required
 from web.extensions import db, kb, playbook
 from web.quiz import FORMAT_LABELS, parse_options
@@ -13,6 +14,7 @@ from web.quiz import FORMAT_LABELS, parse_options
 bp = Blueprint("bank", __name__, url_prefix="/quiz/bank")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_FILL = 50
+MAX_SHOWN = 200  # a page of questions to triage; filters narrow the rest
 
 
 def _filters() -> dict:
@@ -34,12 +36,13 @@ def index():
         filters["status"] = None
     review = request.args.get("review") == "1"
     entries = question_bank.list_bank(db(), **filters, review=True if review else None)
-    return render_template("quiz/bank.html", entries=entries, filters=filters, review=review,
+    total, entries = len(entries), entries[:MAX_SHOWN]
+    return render_template("quiz/bank.html", entries=entries, total=total, filters=filters, review=review,
                            facets=question_bank.facets(db()), counts=question_bank.rejection_counts(db()),
                            reasons=question_bank.REJECT_REASONS, statuses=question_bank.STATUS_LABELS,
                            type_labels=TYPE_LABELS, types=ALL_TYPES, generated_types=QUESTION_TYPES,
-                           difficulties=question_bank.DIFFICULTY_LABELS, formats=FORMAT_LABELS,
-                           documents=kb().documents())  # fmt: skip
+                           difficulties=bank_assembly.DIFFICULTY_LABELS, formats=FORMAT_LABELS,
+                           documents=kb().documents(), kind_labels=KIND_LABELS)  # fmt: skip
 
 
 def _answer(entry: dict, status: int = 200):
@@ -106,7 +109,7 @@ def assemble():
     form = request.form
     try:
         count = min(max(int(form.get("count", "10") or 10), 1), MAX_FILL)
-        quiz, missing = question_bank.assemble(db(), count, topic=form.get("topic") or None,
+        quiz, missing = bank_assembly.assemble(db(), count, topic=form.get("topic") or None,
                                                kinds=form.getlist("kinds") or None,
                                                types=form.getlist("types") or None,
                                                difficulty=form.get("difficulty") or None,
@@ -114,14 +117,42 @@ def assemble():
     except (QuizError, ValueError) as exc:
         flash(f"无法组卷：{exc}", "error")
         return redirect(url_for("bank.index", status="usable"))
-    if missing:
-        flash(
-            f"题库中符合条件的已采用题目不够，还差 {missing} 道：可在题库页“生成候选题补足”，审核后加入",
-            "warning",
-        )
+    if missing and form.get("fill_gap"):
+        # Generate candidates for the gap; once triaged, 从题库补题 on the draft tops it up.
+        flash(f"已保存草稿“{quiz.title}”（{len(quiz.questions)} 题），还差 {missing} 道：正在生成候选题，"
+              "审核后在草稿页点“从题库补题”", "warning")  # fmt: skip
+        types = [t for t in form.getlist("types") if t in QUESTION_TYPES] or list(QUESTION_TYPES)
+        try:
+            job = playbook().start_bank_fill(g.user.username, topic=form.get("topic") or None,
+                                             n=min(missing * 2, MAX_FILL), types=types)  # fmt: skip
+            return redirect(url_for("jobs.show", job_id=job.id))
+        except ValueError as exc:
+            flash(f"无法生成候选题：{exc}", "error")
+    elif missing:
+        flash(f"题库中符合条件的已采用题目不够，还差 {missing} 道：生成候选题并审核后，"
+              "在草稿页点“从题库补题”", "warning")  # fmt: skip
     else:
         flash(f"已从题库组卷：{len(quiz.questions)} 题，检查后发布", "success")
     return redirect(url_for("quiz.review", quiz_id=quiz.id))
+
+
+@bp.post("/top-up/<int:quiz_id>")
+@role_required("trainer")
+def top_up(quiz_id: int):
+    """Append accepted bank questions the draft does not hold yet."""
+    form = request.form
+    try:
+        count = min(max(int(form.get("count", "5") or 5), 1), MAX_FILL)
+        added, missing = bank_assembly.add_from_bank(db(), quiz_id, count, topic=form.get("topic") or None,
+                                                     types=form.getlist("types") or None)  # fmt: skip
+    except (QuizError, ValueError) as exc:
+        flash(f"未补题：{exc}", "error")
+        return redirect(url_for("quiz.review", quiz_id=quiz_id))
+    flash(
+        f"已从题库补入 {added} 道" + (f"，还差 {missing} 道" if missing else ""),
+        "warning" if missing else "success",
+    )
+    return redirect(url_for("quiz.review", quiz_id=quiz_id))
 
 
 @bp.post("/fill")
@@ -153,7 +184,7 @@ def import_file():
         flash(f"{upload.filename}：文件超过 5 MB", "error")
         return redirect(url_for("bank.index"))
     try:
-        result = question_bank.import_questions(
+        result = bank_transfer.import_questions(
             db(), data, upload.filename, topic=request.form.get("topic", "")
         )
     except QuizError as exc:
@@ -171,7 +202,7 @@ def export(fmt: str):
     if fmt not in FORMAT_LABELS:
         abort(404)
     status = request.args.get("status") or None
-    content, mimetype, filename = question_bank.export_bank(db(), fmt, status=status)
+    content, mimetype, filename = bank_transfer.export_bank(db(), fmt, status=status)
     return Response(
         content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )

@@ -5,16 +5,15 @@ import pytest
 from quiz import QuizError, get_quiz
 from quiz.bank import (
     add_candidates,
-    assemble,
     decide,
     edit_entry,
-    export_bank,
     facets,
     flag_changed_sources,
-    import_questions,
     list_bank,
     rejection_counts,
 )
+from quiz.bank_assembly import add_from_bank, assemble
+from quiz.bank_transfer import export_bank, import_questions
 from quiz.models import Question, Source
 
 
@@ -119,3 +118,25 @@ def test_gift_and_moodle_xml_import_into_the_bank_and_export_it_whole(conn):
         import_questions(conn, "::a::b{=c}".encode("gbk") + b"\xff\xfe", "gbk.gift")
     with pytest.raises(QuizError, match="只能导入"):
         import_questions(conn, b"x", "questions.docx")
+
+
+def test_a_draft_is_topped_up_from_the_bank_without_repeating_a_question(conn):
+    ids = add_candidates(conn, [_q(i) for i in range(1, 4)], topic="退货")["added"]
+    decide(conn, ids[0], "accept")
+    quiz, missing = assemble(conn, 3, topic="退货")
+    assert len(quiz.questions) == 1 and missing == 2
+    for i in ids[1:]:
+        decide(conn, i, "accept")
+    added, missing = add_from_bank(conn, quiz.id, 5, topic="退货")
+    assert (added, missing) == (2, 3)
+    stems = [q.stem for q in get_quiz(conn, quiz.id).questions]
+    assert len(stems) == len(set(stems)) == 3
+
+
+def test_gift_numeric_essay_and_matching_questions_get_clear_answers(conn):
+    text = "::n::退货期限几天？{#7}\n\n::t::误差{#7:1}\n\n::e::写一段话{}\n\n::m::配对{=a -> 1 =b -> 2}\n"
+    result = import_questions(conn, text.encode("utf-8"), "mixed.gift")
+    assert result["added"] == 1 and list_bank(conn)[0]["question"].answer == "7"
+    problems = " ".join(result["problems"])
+    assert "mixed.gift：第 3 行" in problems and "误差范围" in problems
+    assert "问答题" in problems and "配对题" in problems

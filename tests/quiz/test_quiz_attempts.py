@@ -7,6 +7,7 @@ import pytest
 from quiz import (
     QuizError,
     assign,
+    close_quiz,
     copy_to_draft,
     delete_quiz,
     get_quiz,
@@ -166,3 +167,24 @@ def test_bad_delivery_settings_are_refused_in_chinese(conn):
     ]:
         with pytest.raises(QuizError, match=message):
             set_delivery(conn, quiz.id, **fields)
+
+
+def test_a_double_submit_is_refused_and_scores_once(conn):
+    quiz = _published(conn)
+    attempt = start_attempt(conn, quiz.id, "小王")
+    assert (
+        start_attempt(conn, quiz.id, "小王")["attempt_id"] == attempt["attempt_id"]
+    )  # a second click resumes
+    submit_attempt(conn, attempt["attempt_id"], {"1": "7天"})
+    with pytest.raises(QuizError, match="已经提交过了"):
+        submit_attempt(conn, attempt["attempt_id"], {"1": "7天"})
+    assert len(history(conn, "小王")) == 1
+
+
+def test_closing_stops_new_attempts_but_takes_in_a_running_one(conn):
+    quiz = _published(conn)
+    running = start_attempt(conn, quiz.id, "小王")
+    close_quiz(conn, quiz.id)
+    with pytest.raises(QuizError, match="已关闭"):
+        start_attempt(conn, quiz.id, "小李")
+    assert submit_attempt(conn, running["attempt_id"], {"1": "7天"})["score"] == 1

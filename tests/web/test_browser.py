@@ -203,6 +203,8 @@ def test_trainer_builds_reviews_publishes_and_agent_takes_quiz(
     agent.click("button[type=submit]")
     agent.wait_for_load_state()
     agent.goto(re.sub(r"^https?://[^/]+", live_server, link))
+    agent.click("#start-attempt")
+    agent.wait_for_selector("#attempt-form")
     for item in agent.locator("fieldset.quiz-item").all():
         radios = item.locator("input[type=radio]")
         if radios.count():

@@ -250,10 +250,13 @@ def test_quiz_pages_full_journey(client, login_as, csrf):
     agent = client.application.test_client()
     login_as(agent, "agent")
     assert agent.get(f"/quiz/{quiz_id}").status_code == 403  # answers are for trainers only
+    assert "开始作答" in agent.get(link).get_data(as_text=True)  # the rules first, then the attempt
+    agent.post(f"{link}/start", data={"csrf_token": csrf(agent, link)})
     form = agent.get(link).get_data(as_text=True)
     names = sorted(set(re.findall(r'name="(q\d+)"', form)))
     answers = {name: "错误" for name in names}
-    result = agent.post(link, data={"csrf_token": csrf(agent, link), **answers}).get_data(as_text=True)
+    result = agent.post(link, data={"csrf_token": csrf(agent, link), **answers}, follow_redirects=True)
+    result = result.get_data(as_text=True)
     assert "得分" in result
     results = client.get(f"/quiz/{quiz_id}/results").get_data(as_text=True)
     assert "agent" in results and "题目分析" in results

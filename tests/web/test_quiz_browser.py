@@ -30,7 +30,7 @@ def db(app):
 def _candidates(db, topic: str, n: int = 4) -> list[int]:
     questions = [
         Question("single", f"{topic}规则{i}：退货须在签收后（　　）内申请。", OPTIONS, OPTIONS[i % 4],
-                 source={"document": "售后服务手册", "sentence": f"{topic}规则{i}。", "kind": "期限"})
+                 source={"document": "售后服务手册", "sentence": f"{topic}规则{i}。", "fact_kind": "期限"})
         for i in range(n)
     ]  # fmt: skip
     return add_candidates(db, questions, topic=topic)["added"]
@@ -110,10 +110,44 @@ def test_trainer_assembles_a_quiz_from_the_bank(page, sign_in, db):
     form.locator("input[name=title]").fill("组卷测验")
     form.locator("select[name=topic]").select_option("组卷主题")
     form.locator("input[name=count]").fill("5")
+    form.locator("input[name=fill_gap]").uncheck()
     form.locator("#assemble-submit").click()
     page.wait_for_selector("h1:has-text('组卷测验')")
     assert page.locator("article.quiz-item").count() == 3
     assert "还差 2 道" in page.locator(".flashes").inner_text()
+    # Two more are accepted in the bank: the draft is topped up without repeating a question.
+    for entry_id in _candidates(db, "组卷主题", n=5)[-2:]:
+        db.execute("UPDATE bank_questions SET status = 'accepted' WHERE id = ?", (entry_id,))
+    db.commit()
+    page.locator("#top-up input[name=count]").fill("5")
+    page.locator("#top-up-submit").click()
+    page.wait_for_selector(".flashes:has-text('已从题库补入 2 道')")
+    stems = page.locator("article.quiz-item > p:nth-of-type(1)").all_inner_texts()
+    assert len(stems) == 5 == len(set(stems))
+
+
+def test_assembling_short_generates_candidates_to_triage_and_top_up(page, sign_in, db):
+    first = _candidates(db, "退款", n=1)
+    db.execute("UPDATE bank_questions SET status = 'accepted' WHERE id = ?", (first[0],))
+    db.commit()
+    sign_in(page, "trainer")
+    page.goto("/quiz/bank/")
+    form = page.locator("#assemble")
+    form.locator("input[name=title]").fill("补足测验")
+    form.locator("select[name=topic]").select_option("退款")
+    form.locator("input[name=count]").fill("3")
+    form.locator("#assemble-submit").click()  # short by 2: a generation job runs, then the bank opens
+    page.wait_for_selector("#bank-list", timeout=120000)
+    assert "status=candidate" in page.url
+    assert "题库新增" in page.locator(".flashes").inner_text()
+    for _ in range(2):
+        page.keyboard.press("a")
+    page.wait_for_function("() => document.querySelectorAll('.bank-item .status-accepted').length >= 2")
+    page.goto("/quiz/")
+    page.locator("a", has_text="补足测验").first.click()
+    page.locator("#top-up-submit").click()
+    page.wait_for_selector(".flashes:has-text('已从题库补入')")
+    assert page.locator("article.quiz-item").count() >= 3
 
 
 def test_agent_takes_an_assigned_timed_quiz_once_and_sees_the_history(
@@ -192,3 +226,22 @@ def test_option_order_is_shuffled_between_attempts(page, sign_in, db):
         page.wait_for_selector("#attempt-result")
         assert "6/6" in page.locator("#attempt-result").inner_text()
     assert orders[0] != orders[1]
+
+
+def test_a_timed_attempt_submits_itself_when_the_time_is_up(page, sign_in, db):
+    quiz = _published(db, "到时自动提交测验", n=2, time_limit_minutes=1)
+    sign_in(page, "agent")
+    page.goto(_take_link(page, "到时自动提交测验"))
+    page.locator("#start-attempt").click()
+    page.wait_for_selector("#timer-left")
+    page.locator("fieldset[data-question]").nth(0).locator("input[value='7天']").check()
+    # Move the attempt's start back so that three seconds are left, then reload the page.
+    db.execute(
+        "UPDATE quiz_attempts SET started_at = started_at - 57 WHERE quiz_id = ? AND state = 'in_progress'",
+        (quiz.id,),
+    )
+    db.commit()
+    page.reload()
+    page.locator("fieldset[data-question]").nth(0).locator("input[value='7天']").check()
+    page.wait_for_selector("#attempt-result", timeout=30000)  # submitted by the page, unanswered or not
+    assert "1/2" in page.locator("#attempt-result").inner_text()

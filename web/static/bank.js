@@ -54,14 +54,16 @@
     item.querySelector(".view").classList.remove("hidden");
     item.focus({ preventScroll: true });
   }
+  // Moves on at once (fast triage types ahead); a refusal brings the item back with the reason.
   async function decide(item, body, next = true) {
+    close(item);
+    if (next && item === current) move(1);
     try {
       showStatus(item, await post(item.dataset.decide, body));
       showError(item, "");
-      close(item);
-      if (next) move(1);
     } catch (error) {
       showError(item, error.message);
+      select(item);
     }
   }
   function openReject(item) {
