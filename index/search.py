@@ -319,9 +319,11 @@ class Searcher:
         passages = [
             confidence.compact(normalize(" ".join(r.headings)) + normalize(r.text)) for r in results[:3]
         ]
-        top_probability = 0.0
+        top_probability = margin = 0.0
         if results and fused is not None:
             top_probability = float(fused.get(results[0].chunk_id, 0.0))
+            runner_up = float(fused.get(results[1].chunk_id, 0.0)) if len(results) > 1 else 0.0
+            margin = top_probability - runner_up
         elif results and self.probability_ranker is not None:
             # Another fusion is shown: the ranker still judges its top result.
             stats = self._chunk_stats(snap, qvec, [results[0].chunk_id])
@@ -333,9 +335,12 @@ class Searcher:
             )
             _, features = self._features(snap, norm, terms, stats, dense_rank, bm25_rank, legs[3], meta, best)
             top_probability = float(self.probability_ranker.scores(features)[0]) if len(features) else 0.0
+        pool = sorted(legs[1].values(), reverse=True)
         evidence = confidence.Evidence(
             best_cosine=best_dense,
+            dense_lead=float(pool[0] - np.median(pool)) if pool else 0.0,
             top_probability=top_probability,
+            probability_margin=margin,
             key_term_coverage=confidence.key_term_coverage(words, weights, synonyms, passages),
             unknown_terms=confidence.unknown_share(
                 words, weights, synonyms, snap.keyword.vocab, self._vocabulary_bigrams(snap)
