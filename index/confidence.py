@@ -218,6 +218,11 @@ class DomainCheck:
         extra_in, extra_off = read_admin_examples(self.admin_path) if self.admin_path else ([], [])
         return self.shipped[0] + extra_in, self.shipped[1] + extra_off
 
+    def questions(self) -> list[str]:
+        """Every example question, in-domain then off-topic."""
+        in_domain, off_topic = self.examples()
+        return in_domain + off_topic
+
     def _load(self) -> tuple[np.ndarray, np.ndarray]:
         stamp = None
         if self.admin_path is not None and self.admin_path.exists():

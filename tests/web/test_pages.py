@@ -266,3 +266,27 @@ def test_quiz_pages_full_journey(client, login_as, csrf):
     results = client.get(f"/quiz/{quiz_id}/results").get_data(as_text=True)
     assert "agent" in results and "题目分析" in results
     assert agent.get("/quiz/take/forged-token").status_code == 404
+
+
+def test_golden_sheet_import_names_the_bad_row_and_keeps_nothing_of_it(client, login_as, csrf):
+    import io
+
+    login_as(client, "admin")
+    token = csrf(client, "/admin/golden/")
+    bad = "问题,答案,无答案\n满多少包邮,满99元包邮,\n退款多久,,\n".encode()
+    page = client.post(
+        "/admin/golden/import",
+        data={"csrf_token": token, "sheet": (io.BytesIO(bad), "测试集.csv")},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "没有导入" in page and "第 3 行" in page
+    good = "问题,答案,无答案\n满多少包邮,满99元包邮,\n火星上能开分店吗,,是\n".encode()
+    page = client.post(
+        "/admin/golden/import",
+        data={"csrf_token": token, "sheet": (io.BytesIO(good), "测试集.csv")},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "导入 2 条测试问题" in page and "应当没有答案" in page
+    playbook = client.application.extensions["kefu_playbook"]
+    for query in playbook.golden_queries():  # later ingests in this session must not queue runs
+        playbook.remove_golden(query.id)
