@@ -59,7 +59,7 @@ def test_admin_pages(client, login_as):
     assert "上传新版本" in detail and "段落（" in detail
     hit = client.get("/admin/hit-test?q=退货运费谁出&leg=hybrid&k=3&threshold=0.99").get_data(as_text=True)
     assert "综合得分" in hit and "关键词排名" in hit and "关键词覆盖" in hit and "RRF" not in hit
-    assert hit.count('class="mark-right') == 3 and "阈值 0.99" in hit
+    assert hit.count('mark-right">这是正确答案') == 3 and "阈值 0.99" in hit
     assert client.get("/admin/hit-test?q=x&leg=bad").status_code == 400
     assert "用户词典" in client.get("/admin/dictionary").get_data(as_text=True)
     assert "没有可信答案的查询" in client.get("/admin/gaps").get_data(as_text=True)
