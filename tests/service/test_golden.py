@@ -60,3 +60,24 @@ def test_marking_a_query_again_adds_passages_and_no_answer_replaces_them(conn):
     assert query.expected == ["退款1-3个工作日到账", "原路退回"]
     golden.add(conn, "退款多久到账", [])
     assert golden.list_queries(conn)[0].no_answer
+
+
+def test_an_ingest_that_changes_the_knowledge_base_runs_the_golden_set(tmp_path):
+    from common.settings import load_settings
+    from service.playbook import Playbook
+
+    playbook = Playbook(load_settings(tmp_path / "home"), foreground=True)
+    manual = tmp_path / "售后.txt"
+    manual.write_text("第一章 退货\n顾客签收后7天内可以无理由退货。\n", encoding="utf-8")
+    playbook.start_ingest([manual], "admin")
+    assert playbook.golden_runs() == []  # no golden set yet: nothing to run
+    playbook.add_golden("几天可以退货", ["7天内可以无理由退货"], "admin")
+    manual.write_text(
+        "第一章 退货\n顾客签收后7天内可以无理由退货。\n第二章 换货\n质量问题15天内可换货。\n", "utf-8"
+    )
+    playbook.start_ingest([manual], "admin")
+    (run,) = playbook.golden_runs()
+    assert run["trigger"] == "导入文档后自动运行" and run["metrics"]["recall@5"] == 1.0
+    playbook.start_ingest([manual], "admin")  # unchanged: no new run
+    assert len(playbook.golden_runs()) == 1
+    playbook.close()
