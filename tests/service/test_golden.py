@@ -29,6 +29,11 @@ def test_sheet_row_without_an_answer_is_refused_naming_its_line():
     assert rows == [("满多少包邮", ["满99元包邮"]), ("火星能送吗", [])]
     with pytest.raises(golden.GoldenError, match="找不到“问题”列"):
         golden.read_sheet("x.csv", b"q1,q2\na,b\n")
+    assert golden.read_sheet("x.csv", "问题,答案\n满多少\x00包邮,满99\n".encode()) == [
+        ("满多少包邮", ["满99"])
+    ]
+    with pytest.raises(golden.GoldenError, match="第 2 行：问题最多 500 字"):
+        golden.read_sheet("x.csv", ("问题,答案\n" + "退" * 501 + ",满99\n").encode())
     with pytest.raises(golden.GoldenError, match="UTF-8"):
         golden.read_sheet("x.csv", "问题,答案\n满多少包邮,满99\n".encode("gbk"))
 
