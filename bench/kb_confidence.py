@@ -33,6 +33,7 @@ from kb.knowledge_base import KnowledgeBase
 
 TRAIN = ROOT / "bench" / "data" / "kb_train_queries.jsonl"
 HOLDOUT = ROOT / "bench" / "data" / "kb_holdout_queries.jsonl"
+DOMAIN_REFUSED = 0.01  # share of answerable fitting queries the off-topic gate may refuse
 
 
 def collect(kb, queries: list[dict]) -> list[dict]:
@@ -64,19 +65,27 @@ def fit(rows: list[dict], max_refused: float) -> dict:
 
     x, y = matrix(rows)
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    used = [i for i, name in enumerate(confidence.FEATURES) if name not in confidence.GATE_ONLY]
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
-    model.fit((x - mean) / scale, y)
-    logits = ((x - mean) / scale) @ model.coef_[0] + model.intercept_[0]
-    # The lowest logit that still refuses at most max_refused of the answerable queries.
-    answerable = np.sort(logits[y])
-    cut = answerable[int(np.floor(max_refused * len(answerable)))]
+    model.fit(((x - mean) / scale)[:, used], y)
+    weights = np.zeros(len(confidence.FEATURES))
+    weights[used] = model.coef_[0]
+    logits = ((x - mean) / scale) @ weights + model.intercept_[0]
+    # The domain gate refuses at most DOMAIN_REFUSED of the answerable fitting queries.
+    margins = np.sort(x[y, confidence.FEATURES.index("domain_margin")])
+    floor = min(0.0, float(margins[int(np.floor(DOMAIN_REFUSED * len(margins)))]))
+    # The lowest logit that, with the gate, refuses at most max_refused of the answerable queries.
+    passed = x[:, confidence.FEATURES.index("domain_margin")] >= floor
+    allowed = max(0, int(np.floor(max_refused * y.sum())) - int((y & ~passed).sum()))
+    answerable = np.sort(logits[y & passed])
+    cut = answerable[min(allowed, len(answerable) - 1)]
     return {
         "features": list(confidence.FEATURES),
         "mean": [round(float(v), 6) for v in mean],
         "scale": [round(float(v), 6) for v in scale],
-        "weights": [round(float(v), 6) for v in model.coef_[0]],
+        "weights": [round(float(v), 6) for v in weights],
         "bias": round(float(model.intercept_[0] - cut), 6),
-        "domain_floor": 0.0,
+        "domain_floor": round(floor, 6),
     }
 
 

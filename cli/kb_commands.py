@@ -103,8 +103,13 @@ def ingest(args, settings) -> int:
 
 
 def _print_response(response) -> None:
-    print(f"查询: {printable(response.query)}  ({response.elapsed_ms:.1f} ms)")
-    if not response.answered:
+    took = f"{response.elapsed_ms:.1f} ms, 可信度 {response.confidence:.2f}"
+    print(f"查询: {printable(response.query)}  ({took})")
+    if response.truncated:
+        print(f"查询超过 {len(response.query)} 个字，只搜索了前 {len(response.query)} 个字 (query cut)")
+    if response.off_topic:
+        print("问题与客服工作无关 (off-topic): no answer")
+    elif not response.answered:
         print("没有可信的答案 (no confident answer); closest passages:")
     for i, r in enumerate(response.results, 1):
         chain = " > ".join(r.headings)

@@ -5,7 +5,10 @@ manuals never mention as high as a real paraphrase), so confidence weighs severa
 pieces of evidence, each of which a person can check:
 
 - ``best_cosine``: the raw query's best cosine among the results shown;
-- ``top_probability``: the learned ranker's probability for the top result;
+- ``dense_lead``: how far the dense leg's best candidate stands above the median of its
+  candidate pool (a real answer stands out; an unanswerable question meets a flat field);
+- ``top_probability``: the learned ranker's probability for the top result, and
+  ``probability_margin``, its lead over the second result;
 - ``key_term_coverage``: the share of the query's key terms (by IDF) that the best of
   the top results contains, a synonym counting as the term;
 - ``unknown_terms``: the share of the query's key terms that the knowledge base never
@@ -43,12 +46,17 @@ MODEL_PATH = Path(__file__).with_name("confidence.json")
 EXAMPLES_PATH = Path(__file__).with_name("domain_examples.toml")
 FEATURES = (
     "best_cosine",
+    "dense_lead",
     "top_probability",
+    "probability_margin",
     "key_term_coverage",
     "unknown_terms",
     "legs_agree",
     "domain_margin",
 )
+# The domain margin gates (domain_floor); it is shown, but the logistic model does not weigh it:
+# an in-domain question the manuals do not answer is as in-domain as one they do.
+GATE_ONLY = ("domain_margin",)
 NEIGHBOURS = 3  # domain margin: mean cosine of the nearest examples of each label
 _NON_WORD = re.compile(r"[^\w\u4e00-\u9fff]+")
 _ADMIN_LINE = re.compile(r"^\s*(相关|无关|in|off)\s*[:：]\s*(.+?)\s*$", re.IGNORECASE)
@@ -67,7 +75,9 @@ class Evidence:
     """The figures confidence is judged on, shown on the hit-test page."""
 
     best_cosine: float
+    dense_lead: float
     top_probability: float
+    probability_margin: float
     key_term_coverage: float
     unknown_terms: float
     legs_agree: float
@@ -207,6 +217,11 @@ class DomainCheck:
     def examples(self) -> tuple[list[str], list[str]]:
         extra_in, extra_off = read_admin_examples(self.admin_path) if self.admin_path else ([], [])
         return self.shipped[0] + extra_in, self.shipped[1] + extra_off
+
+    def questions(self) -> list[str]:
+        """Every example question, in-domain then off-topic."""
+        in_domain, off_topic = self.examples()
+        return in_domain + off_topic
 
     def _load(self) -> tuple[np.ndarray, np.ndarray]:
         stamp = None

@@ -245,6 +245,7 @@ class Searcher:
         results: list[SearchResult] = []
         shown: list[set[str]] = []
         shown_sentences: set[str] = set()
+        passages: list[str] = []  # compact normalised text + heading chain of each card
         for chunk_id in ranked:
             chunk = meta.get(chunk_id)
             if chunk is None or (allowed is not None and chunk_id not in allowed):
@@ -255,8 +256,12 @@ class Searcher:
                 continue  # the same passage (or most of it) again, e.g. in a spun copy: show it once
             shown.append(grams)
             # The card shows what earlier cards did not: overlapping chunks share a sentence.
-            fresh = unseen_part(chunk["text"], shown_sentences)
-            shown_sentences.update(compact_key(s) for s in split_sentences(chunk["text"]))
+            sentences = split_sentences(chunk["text"])
+            fresh = unseen_part(chunk["text"], shown_sentences, sentences)
+            shown_sentences.update(compact_key(s) for s in sentences)
+            passages.append(
+                rerank.compact(chunk["norm_text"]) + rerank.compact(rerank.heading_text(chunk["headings"]))
+            )
             results.append(
                 SearchResult(
                     chunk_id=chunk_id,
@@ -290,8 +295,9 @@ class Searcher:
         best_dense = max(raw_scores.values(), default=0.0)
         coverage = snap.keyword.coverage(terms, snap.columns_of([r.chunk_id for r in results[:5]]))
         by_model = leg == "hybrid" and self.ranker is not None  # scores are the ranker's probabilities
+        probabilities = fused if by_model else None
         verdict = self._verdict(
-            snap, norm, terms, raw, qvec, legs, results, best_dense, fused if by_model else None
+            snap, norm, terms, raw, qvec, legs, results, passages[:3], best_dense, probabilities, threshold
         )
         return SearchResponse(
             query,
@@ -305,19 +311,18 @@ class Searcher:
         )
 
     def _verdict(
-        self, snap, norm, terms, raw, qvec, legs, results, best_dense, fused, threshold=None
+        self, snap, norm, terms, raw, qvec, legs, results, passages, best_dense, fused, threshold=None
     ) -> confidence.Verdict:
         """Confidence of the results shown (after filters and dedup), from its evidence."""
         dense_rank, _, bm25_rank, _ = legs
         words = confidence.key_terms(terms)
         weights = confidence.term_weights(words, snap.keyword.vocab, snap.keyword.idf)
         synonyms = self.tokenizer.synonyms
-        passages = [
-            confidence.compact(normalize(" ".join(r.headings)) + normalize(r.text)) for r in results[:3]
-        ]
-        top_probability = 0.0
+        top_probability = margin = 0.0
         if results and fused is not None:
             top_probability = float(fused.get(results[0].chunk_id, 0.0))
+            runner_up = float(fused.get(results[1].chunk_id, 0.0)) if len(results) > 1 else 0.0
+            margin = top_probability - runner_up
         elif results and self.probability_ranker is not None:
             # Another fusion is shown: the ranker still judges its top result.
             stats = self._chunk_stats(snap, qvec, [results[0].chunk_id])
@@ -329,9 +334,12 @@ class Searcher:
             )
             _, features = self._features(snap, norm, terms, stats, dense_rank, bm25_rank, legs[3], meta, best)
             top_probability = float(self.probability_ranker.scores(features)[0]) if len(features) else 0.0
+        pool = sorted(legs[1].values(), reverse=True)
         evidence = confidence.Evidence(
             best_cosine=best_dense,
+            dense_lead=float(pool[0] - np.median(pool)) if pool else 0.0,
             top_probability=top_probability,
+            probability_margin=margin,
             key_term_coverage=confidence.key_term_coverage(words, weights, synonyms, passages),
             unknown_terms=confidence.unknown_share(
                 words, weights, synonyms, snap.keyword.vocab, self._vocabulary_bigrams(snap)
@@ -561,12 +569,13 @@ def highlight(text: str, terms: list[str], width: int = 120) -> str:
     return prefix + "".join(out) + suffix
 
 
-def unseen_part(text: str, seen: set[str]) -> str:
+def unseen_part(text: str, seen: set[str], sentences: list[str] | None = None) -> str:
     """``text`` without its sentences already shown in an earlier card (chunks overlap by one)."""
-    sentences = split_sentences(text)
+    sentences = split_sentences(text) if sentences is None else sentences
     fresh = [s for s in sentences if compact_key(s) not in seen]
     return "".join(fresh) if fresh and len(fresh) < len(sentences) else text
 
 
 def compact_key(sentence: str) -> str:
-    return rerank.compact(normalize(sentence))
+    """A sentence without spaces and punctuation: overlapping chunks repeat it verbatim."""
+    return rerank.compact(sentence)

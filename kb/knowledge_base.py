@@ -18,7 +18,7 @@ from pathlib import Path
 from common.db import connect, open_database
 from common.textnorm import normalize
 from index import build, snapshot
-from index.confidence import ensure_admin_examples
+from index.confidence import DomainCheck, ensure_admin_examples
 from index.embed_cache import EmbeddingCache
 from index.embedder import QueryRole, load_embedder
 from index.search import Searcher
@@ -157,6 +157,10 @@ class KnowledgeBase:
             if any(before[name] - store.document_marks(self.conn, self._doc_id(name)) for name in updated):
                 staged = {f.name for f in report.files if f.status in ("added", "updated")}
                 self._reprocess_duplicate_droppers(exclude=staged)
+        if report.index:
+            # The answer-confidence check's example questions, embedded now (once per model,
+            # then cached) rather than by the first search of a freshly started server.
+            self.embed_questions(DomainCheck(self.embed_questions, self.domain_examples_path).questions())
         report.seconds = time.time() - started
         return report
 

@@ -47,6 +47,7 @@ MIGRATIONS = [
 ]
 SAME_PASSAGE = 0.7  # share of the expected passage's bigrams a result must hold to be that passage
 RUN_K = 10
+MAX_QUERY, MAX_ANSWER = 500, 5000
 QUERY_HEADERS = ("问题", "查询", "query", "question")
 ANSWER_HEADERS = ("答案", "答案段落", "答案片段", "answer", "expected")
 NONE_HEADERS = ("无答案", "no_answer", "none")
@@ -105,6 +106,8 @@ def add(
     query = " ".join(query.split())
     if not query:
         raise GoldenError("测试问题不能为空")
+    if len(query) > MAX_QUERY:
+        raise GoldenError(f"测试问题最多 {MAX_QUERY} 字")
     expected = [e.strip() for e in expected if e and e.strip()]
     row = conn.execute("SELECT * FROM golden_queries WHERE query = ?", (query,)).fetchone()
     with conn:
@@ -146,7 +149,10 @@ def read_sheet(name: str, data: bytes) -> list[tuple[str, list[str]]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise GoldenError(f"{name}：不是 UTF-8 编码的 CSV（第 {exc.start} 字节）") from exc
-        rows = list(csv.reader(io.StringIO(text)))
+        try:
+            rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error as exc:  # a NUL byte, an unterminated quote at the end
+            raise GoldenError(f"{name}：CSV 格式有误（{exc}）") from exc
     elif suffix == ".xlsx":
         from openpyxl import load_workbook  # heavy: only for sheets
 
@@ -176,13 +182,19 @@ def read_sheet(name: str, data: bytes) -> list[tuple[str, list[str]]]:
             raise GoldenError(f"{name} 第 {line} 行：“问题”列为空")
         if not answer and none not in YES:
             raise GoldenError(f"{name} 第 {line} 行：“答案”列为空；没有答案的问题请在“无答案”列填“是”")
+        if len(query) > MAX_QUERY or len(answer) > MAX_ANSWER:
+            raise GoldenError(f"{name} 第 {line} 行：问题最多 {MAX_QUERY} 字，答案最多 {MAX_ANSWER} 字")
         expected = [] if none in YES else [a for a in re.split(r"\n|\|\|", answer) if a.strip()]
         out.append((query, expected))
     return out
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _cell(row: list[str], column: int | None) -> str:
-    return row[column].strip() if column is not None and column < len(row) else ""
+    """A cell's text, trimmed, control characters (NUL, escape sequences) removed."""
+    return _CONTROL.sub("", row[column]).strip() if column is not None and column < len(row) else ""
 
 
 def run(searcher, queries: list[GoldenQuery], progress=None) -> dict:

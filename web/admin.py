@@ -38,7 +38,9 @@ DROP_LABELS = {  # reasons named by kb/clean.py; unknown reasons show as is
 # Plain-language names of the answer-confidence evidence (index/confidence.py).
 EVIDENCE_LABELS = {
     "best_cosine": ("最高语义相似度", "问题与最接近段落的向量余弦（0–1，越高越像）"),
+    "dense_lead": ("最佳段落领先程度", "最接近的段落比其余候选段落高出多少：真有答案时通常明显领先"),
     "top_probability": ("排序模型把握", "排序模型认为第一条结果正确的概率"),
+    "probability_margin": ("第一条领先第二条", "排序模型给第一条与第二条结果的概率之差"),
     "key_term_coverage": ("关键词覆盖", "问题里的关键词（含同义词）在前三条结果中出现的比例"),
     "unknown_terms": ("知识库没有的词", "问题里知识库从未出现过的关键词所占比例，越高越可能无答案"),
     "legs_agree": ("两种检索一致", "语义检索与关键词检索前五条结果的重合比例"),

@@ -57,7 +57,7 @@ def test_agent_searches_as_they_type_copies_votes_and_sees_no_answer(page, sign_
     page.locator("body").click(position={"x": 5, "y": 300})
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.id") == "q"
-    box.fill("火星快递到月球要多久")
+    box.fill("量子纠缠的数学原理是什么")
     box.press("Enter")
     page.wait_for_selector(".no-answer")
     assert "没有找到可信的答案" in page.locator(".no-answer").inner_text()

@@ -28,8 +28,15 @@ def test_search_page_renders_results_and_copy_buttons(client, login_as):
 
 
 def test_search_page_no_confident_answer(client, login_as):
-    html = login_as(client, "agent").get("/search/results?q=火星快递到月球要多久").get_data(as_text=True)
+    html = login_as(client, "agent").get("/search/results?q=量子纠缠的数学原理是什么").get_data(as_text=True)
     assert "没有找到可信的答案" in html
+    chat = client.get("/search/results?q=今天天气怎么样").get_data(as_text=True)
+    assert "没有找到可信的答案" in chat and "与客服工作无关" in chat
+
+
+def test_search_page_says_when_a_long_query_was_cut(client, login_as):
+    html = login_as(client, "agent").get("/search/results?q=" + "退款多久到账" * 60).get_data(as_text=True)
+    assert "只搜索了前 200 个字" in html
 
 
 def test_passage_in_context(client, login_as, auth):
@@ -50,8 +57,9 @@ def test_admin_pages(client, login_as):
     doc_id = re.search(r'/admin/documents/(\d+)">售后服务手册.md', docs).group(1)
     detail = client.get(f"/admin/documents/{doc_id}").get_data(as_text=True)
     assert "上传新版本" in detail and "段落（" in detail
-    hit = client.get("/admin/hit-test?q=退货运费谁出&leg=hybrid").get_data(as_text=True)
-    assert "融合分" in hit and "BM25 排名" in hit and "原始向量分" in hit
+    hit = client.get("/admin/hit-test?q=退货运费谁出&leg=hybrid&k=3&threshold=0.99").get_data(as_text=True)
+    assert "综合得分" in hit and "关键词排名" in hit and "关键词覆盖" in hit and "RRF" not in hit
+    assert hit.count('mark-right">这是正确答案') == 3 and "阈值 0.99" in hit
     assert client.get("/admin/hit-test?q=x&leg=bad").status_code == 400
     assert "用户词典" in client.get("/admin/dictionary").get_data(as_text=True)
     assert "没有可信答案的查询" in client.get("/admin/gaps").get_data(as_text=True)
@@ -261,3 +269,27 @@ def test_quiz_pages_full_journey(client, login_as, csrf):
     results = client.get(f"/quiz/{quiz_id}/results").get_data(as_text=True)
     assert "agent" in results and "题目分析" in results
     assert agent.get("/quiz/take/forged-token").status_code == 404
+
+
+def test_golden_sheet_import_names_the_bad_row_and_keeps_nothing_of_it(client, login_as, csrf):
+    import io
+
+    login_as(client, "admin")
+    token = csrf(client, "/admin/golden/")
+    bad = "问题,答案,无答案\n满多少包邮,满99元包邮,\n退款多久,,\n".encode()
+    page = client.post(
+        "/admin/golden/import",
+        data={"csrf_token": token, "sheet": (io.BytesIO(bad), "测试集.csv")},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "没有导入" in page and "第 3 行" in page
+    good = "问题,答案,无答案\n满多少包邮,满99元包邮,\n火星上能开分店吗,,是\n".encode()
+    page = client.post(
+        "/admin/golden/import",
+        data={"csrf_token": token, "sheet": (io.BytesIO(good), "测试集.csv")},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "导入 2 条测试问题" in page and "应当没有答案" in page
+    playbook = client.application.extensions["kefu_playbook"]
+    for query in playbook.golden_queries():  # later ingests in this session must not queue runs
+        playbook.remove_golden(query.id)
