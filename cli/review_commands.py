@@ -41,11 +41,23 @@ def register(subparsers) -> None:
     assign.add_argument("--json", action="store_true", help="print the assignment as JSON")
     assign.set_defaults(func=assign_command)
 
+    rescore = subparsers.add_parser(
+        "qa-rescore",
+        help="re-score a stored run under another policy and show what changed",
+        description="Score a stored run's transcript files again under POLICY, store the new run and print "
+        "the conversations and rules whose verdicts changed and each agent's score delta.",
+    )
+    rescore.add_argument("run", type=int, help="the stored run's id")
+    rescore.add_argument("--policy", required=True, help="policy YAML file")
+    rescore.add_argument("--no-semantic", action="store_true", help="match required phrases lexically only")
+    rescore.add_argument("--json", action="store_true", help="print the difference as JSON")
+    rescore.set_defaults(func=rescore_command)
 
-def _desk(settings):
-    from service.playbook import Playbook
 
-    return Playbook(settings, foreground=True).reviews
+def _playbook(settings):
+    from service.playbook import Playbook  # lazy: `app.py --help` stays instant
+
+    return Playbook(settings, foreground=True)
 
 
 def _pct(value) -> str:
@@ -56,7 +68,7 @@ def agreement_command(args, settings) -> int:
     from qa.review import ReviewError
 
     try:
-        report = _desk(settings).agreement(args.run, args.since, args.until)
+        report = _playbook(settings).reviews.agreement(args.run, args.since, args.until)
     except ReviewError as exc:
         raise CommandError(str(exc)) from None
     if args.json:
@@ -85,7 +97,9 @@ def assign_command(args, settings) -> int:
 
     plan = SamplingPlan(args.random, args.lowest, not args.no_critical, args.seed)
     try:
-        created = _desk(settings).create_assignment(args.reviewer, args.start, args.end, "cli", plan)
+        created = _playbook(settings).reviews.create_assignment(
+            args.reviewer, args.start, args.end, "cli", plan
+        )
     except ReviewError as exc:
         raise CommandError(str(exc)) from None
     if args.json:
@@ -98,4 +112,38 @@ def assign_command(args, settings) -> int:
     for item in created["items"]:
         reasons = "、".join(item["reasons"])
         print(f"  {item['agent']}: scorecard {item['scorecard_id']} ({item['conversation_id']}) {reasons}")
+    return 0
+
+
+def rescore_command(args, settings) -> int:
+    """Re-score in the foreground, then print the difference from the stored run."""
+    from qa.policy import PolicyError, load_policy
+
+    try:
+        policy = load_policy(args.policy, settings)
+    except (OSError, PolicyError) as exc:
+        raise CommandError(f"无法使用规则文件 {args.policy}：{exc}") from None
+    playbook = _playbook(settings)
+    try:
+        job = playbook.start_rescore(args.run, policy.text, args.policy, "cli", semantic=not args.no_semantic)
+    except (LookupError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    if job.status != "done":
+        raise CommandError(job.error or "重新评分失败")
+    diff = playbook.reviews.compare_runs(args.run, job.result["run_id"])
+    if args.json:
+        print(json.dumps(diff, ensure_ascii=False, indent=1))
+        return 0
+    print(
+        f"run {args.run} ({diff['base']['policy_version']}) -> run {job.result['run_id']}"
+        f" ({diff['new']['policy_version']}): {diff['changed']} of {diff['compared']} conversation(s) changed"
+    )
+    for rule in diff["rules"]:
+        print(f"  rule {rule['rule_id']}: {rule['before']} -> {rule['after']} in {rule['conversations']}")
+    for agent in diff["agents"]:
+        means = f"{agent['mean_before']:g} -> {agent['mean_after']:g}"
+        print(f"  agent {agent['agent']}: {means} ({agent['delta']:+g})")
+    for conversation in diff["conversations"][:20]:
+        rules = ", ".join(f"{r['rule_id']} {r['before']}->{r['after']}" for r in conversation["rules"])
+        print(f"    {conversation['conversation_id']}: {conversation['delta']:+g} {rules}")
     return 0

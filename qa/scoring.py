@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from qa.latency import LatencyReport, measure_latency
 from qa.matching import AnalysedText, Matcher
 from qa.policy import Policy
-from qa.rules import Rule
-from qa.semantic import trigger_key
+from qa.rules import Rule, trigger_key
 from qa.transcript import Conversation, Message
 
 PASS, FAIL, NA = "pass", "fail", "na"

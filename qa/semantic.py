@@ -19,7 +19,7 @@ import numpy as np
 
 from qa.phrases import Semantic
 from qa.policy import Policy
-from qa.rules import Rule
+from qa.rules import Rule, trigger_key
 
 # Sentences, not clauses: "哈喽，很乐意为您效劳" is one greeting.
 _SENTENCE = re.compile(r"[^。！？!?~～\n]+[。！？!?~～]*")
@@ -120,11 +120,6 @@ class SemanticMatcher:
             if results[i] is None or raw[k] > results[i].similarity:
                 results[i] = SemanticHit(start, end, texts[i][start:end], round(float(raw[k]), 4))
         return results
-
-
-def trigger_key(rule: Rule) -> str:
-    """The key of a rule's trigger examples (rule ids cannot hold '#')."""
-    return f"{rule.id}#trigger"
 
 
 def _centre(vectors: np.ndarray, mean: np.ndarray) -> np.ndarray:

@@ -23,6 +23,10 @@ from pathlib import Path
 
 from common.atomic import write_text_atomic
 from common.db import thread_connections
+from qa.policy import parse_policy
+from qa.review import ReviewDesk
+from qa.runner import make_scorer, score_files
+from qa.store import get_run, open_store, save_run
 from service.job_queue import JobQueue, Progress
 from service.jobs import Job, JobFailed
 from service.query_log import QueryLog
@@ -68,6 +72,7 @@ class Playbook:
                 if self._jobs is None:
                     bodies = {"ingest": self._ingest_job, "reindex": self._reindex_job}
                     bodies["quiz"] = self._quiz_job
+                    bodies["qa_score"] = self._qa_score_job
                     self._jobs = JobQueue(self.settings, bodies, foreground=self.foreground)
         return self._jobs
 
@@ -77,9 +82,6 @@ class Playbook:
         if self._reviews is None:
             with self._build_lock:
                 if self._reviews is None:
-                    from qa.review import ReviewDesk
-                    from qa.store import open_store
-
                     open_store(self.settings.db_path, self.settings.db_busy_seconds).close()  # migrations
                     self._reviews = ReviewDesk(thread_connections(self.settings))
         return self._reviews
@@ -149,6 +151,47 @@ class Playbook:
         if unknown:
             raise ValueError(f"没有这些文档：{'、'.join(unknown)}")
         return self.jobs.submit("quiz", options, started_by)
+
+    def start_qa_score(
+        self,
+        paths: list[Path],
+        policy_text: str,
+        policy_name: str,
+        started_by: str,
+        semantic: bool = True,
+        base_run: int | None = None,
+        rejected: list[str] = (),
+    ) -> Job:
+        """Queue a QA scoring run of stored transcript files (``base_run``: compare the new run with it).
+
+        The policy is validated here (qa.PolicyError), before anything is queued.
+        """
+        parse_policy(policy_text, policy_name, self.settings)
+        params = {
+            "paths": [str(p) for p in paths],
+            "policy_text": policy_text,
+            "policy_name": policy_name,
+            "semantic": semantic,
+            "base_run": base_run,
+            "rejected": list(rejected),
+        }
+        return self.jobs.submit("qa_score", params, started_by)
+
+    def start_rescore(
+        self, run_id: int, policy_text: str, policy_name: str, started_by: str, semantic: bool = True
+    ) -> Job:
+        """Queue a re-score of a stored run's transcripts under another policy; the job's result names
+        both runs, whose difference ``reviews.compare_runs`` shows. LookupError for an unknown run,
+        ValueError when its transcript files are gone."""
+        run = get_run(self.reviews.conn, run_id)
+        if run is None:
+            raise LookupError(f"没有编号为 {run_id} 的评分")
+        missing = [Path(f).name for f in run["files"] if not Path(f).is_file()]
+        if missing:
+            raise ValueError(f"评分 #{run_id} 的对话文件已不在：{'、'.join(missing)}")
+        return self.start_qa_score(
+            [Path(f) for f in run["files"]], policy_text, policy_name, started_by, semantic, base_run=run_id
+        )
 
     # -- synchronous writes ---------------------------------------------------------
     @contextmanager
@@ -233,6 +276,44 @@ class Playbook:
                 write_text_atomic(path, restore[key])
             self._write(progress, lambda kb: kb.reindex())
             raise JobFailed(f"词典有误，已恢复原内容：{exc}") from exc
+
+    def _qa_score_job(self, job: Job, progress: Progress) -> dict:
+        """Score the files, store the run (never an empty one) and report what was refused."""
+        params = job.params
+        policy = parse_policy(params["policy_text"], params["policy_name"], self.settings)
+        needs_model = params["semantic"] and any(r.semantic or r.trigger_semantic for r in policy.rules)
+        # Share the search embedder: one model in memory per process.
+        embedder = self.embedder if needs_model else None
+        scorer = make_scorer(policy, self.settings, params["semantic"], embedder=embedder)
+
+        def on_file(done: int, total: int, name: str) -> None:
+            progress.items(done, total, f"评分：{name}")
+
+        result = score_files(params["paths"], policy, self.settings, scorer=scorer, progress=on_file)
+        progress.items(len(params["paths"]), len(params["paths"]), "保存评分")
+        rejections = [
+            {"file": Path(r.file).name, "line": r.line, "unit": r.unit, "reason": r.reason}
+            for r in result.rejections
+        ] + [{"file": None, "line": None, "unit": "file", "reason": r} for r in params.get("rejected", [])]
+        for item in rejections[:20]:
+            where = f"{item['file']} 第 {item['line']} 行：" if item["file"] and item["line"] else ""
+            progress.note(f"未读取：{where}{item['reason']}")
+        if not result.scorecards:
+            first = "；".join(r["reason"] for r in rejections[:3])
+            raise JobFailed("没有可评分的对话，未创建评分记录" + (f"（{first}）" if first else ""))
+        conn = open_store(self.settings.db_path, self.settings.db_busy_seconds)
+        try:
+            run_id = save_run(conn, result)
+        finally:
+            conn.close()
+        progress.note(f"已评分 {len(result.scorecards)} 个对话，{len(rejections)} 条记录无法读取")
+        return {
+            "run_id": run_id,
+            "base_run": params.get("base_run"),
+            "scored": len(result.scorecards),
+            "rejected": len(rejections),
+            "rejections": rejections[:200],
+        }
 
     def _quiz_job(self, job: Job, progress: Progress) -> dict:
         from quiz import generate_quiz

@@ -12,7 +12,8 @@ from qa.review import NotFound, ReviewError
 from qa.store import get_run
 from web.auth import role_required
 from web.extensions import playbook
-from web.qa_review import DECISION_LABELS, ROLE_LABELS, STATUS_LABELS
+from web.qa_review import DECISION_LABELS, ROLE_LABELS, STATUS_LABELS, conversation_of
+from web.transcript_view import build_bubbles
 
 bp = Blueprint("my_qa", __name__, url_prefix="/my/qa")
 
@@ -36,9 +37,6 @@ def scorecards():
 
 @bp.get("/<int:scorecard_id>")
 def scorecard(scorecard_id: int, status: int = 200):
-    from web.qa import conversation_of
-    from web.transcript_view import build_bubbles
-
     desk = playbook().reviews
     try:
         card = desk.scorecard(scorecard_id, agent=g.user.username)

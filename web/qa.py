@@ -6,11 +6,13 @@ import json
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
+from qa.store import get_run
 from web import charts, policies
 from web.auth import role_required
 from web.extensions import playbook, qa_db, settings
+from web.qa_review import scorecard_page
 from web.transcript_view import build_bubbles
 
 bp = Blueprint("qa", __name__, url_prefix="/qa")
@@ -92,20 +94,6 @@ def _cards(run_id: int, agent: str | None = None) -> list[dict]:
     ]
 
 
-def conversation_of(files: list[str], card: dict):
-    """Re-read the scored conversation from the run's stored transcript file."""
-    from qa import Conversation, read_transcripts
-
-    source_file = card.get("source", "").split(":")[0]
-    for file in files:
-        if Path(file).name != source_file or not Path(file).is_file():
-            continue
-        for item in read_transcripts(file, settings().timezone):
-            if isinstance(item, Conversation) and item.id == card["id"] and item.source == card["source"]:
-                return item
-    return None
-
-
 def _rule_labels(policy_text: str | None) -> dict[str, str]:
     from qa import PolicyError, parse_policy
 
@@ -131,7 +119,6 @@ def index():
 
 @bp.post("/runs")
 def score():
-    from qa import save_run, score_files
     from web.uploads import save_uploads
 
     policy = _policy(request.form.get("policy", ""))
@@ -144,21 +131,38 @@ def score():
         flash("请选择要评分的对话文件（JSONL、JSON、CSV 或 XLSX）", "error")
         return redirect(url_for("qa.index"))
     semantic = request.form.get("semantic") == "on"
-    result = score_files([s.path for s in saved], policy, settings(), scorer=_scorer(policy, semantic))
-    run_id = save_run(qa_db(), result)
-    flash(f"已评分 {len(result.scorecards)} 个对话，{len(result.rejections)} 条记录无法读取", "success")
-    for rejection in result.rejections[:20]:
-        flash(
-            f"未读取：{Path(rejection.file).name} 第 {rejection.line} "
-            f"{'行' if rejection.unit != 'item' else '项'}：{rejection.reason}",
-            "warning",
-        )
-    return redirect(url_for("qa.run", run_id=run_id))
+    # Scoring runs as a job (progress on its page); an empty result creates no run.
+    job = playbook().start_qa_score(
+        [s.path for s in saved], policy.text, policy.name, g.user.username, semantic, rejected=errors
+    )
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+@bp.post("/runs/<int:run_id>/rescore")
+def rescore(run_id: int):
+    """Re-score a stored run's transcripts under another policy (a job), then show the difference."""
+    policy = _policy(request.form.get("policy", ""))
+    try:
+        name, semantic = request.form.get("policy", ""), request.form.get("semantic") == "on"
+        job = playbook().start_rescore(run_id, policy.text, name, g.user.username, semantic)
+    except LookupError:
+        abort(404)
+    except ValueError as exc:
+        flash(f"无法重新评分：{exc}", "error")
+        return redirect(url_for("qa.run", run_id=run_id))
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.get("/runs/<int:run_id>")
 def run(run_id: int):
-    return render_template("qa/run.html", run=_run(run_id), cards=_cards(run_id), status_labels=STATUS_LABELS)
+    return render_template(
+        "qa/run.html",
+        run=_run(run_id),
+        cards=_cards(run_id),
+        status_labels=STATUS_LABELS,
+        policies=policies.list_policies(settings().home_path),
+        labels=_rule_labels(get_run(qa_db(), run_id)["policy_text"]),
+    )
 
 
 @bp.get("/runs/<int:run_id>/export.<fmt>")
@@ -184,8 +188,6 @@ def export(run_id: int, fmt: str):
 @bp.get("/scorecards/<int:scorecard_id>")
 def scorecard(scorecard_id: int):
     """The scorecard with final (human) verdicts beside the machine's, and the review form."""
-    from web.qa_review import scorecard_page
-
     return scorecard_page(scorecard_id)
 
 

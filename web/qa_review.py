@@ -6,13 +6,18 @@ who may do what is checked there.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
+from qa.readers import read_transcripts
 from qa.review import NotFound, ReviewError
 from qa.sampling import SamplingPlan
 from qa.store import get_run
+from qa.transcript import Conversation
 from web.auth import role_required
-from web.extensions import playbook
+from web.extensions import playbook, settings
+from web.transcript_view import build_bubbles
 
 bp = Blueprint("review", __name__, url_prefix="/qa")
 
@@ -56,18 +61,26 @@ def form_items(rules: list[dict], form) -> list[dict]:
     return items
 
 
+def conversation_of(files: list[str], card: dict):
+    """Re-read the scored conversation from the run's stored transcript file."""
+    source_file = card.get("source", "").split(":")[0]
+    for file in files:
+        if Path(file).name != source_file or not Path(file).is_file():
+            continue
+        for item in read_transcripts(file, settings().timezone):
+            if isinstance(item, Conversation) and item.id == card["id"] and item.source == card["source"]:
+                return item
+    return None
+
+
 def scorecard_page(scorecard_id: int, status: int = 200, form=None):
     """The scorecard with its final verdicts, the review form, review history and appeals."""
-    from web.qa import conversation_of
-
     card = _or_404(desk().scorecard, scorecard_id)
     run = get_run(desk().conn, card["run_id"])
     if run is None:
         abort(404)
     labels = {r["id"]: r["description"] or r["id"] for r in card["rules"]}
     conversation = conversation_of(run["files"], card)
-    from web.transcript_view import build_bubbles
-
     bubbles = build_bubbles(conversation.messages, card, labels) if conversation else None
     return render_template(
         "qa/scorecard.html",
@@ -96,6 +109,16 @@ def review(scorecard_id: int):
     if next_url.startswith("/qa/assignments/"):
         return redirect(next_url)
     return redirect(url_for("qa.scorecard", scorecard_id=scorecard_id))
+
+
+@bp.get("/runs/<int:run_id>/diff")
+def run_diff(run_id: int):
+    """What changed from run ``base`` to this run: conversations, rules, agents."""
+    base = request.args.get("base", type=int)
+    if base is None:
+        abort(404)
+    diff = _or_404(desk().compare_runs, base, run_id)
+    return render_template("qa/diff.html", diff=diff, status_labels=STATUS_LABELS)
 
 
 # --- agreement ---------------------------------------------------------------------------------
@@ -194,9 +217,6 @@ def calibration(calibration_id: int):
 
 @bp.route("/calibrations/<int:calibration_id>/cards/<int:scorecard_id>", methods=["GET", "POST"])
 def calibration_card(calibration_id: int, scorecard_id: int):
-    from web.qa import conversation_of
-    from web.transcript_view import build_bubbles
-
     card = _or_404(desk().calibration_card, calibration_id, scorecard_id, g.user.username)
     status = 200
     if request.method == "POST":

@@ -192,3 +192,49 @@ def test_weekly_assignment_picks_per_agent_and_tracks_done(client, auth, run, lo
     login_as(client, "qa")
     page = client.get(f"/qa/assignments/{assignment['id']}").get_data(as_text=True)
     assert "抽取原因" in page and re.search(r"已完成 \d+/\d+", page)
+
+
+def test_rescore_a_stored_run_as_a_job_then_read_the_difference(
+    client, auth, run, job_result, login_as, csrf
+):
+    started = client.post(
+        f"/api/qa/runs/{run['run_id']}/rescore",
+        headers=auth("qa"),
+        json={"policy": "default.yaml", "semantic": False},
+    )
+    job = job_result(client, started, auth("qa"))
+    assert job["status"] == "done" and job["result"]["base_run"] == run["run_id"]
+    diff = client.get(f"/api/qa/runs/{job['result']['run_id']}/diff?base={run['run_id']}", headers=auth("qa"))
+    body = diff.get_json()
+    assert body["compared"] == 2 and body["changed"] == 0  # same policy, same verdicts
+    assert (
+        client.post(
+            "/api/qa/runs/999999/rescore", headers=auth("qa"), json={"policy": "default.yaml"}
+        ).status_code
+        == 404
+    )
+    login_as(client, "qa")
+    page = client.get(f"/qa/runs/{job['result']['run_id']}/diff?base={run['run_id']}").get_data(as_text=True)
+    assert "比较了 2 个对话，0 个有变化" in page
+
+
+def test_a_file_with_no_scorable_conversation_creates_no_run(client, login_as, csrf):
+    import io
+
+    login_as(client, "qa")
+    token = csrf(client, "/qa/")
+    before = client.get("/qa/").get_data(as_text=True).count("/qa/runs/")
+    response = client.post(
+        "/qa/runs",
+        data={
+            "csrf_token": token,
+            "policy": "default.yaml",
+            "files": [(io.BytesIO(b"{broken\n"), "bad.jsonl")],
+        },
+        content_type="multipart/form-data",
+    )
+    job_id = int(response.location.rsplit("/", 1)[1])
+    client.application.extensions["kefu_playbook"].jobs.wait(job_id, timeout=300)
+    page = client.get(response.location).get_data(as_text=True)
+    assert "没有可评分的对话，未创建评分记录" in page and "JSON" in page
+    assert client.get("/qa/").get_data(as_text=True).count("/qa/runs/") == before
