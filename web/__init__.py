@@ -61,7 +61,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from web import admin as admin_views
-    from web import api, api_review, auth, errors, jobs, my_qa, qa_review, search, security, templating
+    from web import (
+        api,
+        api_review,
+        auth,
+        errors,
+        jobs,
+        my_qa,
+        qa_agents,
+        qa_review,
+        search,
+        security,
+        templating,
+    )
     from web import qa as qa_views
     from web import quiz as quiz_views
     from web.extensions import csrf
@@ -77,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(qa_views.bp)
     app.register_blueprint(qa_review.bp)
     app.register_blueprint(my_qa.bp)
+    app.register_blueprint(qa_agents.bp)
     app.register_blueprint(quiz_views.bp)
     app.register_blueprint(jobs.bp)
     app.register_blueprint(api.bp)

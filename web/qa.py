@@ -8,11 +8,13 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
-from qa.store import get_run
+from qa.agents import agent_scorecard_ids, rule_failure_rates
+from qa.store import get_run, get_scorecard
 from web import charts, policies
 from web.auth import role_required
 from web.extensions import playbook, qa_db, settings
 from web.qa_review import scorecard_page
+from web.templating import format_datetime
 from web.transcript_view import build_bubbles
 
 bp = Blueprint("qa", __name__, url_prefix="/qa")
@@ -94,7 +96,7 @@ def _cards(run_id: int, agent: str | None = None) -> list[dict]:
     ]
 
 
-def _rule_labels(policy_text: str | None) -> dict[str, str]:
+def rule_labels(policy_text: str | None) -> dict[str, str]:
     from qa import PolicyError, parse_policy
 
     if not policy_text:
@@ -161,7 +163,7 @@ def run(run_id: int):
         cards=_cards(run_id),
         status_labels=STATUS_LABELS,
         policies=policies.list_policies(settings().home_path),
-        labels=_rule_labels(get_run(qa_db(), run_id)["policy_text"]),
+        labels=rule_labels(get_run(qa_db(), run_id)["policy_text"]),
     )
 
 
@@ -198,12 +200,22 @@ def agent(agent: str):
     history = agent_history(qa_db(), agent)
     if not history:
         abort(404)
-    cards = [c for entry in history for c in _cards(entry["run_id"], agent)]
+    # Each conversation once, by its latest scorecard (final verdicts), unless one run is chosen.
+    run_id = request.args.get("run", type=int)
+    cards = [
+        {**get_scorecard(qa_db(), card_id), "scorecard_id": card_id}
+        for card_id in agent_scorecard_ids(qa_db(), agent, run_id)
+    ]
+    finals = {c["scorecard_id"]: c["score"] for c in playbook().reviews.agent_scorecards(agent)}
     bins = [0] * 10
     for card in cards:
-        bins[min(int(card["score"] // 10), 9)] += 1
-    latest = history[-1]
-    failure = [(rule, rate * 100) for rule, rate in latest["rule_failure_rate"].items() if rate is not None]
+        bins[min(int(finals.get(card["scorecard_id"], card["score"]) // 10), 9)] += 1
+    labels = rule_labels(get_run(qa_db(), history[-1]["run_id"])["policy_text"])
+    failure = [
+        (labels.get(rule, rule), rate)
+        for rule, rate in rule_failure_rates(qa_db(), agent, run_id).get(agent, {}).items()
+        if rate is not None
+    ]
     latencies = [
         s
         for c in cards
@@ -217,21 +229,33 @@ def agent(agent: str):
     ]
     latency_bins.append((">180s", sum(1 for s in latencies if s > edges[-1])))
     chart = {
-        "scores": charts.bar_chart([(f"{i * 10}", n) for i, n in enumerate(bins)], "得分分布（对话数）"),
-        "failures": charts.bar_chart(
-            failure,
-            "各规则失败率（最近一次评分）",
-            y_max=100,
-            y_fmt=lambda v: f"{v:.0f}%",
-            color="#c0392b",
-            value_fmt=lambda v: f"{v:.0f}%",
+        "scores": charts.bar_chart(
+            [(f"{i * 10}", n) for i, n in enumerate(bins)], "得分分布（对话数）", y_max=_count_axis(bins)
         ),
-        "latency": charts.bar_chart(latency_bins, "回复用时分布（条）", color="#b9770e"),
+        "latency": charts.bar_chart(
+            latency_bins,
+            "回复用时分布（条）",
+            y_max=_count_axis([n for _, n in latency_bins]),
+            color="#b9770e",
+        ),
         "history": charts.line_chart(
-            [(h["created_at"][5:16].replace("T", " "), h["mean_score"]) for h in history], "历次平均分"
+            [(format_datetime(h["created_at"])[5:], h["mean_score"]) for h in history], "历次平均分"
         ),
     }
-    return render_template("qa/agent.html", agent=agent, history=history, cards=cards, chart=chart)
+    return render_template(
+        "qa/agent.html",
+        agent=agent,
+        history=history,
+        cards=cards,
+        chart=chart,
+        failure=failure,
+        run_id=run_id,
+    )
+
+
+def _count_axis(counts: list[int]) -> int:
+    """A y maximum for counts whose four grid steps are whole numbers."""
+    return max(4, -(-max(counts, default=0) // 4) * 4)
 
 
 # --- policies ------------------------------------------------------------------------------
