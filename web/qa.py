@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
 from qa.agents import agent_scorecard_ids, rule_failure_rates
+from qa.pasted import PastedChatError, looks_like_chat, parse_pasted_chat
 from qa.store import get_run, get_scorecard
 from web import charts, policies
 from web.auth import role_required
@@ -317,11 +318,17 @@ def policy_edit():
 
 def _try_policy(policy, pasted: str):
     """Score a pasted conversation (JSON object or JSON Lines); a string is an error message."""
-    from qa import Conversation, read_transcripts, score_conversations
+    from qa import Conversation, read_transcripts
 
     pasted = pasted.strip()
     if not pasted:
-        return "请粘贴一段对话（JSON）"
+        return "请粘贴一段对话（JSON，或每行一条“客户：…”/“客服：…”）"
+    if looks_like_chat(pasted):
+        try:
+            conversation = parse_pasted_chat(pasted, settings().timezone)
+        except PastedChatError as exc:
+            return f"对话无法读取：{exc}"
+        return _trial(policy, conversation)
     suffix = ".json" if pasted.startswith(("{", "[")) else ".jsonl"
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"试运行{suffix}"
@@ -330,7 +337,18 @@ def _try_policy(policy, pasted: str):
     conversations = [i for i in items if isinstance(i, Conversation)]
     if not conversations:
         return "对话无法读取：" + "；".join(str(i).split(": ", 1)[-1] for i in items)
-    conversation = conversations[0]
+    return _trial(policy, conversations[0])
+
+
+def _trial(policy, conversation) -> dict:
+    from qa import score_conversations
+
     card = score_conversations([conversation], policy, settings(), scorer=_scorer(policy, True))[0].as_dict()
     labels = {r.id: r.description or r.id for r in policy.rules}
-    return {"card": card, "bubbles": build_bubbles(conversation.messages, card, labels), "labels": labels}
+    bubbles = build_bubbles(conversation.messages, card, labels)
+    return {
+        "card": card,
+        "bubbles": bubbles,
+        "labels": labels,
+        "untimed": conversation.extra.get("untimed", False),
+    }

@@ -238,3 +238,27 @@ def test_a_file_with_no_scorable_conversation_creates_no_run(client, login_as, c
     page = client.get(response.location).get_data(as_text=True)
     assert "没有可评分的对话，未创建评分记录" in page and "JSON" in page
     assert client.get("/qa/").get_data(as_text=True).count("/qa/runs/") == before
+
+
+def test_try_a_policy_on_a_chat_pasted_as_lines(client, login_as, csrf):
+    login_as(client, "qa")
+    token = csrf(client, "/qa/policies/edit?name=default.yaml")
+    text = client.application.extensions["kefu_settings"].home_path.joinpath("policies", "default.yaml")
+    page = client.post(
+        "/qa/policies/edit",
+        data={
+            "csrf_token": token,
+            "name": "default.yaml",
+            "text": text.read_text(encoding="utf-8"),
+            "action": "try",
+            "conversation": "客户：在吗，我要投诉\n客服：您好，非常抱歉\n客户：好吧\n客服：祝您生活愉快，再见",
+        },
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "试运行结果" in html and 'id="untimed-note"' in html
+    bad = client.post(
+        "/qa/policies/edit",
+        data={"csrf_token": token, "name": "default.yaml", "text": text.read_text(encoding="utf-8"),
+              "action": "try", "conversation": "客户 10:00：在吗\n客服：您好"},
+    )  # fmt: skip
+    assert bad.status_code == 400 and "第 2 行没有时间" in bad.get_data(as_text=True)
