@@ -14,6 +14,7 @@ from qa.store import get_run, get_scorecard
 from web import charts, policies
 from web.auth import role_required
 from web.extensions import playbook, qa_db, settings
+from web.qa_dashboard import RUN_FILTERS, count_axis, filter_cards
 from web.qa_review import scorecard_page
 from web.templating import format_datetime
 from web.transcript_view import build_bubbles
@@ -158,13 +159,50 @@ def rescore(run_id: int):
 
 @bp.get("/runs/<int:run_id>")
 def run(run_id: int):
+    all_cards = _cards(run_id)
+    finals = {
+        row["id"]: (row["final_score"], bool(row["final_passed"]))
+        for row in qa_db().execute(
+            "SELECT id, final_score, final_passed FROM qa_scorecards WHERE run_id = ?", (run_id,)
+        )
+    }
+    for card in all_cards:
+        card["final_score"], card["final_passed"] = finals.get(
+            card["scorecard_id"], (card["score"], card["passed"])
+        )
+    cards = filter_cards(all_cards, request.args)
+    labels = rule_labels(get_run(qa_db(), run_id)["policy_text"])
+    bins = [0] * 10
+    for card in cards:
+        bins[min(int(card["final_score"] // 10), 9)] += 1
+    rule_ids = list(dict.fromkeys(r["id"] for c in all_cards for r in c["rules"]))
+    failure = []
+    for rule_id in rule_ids:
+        applicable = [r for c in cards for r in c["rules"] if r["id"] == rule_id and r["status"] != "na"]
+        if applicable:
+            failure.append(
+                (
+                    labels.get(rule_id, rule_id),
+                    sum(r["status"] == "fail" for r in applicable) / len(applicable),
+                )
+            )
+    chart = charts.bar_chart(
+        [(f"{i * 10}", n) for i, n in enumerate(bins)], "得分分布（对话数）", y_max=count_axis(bins)
+    )
     return render_template(
         "qa/run.html",
         run=_run(run_id),
-        cards=_cards(run_id),
+        cards=cards,
+        total=len(all_cards),
         status_labels=STATUS_LABELS,
         policies=policies.list_policies(settings().home_path),
-        labels=rule_labels(get_run(qa_db(), run_id)["policy_text"]),
+        labels=labels,
+        chart=chart,
+        failure=failure,
+        rule_ids=rule_ids,
+        agents=sorted({c["agent"] for c in all_cards}),
+        channels=sorted({c["channel"] for c in all_cards if c["channel"]}),
+        filters={name: request.args.get(name, "") for name in RUN_FILTERS},
     )
 
 
@@ -231,12 +269,12 @@ def agent(agent: str):
     latency_bins.append((">180s", sum(1 for s in latencies if s > edges[-1])))
     chart = {
         "scores": charts.bar_chart(
-            [(f"{i * 10}", n) for i, n in enumerate(bins)], "得分分布（对话数）", y_max=_count_axis(bins)
+            [(f"{i * 10}", n) for i, n in enumerate(bins)], "得分分布（对话数）", y_max=count_axis(bins)
         ),
         "latency": charts.bar_chart(
             latency_bins,
             "回复用时分布（条）",
-            y_max=_count_axis([n for _, n in latency_bins]),
+            y_max=count_axis([n for _, n in latency_bins]),
             color="#b9770e",
         ),
         "history": charts.line_chart(
@@ -252,11 +290,6 @@ def agent(agent: str):
         failure=failure,
         run_id=run_id,
     )
-
-
-def _count_axis(counts: list[int]) -> int:
-    """A y maximum for counts whose four grid steps are whole numbers."""
-    return max(4, -(-max(counts, default=0) // 4) * 4)
 
 
 # --- policies ------------------------------------------------------------------------------

@@ -262,3 +262,15 @@ def test_try_a_policy_on_a_chat_pasted_as_lines(client, login_as, csrf):
               "action": "try", "conversation": "客户 10:00：在吗\n客服：您好"},
     )  # fmt: skip
     assert bad.status_code == 400 and "第 2 行没有时间" in bad.get_data(as_text=True)
+
+
+def test_run_dashboard_filters_by_agent_rule_result_and_score(client, run, login_as):
+    login_as(client, "qa")
+    url = f"/qa/runs/{run['run_id']}"
+    everything = client.get(url).get_data(as_text=True)
+    assert "显示 2 / 2 个对话" in everything and 'id="run-filters"' in everything
+    assert "显示 1 / 2 个对话" in client.get(f"{url}?agent=a77").get_data(as_text=True)
+    only_failed = client.get(f"{url}?rule=forbidden_phrases").get_data(as_text=True)
+    assert "rv-1" in only_failed and ">rv-2<" not in only_failed
+    assert "显示 0 / 2 个对话" in client.get(f"{url}?score_min=101").get_data(as_text=True)
+    assert "显示 1 / 2 个对话" in client.get(f"{url}?result=pass").get_data(as_text=True)
