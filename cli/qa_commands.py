@@ -68,10 +68,17 @@ def score_command(args, settings) -> int:
     (missing, unreadable, malformed: each is one line on stderr) and the rest was scored;
     an invalid policy or option is a usage error (2) before anything is read.
     """
+    from qa.kb_examples import kb_stages
     from qa.report import summarize_agents, write_reports
     from qa.runner import score_files
 
     policy = _load_policy(args.policy, settings)
+    if kb_stages(policy) and not args.no_semantic:
+        from service.playbook import Playbook
+
+        policy, empty = Playbook(settings, foreground=True).kb_policy(policy)
+        for stage in empty:
+            print(f"知识库里没有“{stage}”阶段的话术：引用它的规则只按用语匹配", file=sys.stderr)
     columns = _columns(args.map)
     result = score_files(args.files, policy, settings, columns, semantic=not args.no_semantic)
     for rejection in result.rejections:

@@ -53,10 +53,10 @@ class SemanticMatcher:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = Lock()
         self._rules: dict[str, _Prepared] = {}
-        for rule in policy.rules:
-            if rule.semantic is not None:
+        for rule in policy.rules:  # examples only from the knowledge base may not be filled in yet
+            if rule.semantic is not None and rule.semantic.examples:
                 self._rules[rule.id] = self._prepare(rule.semantic)
-            if rule.trigger_semantic is not None:
+            if rule.trigger_semantic is not None and rule.trigger_semantic.examples:
                 self._rules[trigger_key(rule)] = self._prepare(rule.trigger_semantic)
 
     def _prepare(self, semantic: Semantic) -> _Prepared:
@@ -94,7 +94,9 @@ class SemanticMatcher:
 
         ``key``: which examples, the rule's (default) or its trigger's (:func:`trigger_key`).
         """
-        prepared = self._rules[key or rule.id]
+        prepared = self._rules.get(key or rule.id)
+        if prepared is None:
+            return [None] * len(texts)
         units = [
             (i, m.start(), m.end())
             for i, text in enumerate(texts)

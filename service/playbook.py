@@ -23,6 +23,7 @@ from pathlib import Path
 
 from common.atomic import write_text_atomic
 from common.db import thread_connections
+from qa.kb_examples import kb_stages, stage_scripts, with_kb_examples
 from qa.policy import parse_policy
 from qa.review import ReviewDesk
 from qa.runner import make_scorer, score_files
@@ -177,6 +178,14 @@ class Playbook:
         }
         return self.jobs.submit("qa_score", params, started_by)
 
+    def kb_policy(self, policy):
+        """``policy`` with its ``from_kb`` stages' reply scripts from this knowledge base as examples;
+        and the stages the knowledge base has no scripts for."""
+        if not kb_stages(policy):
+            return policy, []
+        chunks = self.kb.all_chunks()
+        return with_kb_examples(policy, lambda stage: stage_scripts(chunks, stage))
+
     def start_rescore(
         self, run_id: int, policy_text: str, policy_name: str, started_by: str, semantic: bool = True
     ) -> Job:
@@ -280,7 +289,11 @@ class Playbook:
     def _qa_score_job(self, job: Job, progress: Progress) -> dict:
         """Score the files, store the run (never an empty one) and report what was refused."""
         params = job.params
-        policy = parse_policy(params["policy_text"], params["policy_name"], self.settings)
+        policy, empty = self.kb_policy(
+            parse_policy(params["policy_text"], params["policy_name"], self.settings)
+        )
+        for stage in empty:
+            progress.note(f"知识库里没有“{stage}”阶段的话术：引用它的规则只按用语匹配")
         needs_model = params["semantic"] and any(r.semantic or r.trigger_semantic for r in policy.rules)
         # Share the search embedder: one model in memory per process.
         embedder = self.embedder if needs_model else None

@@ -376,6 +376,7 @@ def _try_policy(policy, pasted: str):
 def _trial(policy, conversation) -> dict:
     from qa import score_conversations
 
+    policy, _ = playbook().kb_policy(policy)
     card = score_conversations([conversation], policy, settings(), scorer=_scorer(policy, True))[0].as_dict()
     labels = {r.id: r.description or r.id for r in policy.rules}
     bubbles = build_bubbles(conversation.messages, card, labels)
