@@ -10,6 +10,8 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 
 from qa.agents import agent_scorecard_ids, rule_failure_rates
 from qa.pasted import PastedChatError, looks_like_chat, parse_pasted_chat
+from qa.policy import PolicyError, validate_policy_text
+from qa.policy_form import apply_form, form_fields
 from qa.store import get_run, get_scorecard
 from web import charts, policies
 from web.auth import role_required
@@ -346,6 +348,37 @@ def policy_edit():
         trial=trial,
         sample=sample,
         status_labels=STATUS_LABELS,
+    ), status
+
+
+@bp.route("/policies/form", methods=["GET", "POST"])
+def policy_form():
+    """Edit a policy's rules in a form (phrases, terms with exceptions, points, SLAs); saved only when
+    the result validates exactly like the YAML editor's."""
+    home = settings().home_path
+    name = (request.values.get("name") or "").strip()
+    try:
+        text = policies.read_policy(home, name)
+    except policies.UploadError:
+        abort(404)
+    if text is None:
+        abort(404)
+    errors = validate_policy_text(text, name)
+    if errors:
+        flash("规则文件有误，请先在 YAML 编辑中修正：" + "；".join(errors), "error")
+        return redirect(url_for("qa.policy_edit", name=name))
+    status = 200
+    if request.method == "POST":
+        try:
+            new_text = apply_form(text, request.form)
+        except PolicyError as exc:
+            errors, status = exc.errors, 400
+        else:
+            policies.save_policy(home, name, new_text)
+            flash(f"已保存 {name}", "success")
+            return redirect(url_for("qa.policy_form", name=name))
+    return render_template(
+        "qa/policy_form.html", name=name, fields=form_fields(text), errors=errors, kind_labels=KIND_LABELS
     ), status
 
 

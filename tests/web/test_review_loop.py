@@ -274,3 +274,39 @@ def test_run_dashboard_filters_by_agent_rule_result_and_score(client, run, login
     assert "rv-1" in only_failed and ">rv-2<" not in only_failed
     assert "显示 0 / 2 个对话" in client.get(f"{url}?score_min=101").get_data(as_text=True)
     assert "显示 1 / 2 个对话" in client.get(f"{url}?result=pass").get_data(as_text=True)
+
+
+def test_policy_form_editor_saves_terms_points_and_slas_and_validates_like_yaml(client, login_as, csrf):
+    from qa.policy import parse_policy
+
+    home = client.application.extensions["kefu_settings"].home_path
+    login_as(client, "qa")
+    client.get("/qa/policies")  # the library is seeded with the bundled policies on first use
+    source = (home / "policies" / "default.yaml").read_text(encoding="utf-8")
+    (home / "policies" / "表单.yaml").write_text(source, encoding="utf-8")
+    page = client.get("/qa/policies/form?name=表单.yaml").get_data(as_text=True)
+    assert 'id="policy-form"' in page and "不知道 | 不知道您是否" in page
+    ids = [r.id for r in parse_policy(source).rules]
+    form = {
+        "csrf_token": csrf(client, "/qa/policies/form?name=表单.yaml"),
+        "name": "表单.yaml",
+        "pass_score": "85",
+    }
+    form |= {f"rule-{i}-id": rule_id for i, rule_id in enumerate(ids)}
+    banned, sla = ids.index("forbidden_phrases"), ids.index("reply_time")
+    form |= {f"rule-{banned}-phrases": "不知道 | 不知道您是否\n你自己看", f"rule-{banned}-points": "12"}
+    form |= {f"rule-{sla}-sla_s": "45", f"rule-{sla}-points": "10"}
+    saved = client.post("/qa/policies/form", data=form, follow_redirects=True)
+    assert "已保存" in saved.get_data(as_text=True)
+    policy = parse_policy((home / "policies" / "表单.yaml").read_text(encoding="utf-8"))
+    rule = policy.rule("forbidden_phrases")
+    assert (
+        policy.pass_score == 85
+        and rule.points == 12
+        and [t.term for t in rule.phrases.terms] == ["不知道", "你自己看"]
+    )
+    assert rule.phrases.terms[0].exceptions == ("不知道您是否",) and policy.rule("reply_time").sla_s == 45
+    bad = client.post(
+        "/qa/policies/form", data=form | {f"rule-{banned}-phrases": "", f"rule-{sla}-sla_s": "-1"}
+    )
+    assert bad.status_code == 400 and "sla_s" in bad.get_data(as_text=True)
