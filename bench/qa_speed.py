@@ -87,6 +87,22 @@ def measure(conversations, policy, semantic: bool) -> float:
     return len(conversations) / (time.perf_counter() - began)
 
 
+def with_semantic_trigger(policy_path: Path):
+    """The default policy whose apology trigger also recognises complaints by meaning."""
+    import yaml
+
+    from qa.policy import parse_policy
+
+    data = yaml.safe_load(policy_path.read_text(encoding="utf-8"))
+    for rule in data["rules"]:
+        if rule.get("position") == "after":
+            rule["trigger"]["semantic"] = {
+                "examples": ["你们是不是倒闭了", "等了这么久都没人管", "你们怎么回事", "太让人失望了"],
+                "counter_examples": ["物流信息没更新", "请问什么时候发货", "好的谢谢", "这个有货吗"],
+            }
+    return parse_policy(yaml.safe_dump(data, allow_unicode=True), "semantic-trigger.yaml")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000)
@@ -100,6 +116,12 @@ def main() -> None:
     semantic = measure(subset, policy, semantic=True)
     print(
         f"semantic mode: {semantic:,.0f} conversations/s ({len(subset)} x 20 messages, 1/3 without a lexical greeting)"
+    )
+    trigger_policy = with_semantic_trigger(ROOT / "sample_data" / "policy" / "default.yaml")
+    triggers = measure(subset, trigger_policy, semantic=True)
+    print(
+        f"semantic triggers: {triggers:,.0f} conversations/s ({len(subset)} x 20 messages, every customer message"
+        " without a lexical complaint word is embedded)"
     )
 
 

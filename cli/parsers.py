@@ -290,6 +290,18 @@ def register_review(subparsers) -> None:
     assign.add_argument("--json", action="store_true", help="print the assignment as JSON")
     assign.set_defaults(handler="cli.review_commands:assign_command")
 
+    rescore = subparsers.add_parser(
+        "qa-rescore",
+        help="re-score a stored run under another policy and show what changed",
+        description="Score a stored run's transcript files again under POLICY, store the new run and print "
+        "the conversations and rules whose verdicts changed and each agent's score delta.",
+    )
+    rescore.add_argument("run", type=int, help="the stored run's id")
+    rescore.add_argument("--policy", required=True, help="policy YAML file")
+    rescore.add_argument("--no-semantic", action="store_true", help="match required phrases lexically only")
+    rescore.add_argument("--json", action="store_true", help="print the difference as JSON")
+    rescore.set_defaults(handler="cli.review_commands:rescore_command")
+
 
 REGISTER = (register_kb, register_qa, register_review, register_quiz, register_web)
 

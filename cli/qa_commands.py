@@ -6,12 +6,14 @@ import json
 import sys
 
 from cli import CommandError
+from qa.kb_examples import kb_stages
 from qa.messages import os_reason
 from qa.policy import PolicyError, load_policy
 from qa.readers import COLUMNS
 from qa.report import summarize_agents, write_reports
 from qa.runner import score_files
 from qa.store import open_store, save_run
+from service.playbook import Playbook
 
 
 def _load_policy(path: str, settings):
@@ -41,6 +43,10 @@ def score_command(args, settings) -> int:
     an invalid policy or option is a usage error (2) before anything is read.
     """
     policy = _load_policy(args.policy, settings)
+    if kb_stages(policy) and not args.no_semantic:
+        policy, empty = Playbook(settings, foreground=True).kb_policy(policy)
+        for stage in empty:
+            print(f"知识库里没有“{stage}”阶段的话术：引用它的规则只按用语匹配", file=sys.stderr)
     columns = _columns(args.map)
     result = score_files(args.files, policy, settings, columns, semantic=not args.no_semantic)
     for rejection in result.rejections:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 
 from cli import CommandError
+from qa.policy import PolicyError, load_policy
 from qa.review import ReviewError
 from qa.sampling import SamplingPlan
 from service.playbook import Playbook
 
 
-def _desk(settings):
-    return Playbook(settings, foreground=True).reviews
+def _playbook(settings):
+    return Playbook(settings, foreground=True)
 
 
 def _pct(value) -> str:
@@ -21,7 +22,7 @@ def _pct(value) -> str:
 
 def agreement_command(args, settings) -> int:
     try:
-        report = _desk(settings).agreement(args.run, args.since, args.until)
+        report = _playbook(settings).reviews.agreement(args.run, args.since, args.until)
     except ReviewError as exc:
         raise CommandError(str(exc)) from None
     if args.json:
@@ -47,7 +48,9 @@ def agreement_command(args, settings) -> int:
 def assign_command(args, settings) -> int:
     plan = SamplingPlan(args.random, args.lowest, not args.no_critical, args.seed)
     try:
-        created = _desk(settings).create_assignment(args.reviewer, args.start, args.end, "cli", plan)
+        created = _playbook(settings).reviews.create_assignment(
+            args.reviewer, args.start, args.end, "cli", plan
+        )
     except ReviewError as exc:
         raise CommandError(str(exc)) from None
     if args.json:
@@ -60,4 +63,37 @@ def assign_command(args, settings) -> int:
     for item in created["items"]:
         reasons = "、".join(item["reasons"])
         print(f"  {item['agent']}: scorecard {item['scorecard_id']} ({item['conversation_id']}) {reasons}")
+    return 0
+
+
+def rescore_command(args, settings) -> int:
+    """Re-score in the foreground, then print the difference from the stored run."""
+
+    try:
+        policy = load_policy(args.policy, settings)
+    except (OSError, PolicyError) as exc:
+        raise CommandError(f"无法使用规则文件 {args.policy}：{exc}") from None
+    playbook = _playbook(settings)
+    try:
+        job = playbook.start_rescore(args.run, policy.text, args.policy, "cli", semantic=not args.no_semantic)
+    except (LookupError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    if job.status != "done":
+        raise CommandError(job.error or "重新评分失败")
+    diff = playbook.reviews.compare_runs(args.run, job.result["run_id"])
+    if args.json:
+        print(json.dumps(diff, ensure_ascii=False, indent=1))
+        return 0
+    print(
+        f"run {args.run} ({diff['base']['policy_version']}) -> run {job.result['run_id']}"
+        f" ({diff['new']['policy_version']}): {diff['changed']} of {diff['compared']} conversation(s) changed"
+    )
+    for rule in diff["rules"]:
+        print(f"  rule {rule['rule_id']}: {rule['before']} -> {rule['after']} in {rule['conversations']}")
+    for agent in diff["agents"]:
+        means = f"{agent['mean_before']:g} -> {agent['mean_after']:g}"
+        print(f"  agent {agent['agent']}: {means} ({agent['delta']:+g})")
+    for conversation in diff["conversations"][:20]:
+        rules = ", ".join(f"{r['rule_id']} {r['before']}->{r['after']}" for r in conversation["rules"])
+        print(f"    {conversation['conversation_id']}: {conversation['delta']:+g} {rules}")
     return 0

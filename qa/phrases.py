@@ -41,6 +41,7 @@ class Semantic:
 
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...] = ()
+    from_kb: tuple[str, ...] = ()  # stages (欢迎语, 道歉...) whose knowledge-base scripts are examples too
 
 
 def phrase_set(items: object, regex: object, negation: bool, key: str, regex_key: str, error) -> PhraseSet:
@@ -125,16 +126,25 @@ def phrase_groups(spec: object, negation: bool, key: str, error) -> list[PhraseS
 def semantic_examples(spec: object, error, key: str = "semantic") -> Semantic | None:
     if spec is None or spec is False:
         return None
-    if not isinstance(spec, dict) or not string_list(spec.get("examples")) or not spec.get("examples"):
-        error(f"'{key}' 必须是含非空 'examples' 文本列表的映射")
+    if not isinstance(spec, dict):
+        error(f"'{key}' 必须是含 'examples'（或 'from_kb'）的映射")
         return None
-    for extra in unknown_keys(spec, {"examples", "counter_examples"}):
+    stages = spec.get("from_kb", [])
+    stages = [stages] if isinstance(stages, str) else stages
+    if not string_list(stages) or not all(s.strip() for s in stages):
+        error(f"'{key}.from_kb' 必须是话术阶段名（如 欢迎语）或其列表")
+        stages = []
+    examples = spec.get("examples", [])
+    if not string_list(examples) or not (examples or stages):
+        error(f"'{key}' 需要非空的 'examples' 文本列表，或 'from_kb'（从知识库取某阶段的话术作例句）")
+        return None
+    for extra in unknown_keys(spec, {"examples", "counter_examples", "from_kb"}):
         error(f"'{key}' 里没有键 {shown(extra)}")
     counter = spec.get("counter_examples", [])
     if not string_list(counter):
         error(f"'{key}.counter_examples' 必须是文本列表")
         counter = []
-    return Semantic(tuple(spec["examples"]), tuple(counter))
+    return Semantic(tuple(examples), tuple(counter), tuple(s.strip() for s in stages))
 
 
 def unknown_keys(mapping: dict, allowed: set[str]) -> list:

@@ -18,8 +18,10 @@ import sqlite3
 from qa import review_store as store
 from qa.agreement import rule_agreement
 from qa.calibration import compare
+from qa.rescore import diff_cards
 from qa.sampling import SamplingPlan, draw_sample
 from qa.scoring import FAIL, PASS
+from qa.store import get_run, run_cards
 from qa.verdicts import (
     APPEAL_DECISIONS,
     MAX_SAMPLE,
@@ -315,6 +317,22 @@ class ReviewDesk:
         ]
         keys = ("id", "agent", "channel", "source", "messages", "scorecard_id", "run_id")
         return {**{k: card.get(k) for k in keys}, "rules": rules}
+
+    # -- comparing runs ----------------------------------------------------------------------
+    def compare_runs(self, base_run: int, new_run: int) -> dict:
+        """What changed from ``base_run`` to ``new_run`` (conversations, rules, agents); see qa/rescore.py."""
+        runs = {}
+        for run_id in (base_run, new_run):
+            runs[run_id] = get_run(self.conn, run_id)
+            if runs[run_id] is None:
+                raise NotFound(f"没有编号为 {run_id} 的评分")
+        diff = diff_cards(run_cards(self.conn, base_run), run_cards(self.conn, new_run))
+        keys = ("id", "created_at", "policy_name", "policy_version", "scored")
+        return {
+            "base": {k: runs[base_run][k] for k in keys},
+            "new": {k: runs[new_run][k] for k in keys},
+            **diff,
+        }
 
     # -- weekly sampling ---------------------------------------------------------------------
     def create_assignment(

@@ -225,3 +225,8 @@ def parse_rule(raw: object, defaults: dict[str, Any], error) -> Rule | None:
         unanswered=str(unanswered) if unanswered in UNANSWERED else "fail",
         negation_window=window,
     )
+
+
+def trigger_key(rule: Rule) -> str:
+    """The key of a rule's trigger examples in the semantic matcher (rule ids cannot hold '#')."""
+    return f"{rule.id}#trigger"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +37,7 @@ def make_scorer(
     Without ``settings`` the table's defaults apply (``table_defaults()``), as everywhere.
     """
     settings = settings if settings is not None else table_defaults()
-    if embedder is None and semantic and any(rule.semantic for rule in policy.rules):
+    if embedder is None and semantic and any(rule.semantic or rule.trigger_semantic for rule in policy.rules):
         embedder = load_embedder(settings.embedder)
     return Scorer(policy, embedder=embedder, semantic=semantic, cache_size=settings.query_cache_size)
 
@@ -61,12 +61,19 @@ def score_files(
     columns: Mapping[str, str] | None = None,
     semantic: bool = True,
     scorer: Scorer | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> RunResult:
-    """Read and score transcript files; malformed records become rejections, never errors."""
+    """Read and score transcript files; malformed records become rejections, never errors.
+
+    ``progress(done, total, file_name)`` is called before each file.
+    """
     tz = (settings if settings is not None else table_defaults()).timezone
     scorer = scorer or make_scorer(policy, settings, semantic)
     result = RunResult(policy)
-    for path in paths:
+    paths = list(paths)
+    for done, path in enumerate(paths):
+        if progress is not None:
+            progress(done, len(paths), Path(path).name)
         result.files.append(str(path))
         for item in read_transcripts(path, tz, columns):
             if isinstance(item, Rejection):

@@ -15,8 +15,8 @@ from index.embedder import load_embedder
 from qa.latency import LatencyReport, measure_latency
 from qa.matching import AnalysedText, Matcher
 from qa.policy import Policy
-from qa.rules import Rule
-from qa.semantic import SemanticMatcher, trigger_key
+from qa.rules import Rule, trigger_key
+from qa.semantic import SemanticMatcher
 from qa.transcript import Conversation, Message
 
 PASS, FAIL, NA = "pass", "fail", "na"

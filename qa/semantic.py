@@ -21,7 +21,7 @@ from common.sentences import sentence_spans
 from common.settings import setting
 from qa.phrases import Semantic
 from qa.policy import Policy
-from qa.rules import Rule
+from qa.rules import Rule, trigger_key
 
 # Sentences, not clauses: "哈喽，很乐意为您效劳" is one greeting.
 _MARKS_ONLY = re.compile(r"[。！？!?~～]+")  # sentence-end marks with no words
@@ -57,10 +57,10 @@ class SemanticMatcher:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = Lock()
         self._rules: dict[str, _Prepared] = {}
-        for rule in policy.rules:
-            if rule.semantic is not None:
+        for rule in policy.rules:  # examples only from the knowledge base may not be filled in yet
+            if rule.semantic is not None and rule.semantic.examples:
                 self._rules[rule.id] = self._prepare(rule.semantic)
-            if rule.trigger_semantic is not None:
+            if rule.trigger_semantic is not None and rule.trigger_semantic.examples:
                 self._rules[trigger_key(rule)] = self._prepare(rule.trigger_semantic)
 
     def _prepare(self, semantic: Semantic) -> _Prepared:
@@ -98,7 +98,9 @@ class SemanticMatcher:
 
         ``key``: which examples, the rule's (default) or its trigger's (:func:`trigger_key`).
         """
-        prepared = self._rules[key or rule.id]
+        prepared = self._rules.get(key or rule.id)
+        if prepared is None:
+            return [None] * len(texts)
         units = [(i, start, end) for i, text in enumerate(texts) for start, end in _candidates(text)]
         results: list[SemanticHit | None] = [None] * len(texts)
         if not units:
@@ -132,11 +134,6 @@ def _candidates(text: str) -> list[tuple[int, int]]:
             continue
         spans.append((start, end))
     return spans
-
-
-def trigger_key(rule: Rule) -> str:
-    """The key of a rule's trigger examples (rule ids cannot hold '#')."""
-    return f"{rule.id}#trigger"
 
 
 def _centre(vectors: np.ndarray, mean: np.ndarray) -> np.ndarray:

@@ -164,6 +164,12 @@ def list_scorecards(conn: sqlite3.Connection, run_id: int, agent: str | None = N
     return [dict(r) for r in conn.execute(sql, (run_id, agent) if agent else (run_id,))]
 
 
+def run_cards(conn: sqlite3.Connection, run_id: int) -> list[dict]:
+    """Every scorecard of a run in the JSON contract (machine verdicts), with its ``scorecard_id``."""
+    rows = conn.execute("SELECT id, data FROM qa_scorecards WHERE run_id = ? ORDER BY id", (run_id,))
+    return [{**json.loads(row["data"]), "scorecard_id": row["id"]} for row in rows]
+
+
 def get_scorecard(conn: sqlite3.Connection, scorecard_id: int) -> dict | None:
     """One stored scorecard in the JSON contract, plus its run and policy version."""
     row = conn.execute(

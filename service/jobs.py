@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 
 from common.db import migrate
 
-KIND_LABELS = {"ingest": "导入文档", "reindex": "重建索引", "quiz": "生成测验", "golden": "运行黄金测试集"}
+KIND_LABELS = {
+    "ingest": "导入文档",
+    "reindex": "重建索引",
+    "quiz": "生成测验",
+    "golden": "运行黄金测试集",
+    "qa_score": "质检评分",
+}
 STATUS_LABELS = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
 FINISHED = ("done", "failed")
 

@@ -28,13 +28,15 @@ from common.db import thread_connections
 from common.filenames import FileNameError
 from kb.knowledge_base import KnowledgeBase
 from kb.write_lock import KnowledgeBaseBusy
+from qa.kb_examples import kb_stages, stage_scripts, with_kb_examples
+from qa.pasted import PastedChatError, looks_like_chat, parse_pasted_chat
 from qa.policy import Policy, parse_policy
 from qa.policy_library import PolicyLibrary
 from qa.readers import read_transcripts
 from qa.review import ReviewDesk
 from qa.runner import RunResult, make_scorer, score_conversations, score_files
 from qa.scoring import Scorecard, Scorer
-from qa.store import open_store
+from qa.store import get_run, open_store, save_run
 from qa.transcript import Conversation
 from quiz import FactSet, build_questions, collect_facts, generate_quiz
 from quiz import bank as question_bank
@@ -95,6 +97,7 @@ class Playbook:
                     bodies = {"ingest": self._ingest_job, "reindex": self._reindex_job}
                     bodies["quiz"] = self._quiz_job
                     bodies["golden"] = self._golden_job
+                    bodies["qa_score"] = self._qa_score_job
                     self._jobs = JobQueue(self.settings, bodies, foreground=self.foreground)
         return self._jobs
 
@@ -191,13 +194,22 @@ class Playbook:
         return score_conversations(conversations, policy, self.settings, scorer=self.scorer(policy, semantic))
 
     def try_policy(self, policy: Policy, pasted: str) -> tuple[Conversation, Scorecard]:
-        """Score one pasted conversation (a JSON object or JSON Lines) for the policy editor.
+        """Score one pasted conversation (JSON, JSON Lines or 客户：…/客服：… lines) for the policy editor.
+
+        Rules taking examples from the knowledge base get them (``kb_policy``).
 
         Raises :class:`UnreadableTrial` (a user-facing message) when nothing could be read.
         """
         pasted = pasted.strip()
         if not pasted:
-            raise UnreadableTrial("请粘贴一段对话（JSON）")
+            raise UnreadableTrial("请粘贴一段对话（JSON，或每行一条“客户：…”/“客服：…”）")
+        policy, _ = self.kb_policy(policy)
+        if looks_like_chat(pasted):
+            try:
+                conversation = parse_pasted_chat(pasted, self.settings.timezone)
+            except PastedChatError as exc:
+                raise UnreadableTrial(f"对话无法读取：{exc}") from None
+            return conversation, self.score_conversations([conversation], policy)[0]
         suffix = ".json" if pasted.startswith(("{", "[")) else ".jsonl"
         with tempfile.TemporaryDirectory() as folder:  # the readers (and their checks) read files
             path = Path(folder) / f"试运行{suffix}"
@@ -317,6 +329,55 @@ class Playbook:
         documents = {name: (version, "\n".join(texts.get(name, []))) for name, version in versions.items()}
         return question_bank.flag_changed_sources(self.kb.conn, documents)
 
+    def start_qa_score(
+        self,
+        paths: list[Path],
+        policy_text: str,
+        policy_name: str,
+        started_by: str,
+        semantic: bool = True,
+        base_run: int | None = None,
+        rejected: list[str] = (),
+    ) -> Job:
+        """Queue a QA scoring run of stored transcript files (``base_run``: compare the new run with it).
+
+        The policy is validated here (qa.PolicyError), before anything is queued.
+        """
+        parse_policy(policy_text, policy_name, self.settings)
+        params = {
+            "paths": [str(p) for p in paths],
+            "policy_text": policy_text,
+            "policy_name": policy_name,
+            "semantic": semantic,
+            "base_run": base_run,
+            "rejected": list(rejected),
+        }
+        return self.jobs.submit("qa_score", params, started_by)
+
+    def kb_policy(self, policy):
+        """``policy`` with its ``from_kb`` stages' reply scripts from this knowledge base as examples;
+        and the stages the knowledge base has no scripts for."""
+        if not kb_stages(policy):
+            return policy, []
+        chunks = self.kb.all_chunks()
+        return with_kb_examples(policy, lambda stage: stage_scripts(chunks, stage))
+
+    def start_rescore(
+        self, run_id: int, policy_text: str, policy_name: str, started_by: str, semantic: bool = True
+    ) -> Job:
+        """Queue a re-score of a stored run's transcripts under another policy; the job's result names
+        both runs, whose difference ``reviews.compare_runs`` shows. LookupError for an unknown run,
+        ValueError when its transcript files are gone."""
+        run = get_run(self.reviews.conn, run_id)
+        if run is None:
+            raise LookupError(f"没有编号为 {run_id} 的评分")
+        missing = [Path(f).name for f in run["files"] if not Path(f).is_file()]
+        if missing:
+            raise ValueError(f"评分 #{run_id} 的对话文件已不在：{'、'.join(missing)}")
+        return self.start_qa_score(
+            [Path(f) for f in run["files"]], policy_text, policy_name, started_by, semantic, base_run=run_id
+        )
+
     # -- synchronous writes ---------------------------------------------------------
     @contextmanager
     def _bounded_writer(self):
@@ -432,6 +493,48 @@ class Playbook:
                 write_text_atomic(path, restore[key])
             self._write(progress, lambda kb: kb.reindex())
             raise JobFailed(f"词典有误，已恢复原内容：{exc}") from exc
+
+    def _qa_score_job(self, job: Job, progress: Progress) -> dict:
+        """Score the files, store the run (never an empty one) and report what was refused."""
+        params = job.params
+        policy, empty = self.kb_policy(
+            parse_policy(params["policy_text"], params["policy_name"], self.settings)
+        )
+        for stage in empty:
+            progress.note(f"知识库里没有“{stage}”阶段的话术：引用它的规则只按用语匹配")
+        needs_model = params["semantic"] and any(r.semantic or r.trigger_semantic for r in policy.rules)
+        # Share the search embedder: one model in memory per process.
+        embedder = self.embedder if needs_model else None
+        scorer = make_scorer(policy, self.settings, params["semantic"], embedder=embedder)
+
+        def on_file(done: int, total: int, name: str) -> None:
+            progress.items(done, total, f"评分：{name}")
+
+        result = score_files(params["paths"], policy, self.settings, scorer=scorer, progress=on_file)
+        progress.items(len(params["paths"]), len(params["paths"]), "保存评分")
+        rejections = [
+            {"file": Path(r.file).name, "line": r.line, "unit": r.unit, "reason": r.reason}
+            for r in result.rejections
+        ] + [{"file": None, "line": None, "unit": "file", "reason": r} for r in params.get("rejected", [])]
+        for item in rejections[:20]:
+            where = f"{item['file']} 第 {item['line']} 行：" if item["file"] and item["line"] else ""
+            progress.note(f"未读取：{where}{item['reason']}")
+        if not result.scorecards:
+            first = "；".join(r["reason"] for r in rejections[:3])
+            raise JobFailed("没有可评分的对话，未创建评分记录" + (f"（{first}）" if first else ""))
+        conn = open_store(self.settings.db_path, self.settings.db_busy_seconds)
+        try:
+            run_id = save_run(conn, result)
+        finally:
+            conn.close()
+        progress.note(f"已评分 {len(result.scorecards)} 个对话，{len(rejections)} 条记录无法读取")
+        return {
+            "run_id": run_id,
+            "base_run": params.get("base_run"),
+            "scored": len(result.scorecards),
+            "rejected": len(rejections),
+            "rejections": rejections[:200],
+        }
 
     def _quiz_job(self, job: Job, progress: Progress) -> dict:
         """Generate a draft quiz, or (``into="bank"``) candidates for the question bank.

@@ -28,6 +28,7 @@ from web import (  # noqa: F401  (they add their routes to api.bp)
     golden,
     jobs,
     my_qa,
+    qa_agents,
     qa_review,
     quiz_bank,
     quiz_take,
@@ -96,6 +97,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(qa_views.bp)
     app.register_blueprint(qa_review.bp)
     app.register_blueprint(my_qa.bp)
+    app.register_blueprint(qa_agents.bp)
     app.register_blueprint(quiz_views.bp)
     app.register_blueprint(quiz_bank.bp)
     app.register_blueprint(jobs.bp)

@@ -13,8 +13,8 @@ from flask import Blueprint, g, jsonify, request
 
 from qa.review import NotFound, ReviewError
 from qa.sampling import SamplingPlan
-from web import api
-from web.api import api_role, int_arg, json_body
+from web import api, policies
+from web.api import accepted, api_role, int_arg, json_body
 from web.errors import user_error
 from web.extensions import playbook
 
@@ -157,6 +157,38 @@ def judge(calibration_id: int):
     if not isinstance(scorecard_id, int) or isinstance(scorecard_id, bool):
         raise ReviewError("scorecard_id 必须是整数")
     return jsonify(desk().judge(calibration_id, g.user.username, scorecard_id, data.get("items"))), 201
+
+
+# --- re-scoring under another policy ----------------------------------------------------------
+
+
+@bp.post("/qa/runs/<int:run_id>/rescore")
+@api_role("qa")
+def rescore(run_id: int):
+    """Re-score a stored run's transcripts under another policy, as a job; its result names both runs."""
+    data = json_body()
+    name, semantic = data.get("policy"), data.get("semantic", True) is not False
+    if not isinstance(name, str) or not name:
+        raise user_error(400, "缺少 policy（规则文件名，如 default.yaml）")
+    policy = api._load_policy(policies, name)
+    try:
+        job = playbook().start_rescore(run_id, policy.text, name, g.user.username, semantic)
+    except LookupError as exc:
+        raise user_error(404, str(exc)) from None
+    except ValueError as exc:
+        raise user_error(409, str(exc)) from None
+    return accepted(job)
+
+
+@bp.get("/qa/runs/<int:run_id>/diff")
+@api_role("qa")
+@answers
+def run_diff(run_id: int):
+    """What changed from run ``base`` to this one: conversations, rules and agents."""
+    base = int_arg(request.args.get("base"), "base", 1, 2**62, 0)
+    if not base:
+        raise user_error(400, "缺少 base（要比较的原评分编号）")
+    return jsonify(desk().compare_runs(base, run_id))
 
 
 # --- weekly sampling -------------------------------------------------------------------------------

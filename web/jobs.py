@@ -21,6 +21,7 @@ BACK_LINKS = {  # where each kind of job came from
     "reindex": ("admin.dictionary", "← 返回词典与同义词"),
     "quiz": ("quiz.index", "← 返回培训测验"),
     "golden": ("golden.index", "← 返回黄金测试集"),
+    "qa_score": ("qa.index", "← 返回评分记录"),
 }
 
 
@@ -38,6 +39,15 @@ def readable_job(job_id: int):
 @login_required
 def show(job_id: int):
     job = readable_job(job_id)
+    if job.kind == "qa_score" and job.status == "done":
+        result = job.result
+        flash(f"已评分 {result['scored']} 个对话，{result['rejected']} 条记录无法读取", "success")
+        for item in result.get("rejections", [])[:20]:
+            where = f"{item['file']} 第 {item['line']} 行：" if item.get("file") and item.get("line") else ""
+            flash(f"未读取：{where}{item['reason']}", "warning")
+        if result.get("base_run"):
+            return redirect(url_for("review.run_diff", run_id=result["run_id"], base=result["base_run"]))
+        return redirect(url_for("qa.run", run_id=result["run_id"]))
     if job.kind == "quiz" and job.status == "done":
         for note in job.result.get("notes", []):
             flash(note, "warning")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
 from common.filenames import FileNameError
 from qa import (
@@ -16,15 +15,18 @@ from qa import (
     list_runs,
     list_scorecards,
     parse_policy,
-    save_run,
     validate_policy_text,
 )
+from qa.agents import agent_scorecard_ids, rule_failure_rates
+from qa.policy_form import apply_form, form_fields
 from qa.report import run_csv, run_xlsx
 from service.playbook import UnreadableTrial
 from web import charts
 from web.auth import role_required
 from web.extensions import playbook, qa_db, settings
+from web.qa_dashboard import RUN_FILTERS, count_axis, filter_cards
 from web.qa_review import scorecard_page
+from web.templating import format_datetime
 from web.transcript_view import build_bubbles
 from web.uploads import save_uploads
 
@@ -90,7 +92,7 @@ def _cards(run_id: int, agent: str | None = None) -> list[dict]:
     ]
 
 
-def _rule_labels(policy_text: str | None) -> dict[str, str]:
+def rule_labels(policy_text: str | None) -> dict[str, str]:
     if not policy_text:
         return {}
     try:
@@ -119,21 +121,75 @@ def score():
         flash("请选择要评分的对话文件（JSONL、JSON、CSV 或 XLSX）", "error")
         return redirect(url_for("qa.index"))
     semantic = request.form.get("semantic") == "on"
-    result = playbook().score_files([s.path for s in saved], policy, semantic)
-    run_id = save_run(qa_db(), result)
-    flash(f"已评分 {len(result.scorecards)} 个对话，{len(result.rejections)} 条记录无法读取", "success")
-    for rejection in result.rejections[:20]:
-        flash(
-            f"未读取：{Path(rejection.file).name} 第 {rejection.line} "
-            f"{'行' if rejection.unit != 'item' else '项'}：{rejection.reason}",
-            "warning",
-        )
-    return redirect(url_for("qa.run", run_id=run_id))
+    # Scoring runs as a job (progress on its page); an empty result creates no run.
+    job = playbook().start_qa_score(
+        [s.path for s in saved], policy.text, policy.name, g.user.username, semantic, rejected=errors
+    )
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+@bp.post("/runs/<int:run_id>/rescore")
+def rescore(run_id: int):
+    """Re-score a stored run's transcripts under another policy (a job), then show the difference."""
+    policy = _policy(request.form.get("policy", ""))
+    try:
+        name, semantic = request.form.get("policy", ""), request.form.get("semantic") == "on"
+        job = playbook().start_rescore(run_id, policy.text, name, g.user.username, semantic)
+    except LookupError:
+        abort(404)
+    except ValueError as exc:
+        flash(f"无法重新评分：{exc}", "error")
+        return redirect(url_for("qa.run", run_id=run_id))
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.get("/runs/<int:run_id>")
 def run(run_id: int):
-    return render_template("qa/run.html", run=_run(run_id), cards=_cards(run_id), status_labels=STATUS_LABELS)
+    all_cards = _cards(run_id)
+    finals = {
+        row["id"]: (row["final_score"], bool(row["final_passed"]))
+        for row in qa_db().execute(
+            "SELECT id, final_score, final_passed FROM qa_scorecards WHERE run_id = ?", (run_id,)
+        )
+    }
+    for card in all_cards:
+        card["final_score"], card["final_passed"] = finals.get(
+            card["scorecard_id"], (card["score"], card["passed"])
+        )
+    cards = filter_cards(all_cards, request.args)
+    labels = rule_labels(get_run(qa_db(), run_id)["policy_text"])
+    bins = [0] * 10
+    for card in cards:
+        bins[min(int(card["final_score"] // 10), 9)] += 1
+    rule_ids = list(dict.fromkeys(r["id"] for c in all_cards for r in c["rules"]))
+    failure = []
+    for rule_id in rule_ids:
+        applicable = [r for c in cards for r in c["rules"] if r["id"] == rule_id and r["status"] != "na"]
+        if applicable:
+            failure.append(
+                (
+                    labels.get(rule_id, rule_id),
+                    sum(r["status"] == "fail" for r in applicable) / len(applicable),
+                )
+            )
+    chart = charts.bar_chart(
+        [(f"{i * 10}", n) for i, n in enumerate(bins)], "得分分布（对话数）", y_max=count_axis(bins)
+    )
+    return render_template(
+        "qa/run.html",
+        run=_run(run_id),
+        cards=cards,
+        total=len(all_cards),
+        status_labels=STATUS_LABELS,
+        policies=playbook().policies.names(),
+        labels=labels,
+        chart=chart,
+        failure=failure,
+        rule_ids=rule_ids,
+        agents=sorted({c["agent"] for c in all_cards}),
+        channels=sorted({c["channel"] for c in all_cards if c["channel"]}),
+        filters={name: request.args.get(name, "") for name in RUN_FILTERS},
+    )
 
 
 @bp.get("/runs/<int:run_id>/export.<fmt>")
@@ -165,12 +221,22 @@ def agent(agent: str):
     history = agent_history(qa_db(), agent)
     if not history:
         abort(404)
-    cards = [c for entry in history for c in _cards(entry["run_id"], agent)]
+    # Each conversation once, by its latest scorecard (final verdicts), unless one run is chosen.
+    run_id = request.args.get("run", type=int)
+    cards = [
+        {**get_scorecard(qa_db(), card_id), "scorecard_id": card_id}
+        for card_id in agent_scorecard_ids(qa_db(), agent, run_id)
+    ]
+    finals = {c["scorecard_id"]: c["score"] for c in playbook().reviews.agent_scorecards(agent)}
     bins = [0] * 10
     for card in cards:
-        bins[min(int(card["score"] // 10), 9)] += 1
-    latest = history[-1]
-    failure = [(rule, rate * 100) for rule, rate in latest["rule_failure_rate"].items() if rate is not None]
+        bins[min(int(finals.get(card["scorecard_id"], card["score"]) // 10), 9)] += 1
+    labels = rule_labels(get_run(qa_db(), history[-1]["run_id"])["policy_text"])
+    failure = [
+        (labels.get(rule, rule), rate)
+        for rule, rate in rule_failure_rates(qa_db(), agent, run_id).get(agent, {}).items()
+        if rate is not None
+    ]
     latencies = [
         s
         for c in cards
@@ -184,21 +250,28 @@ def agent(agent: str):
     ]
     latency_bins.append((">180s", sum(1 for s in latencies if s > edges[-1])))
     chart = {
-        "scores": charts.bar_chart([(f"{i * 10}", n) for i, n in enumerate(bins)], "得分分布（对话数）"),
-        "failures": charts.bar_chart(
-            failure,
-            "各规则失败率（最近一次评分）",
-            y_max=100,
-            y_fmt=lambda v: f"{v:.0f}%",
-            color="#c0392b",
-            value_fmt=lambda v: f"{v:.0f}%",
+        "scores": charts.bar_chart(
+            [(f"{i * 10}", n) for i, n in enumerate(bins)], "得分分布（对话数）", y_max=count_axis(bins)
         ),
-        "latency": charts.bar_chart(latency_bins, "回复用时分布（条）", color="#b9770e"),
+        "latency": charts.bar_chart(
+            latency_bins,
+            "回复用时分布（条）",
+            y_max=count_axis([n for _, n in latency_bins]),
+            color="#b9770e",
+        ),
         "history": charts.line_chart(
-            [(h["created_at"][5:16].replace("T", " "), h["mean_score"]) for h in history], "历次平均分"
+            [(format_datetime(h["created_at"])[5:], h["mean_score"]) for h in history], "历次平均分"
         ),
     }
-    return render_template("qa/agent.html", agent=agent, history=history, cards=cards, chart=chart)
+    return render_template(
+        "qa/agent.html",
+        agent=agent,
+        history=history,
+        cards=cards,
+        chart=chart,
+        failure=failure,
+        run_id=run_id,
+    )
 
 
 # --- policies ------------------------------------------------------------------------------
@@ -256,6 +329,37 @@ def policy_edit():
     ), status
 
 
+@bp.route("/policies/form", methods=["GET", "POST"])
+def policy_form():
+    """Edit a policy's rules in a form (phrases, terms with exceptions, points, SLAs); saved only when
+    the result validates exactly like the YAML editor's."""
+    library = playbook().policies
+    name = (request.values.get("name") or "").strip()
+    try:
+        text = library.read(name)
+    except FileNameError:
+        abort(404)
+    if text is None:
+        abort(404)
+    errors = validate_policy_text(text, name)
+    if errors:
+        flash("规则文件有误，请先在 YAML 编辑中修正：" + "；".join(errors), "error")
+        return redirect(url_for("qa.policy_edit", name=name))
+    status = 200
+    if request.method == "POST":
+        try:
+            new_text = apply_form(text, request.form)
+        except PolicyError as exc:
+            errors, status = exc.errors, 400
+        else:
+            library.save(name, new_text)
+            flash(f"已保存 {name}", "success")
+            return redirect(url_for("qa.policy_form", name=name))
+    return render_template(
+        "qa/policy_form.html", name=name, fields=form_fields(text), errors=errors, kind_labels=KIND_LABELS
+    ), status
+
+
 def _try_policy(policy, pasted: str):
     """Score a pasted conversation (JSON object or JSON Lines); a string is an error message."""
     try:
@@ -264,4 +368,10 @@ def _try_policy(policy, pasted: str):
         return str(exc)
     card = scorecard.as_dict()
     labels = {r.id: r.description or r.id for r in policy.rules}
-    return {"card": card, "bubbles": build_bubbles(conversation.messages, card, labels), "labels": labels}
+    bubbles = build_bubbles(conversation.messages, card, labels)
+    return {
+        "card": card,
+        "bubbles": bubbles,
+        "labels": labels,
+        "untimed": conversation.extra.get("untimed", False),
+    }

@@ -61,14 +61,12 @@ def form_items(rules: list[dict], form) -> list[dict]:
 
 def scorecard_page(scorecard_id: int, status: int = 200, form=None):
     """The scorecard with its final verdicts, the review form, review history and appeals."""
-
     card = _or_404(desk().scorecard, scorecard_id)
     run = get_run(desk().conn, card["run_id"])
     if run is None:
         abort(404)
     labels = {r["id"]: r["description"] or r["id"] for r in card["rules"]}
     conversation = conversation_of(run["files"], card)
-
     bubbles = build_bubbles(conversation.messages, card, labels) if conversation else None
     return render_template(
         "qa/scorecard.html",
@@ -97,6 +95,16 @@ def review(scorecard_id: int):
     if next_url.startswith("/qa/assignments/"):
         return redirect(next_url)
     return redirect(url_for("qa.scorecard", scorecard_id=scorecard_id))
+
+
+@bp.get("/runs/<int:run_id>/diff")
+def run_diff(run_id: int):
+    """What changed from run ``base`` to this run: conversations, rules, agents."""
+    base = request.args.get("base", type=int)
+    if base is None:
+        abort(404)
+    diff = _or_404(desk().compare_runs, base, run_id)
+    return render_template("qa/diff.html", diff=diff, status_labels=STATUS_LABELS)
 
 
 # --- agreement ---------------------------------------------------------------------------------
@@ -195,7 +203,6 @@ def calibration(calibration_id: int):
 
 @bp.route("/calibrations/<int:calibration_id>/cards/<int:scorecard_id>", methods=["GET", "POST"])
 def calibration_card(calibration_id: int, scorecard_id: int):
-
     card = _or_404(desk().calibration_card, calibration_id, scorecard_id, g.user.username)
     status = 200
     if request.method == "POST":

@@ -203,3 +203,30 @@ def test_cli_agreement_and_weekly_assignment(tmp_path, capsys):
     assert out.startswith("assignment 1 for qa1") and "随机抽取" in out
     assert main(["--home", home, "qa-assign", "qa1", "--start", "2001-01-01", "--end", "2001-01-02"]) == 2
     assert "没有评分过的对话" in capsys.readouterr().err
+
+
+def test_rescore_under_another_policy_version_shows_changed_rules_and_agent_deltas(tmp_path, capsys):
+    from app import main
+    from tests.qa.test_qa_store_and_cli import DEFAULT_POLICY, SAMPLE
+
+    home = str(tmp_path / "home")
+    assert main(["--home", home, "score", str(SAMPLE), "--policy", str(DEFAULT_POLICY), "--no-semantic"]) == 0
+    stricter = tmp_path / "stricter.yaml"
+    stricter.write_text(
+        DEFAULT_POLICY.read_text(encoding="utf-8").replace("    sla_s: 60", "    sla_s: 5"), encoding="utf-8"
+    )
+    capsys.readouterr()
+    assert (
+        main(["--home", home, "qa-rescore", "1", "--policy", str(stricter), "--json", "--no-semantic"]) == 0
+    )
+    diff = json.loads(capsys.readouterr().out)
+    assert diff["base"]["id"] == 1 and diff["new"]["id"] == 2
+    assert diff["base"]["policy_version"] != diff["new"]["policy_version"]
+    assert diff["compared"] == 20 and diff["changed"] > 0
+    assert {(r["rule_id"], r["before"], r["after"]) for r in diff["rules"]} == {
+        ("reply_time", "pass", "fail")
+    }
+    assert all(a["delta"] <= 0 for a in diff["agents"]) and any(a["delta"] < 0 for a in diff["agents"])
+    assert all(c["delta"] < 0 and c["rules"][0]["rule_id"] == "reply_time" for c in diff["conversations"])
+    assert main(["--home", home, "qa-rescore", "9", "--policy", str(stricter)]) == 2
+    assert "没有编号为 9" in capsys.readouterr().err

@@ -167,8 +167,9 @@ def qa_run(client, login_as, csrf):
         data={"csrf_token": token, "policy": "default.yaml", "files": files},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response.location
+    done = follow_job(client, response)  # scoring runs as a job; its page then sends you to the run
+    assert done.status_code == 302 and "/qa/runs/" in done.location, done.get_data(as_text=True)
+    return done.location
 
 
 def test_qa_run_conversation_agent_and_exports(client, qa_run):

@@ -192,3 +192,121 @@ def test_weekly_assignment_picks_per_agent_and_tracks_done(client, auth, run, lo
     login_as(client, "qa")
     page = client.get(f"/qa/assignments/{assignment['id']}").get_data(as_text=True)
     assert "抽取原因" in page and re.search(r"已完成 \d+/\d+", page)
+
+
+def test_rescore_a_stored_run_as_a_job_then_read_the_difference(
+    client, auth, run, job_result, login_as, csrf
+):
+    started = client.post(
+        f"/api/qa/runs/{run['run_id']}/rescore",
+        headers=auth("qa"),
+        json={"policy": "default.yaml", "semantic": False},
+    )
+    job = job_result(client, started, auth("qa"))
+    assert job["status"] == "done" and job["result"]["base_run"] == run["run_id"]
+    diff = client.get(f"/api/qa/runs/{job['result']['run_id']}/diff?base={run['run_id']}", headers=auth("qa"))
+    body = diff.get_json()
+    assert body["compared"] == 2 and body["changed"] == 0  # same policy, same verdicts
+    assert (
+        client.post(
+            "/api/qa/runs/999999/rescore", headers=auth("qa"), json={"policy": "default.yaml"}
+        ).status_code
+        == 404
+    )
+    login_as(client, "qa")
+    page = client.get(f"/qa/runs/{job['result']['run_id']}/diff?base={run['run_id']}").get_data(as_text=True)
+    assert "比较了 2 个对话，0 个有变化" in page
+
+
+def test_a_file_with_no_scorable_conversation_creates_no_run(client, login_as, csrf):
+    import io
+
+    login_as(client, "qa")
+    token = csrf(client, "/qa/")
+    before = client.get("/qa/").get_data(as_text=True).count("/qa/runs/")
+    response = client.post(
+        "/qa/runs",
+        data={
+            "csrf_token": token,
+            "policy": "default.yaml",
+            "files": [(io.BytesIO(b"{broken\n"), "bad.jsonl")],
+        },
+        content_type="multipart/form-data",
+    )
+    job_id = int(response.location.rsplit("/", 1)[1])
+    client.application.extensions["kefu_playbook"].jobs.wait(job_id, timeout=300)
+    page = client.get(response.location).get_data(as_text=True)
+    assert "没有可评分的对话，未创建评分记录" in page and "JSON" in page
+    assert client.get("/qa/").get_data(as_text=True).count("/qa/runs/") == before
+
+
+def test_try_a_policy_on_a_chat_pasted_as_lines(client, login_as, csrf):
+    login_as(client, "qa")
+    token = csrf(client, "/qa/policies/edit?name=default.yaml")
+    text = client.application.extensions["kefu_settings"].home_path.joinpath("policies", "default.yaml")
+    page = client.post(
+        "/qa/policies/edit",
+        data={
+            "csrf_token": token,
+            "name": "default.yaml",
+            "text": text.read_text(encoding="utf-8"),
+            "action": "try",
+            "conversation": "客户：在吗，我要投诉\n客服：您好，非常抱歉\n客户：好吧\n客服：祝您生活愉快，再见",
+        },
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "试运行结果" in html and 'id="untimed-note"' in html
+    bad = client.post(
+        "/qa/policies/edit",
+        data={"csrf_token": token, "name": "default.yaml", "text": text.read_text(encoding="utf-8"),
+              "action": "try", "conversation": "客户 10:00：在吗\n客服：您好"},
+    )  # fmt: skip
+    assert bad.status_code == 400 and "第 2 行没有时间" in bad.get_data(as_text=True)
+
+
+def test_run_dashboard_filters_by_agent_rule_result_and_score(client, run, login_as):
+    login_as(client, "qa")
+    url = f"/qa/runs/{run['run_id']}"
+    everything = client.get(url).get_data(as_text=True)
+    assert "显示 2 / 2 个对话" in everything and 'id="run-filters"' in everything
+    assert "显示 1 / 2 个对话" in client.get(f"{url}?agent=a77").get_data(as_text=True)
+    only_failed = client.get(f"{url}?rule=forbidden_phrases").get_data(as_text=True)
+    assert "rv-1" in only_failed and ">rv-2<" not in only_failed
+    assert "显示 0 / 2 个对话" in client.get(f"{url}?score_min=101").get_data(as_text=True)
+    assert "显示 1 / 2 个对话" in client.get(f"{url}?result=pass").get_data(as_text=True)
+
+
+def test_policy_form_editor_saves_terms_points_and_slas_and_validates_like_yaml(client, login_as, csrf):
+    from qa.policy import parse_policy
+
+    home = client.application.extensions["kefu_settings"].home_path
+    login_as(client, "qa")
+    client.get("/qa/policies")  # the library is seeded with the bundled policies on first use
+    source = (home / "policies" / "default.yaml").read_text(encoding="utf-8")
+    (home / "policies" / "表单.yaml").write_text(source, encoding="utf-8")
+    page = client.get("/qa/policies/form?name=表单.yaml").get_data(as_text=True)
+    assert 'id="policy-form"' in page and "不知道 | 不知道您是否" in page
+    ids = [r.id for r in parse_policy(source).rules]
+    form = {
+        "csrf_token": csrf(client, "/qa/policies/form?name=表单.yaml"),
+        "name": "表单.yaml",
+        "pass_score": "85",
+    }
+    form |= {f"rule-{i}-id": rule_id for i, rule_id in enumerate(ids)}
+    banned, sla = ids.index("forbidden_phrases"), ids.index("reply_time")
+    form |= {f"rule-{banned}-phrases": "不知道 | 不知道您是否\n你自己看", f"rule-{banned}-points": "12"}
+    form |= {f"rule-{sla}-sla_s": "45", f"rule-{sla}-points": "10"}
+    saved = client.post("/qa/policies/form", data=form, follow_redirects=True)
+    assert "已保存" in saved.get_data(as_text=True)
+    policy = parse_policy((home / "policies" / "表单.yaml").read_text(encoding="utf-8"))
+    rule = policy.rule("forbidden_phrases")
+    assert (
+        policy.pass_score == 85
+        and rule.points == 12
+        and [t.term for t in rule.phrases.terms] == ["不知道", "你自己看"]
+    )
+    assert rule.phrases.terms[0].exceptions == ("不知道您是否",) and policy.rule("reply_time").sla_s == 45
+    bad = client.post(
+        "/qa/policies/form", data=form | {f"rule-{banned}-phrases": "", f"rule-{sla}-sla_s": "-1"}
+    )
+    assert bad.status_code == 400 and "sla_s" in bad.get_data(as_text=True)
