@@ -79,7 +79,7 @@ def qa_score():
                 400, "；".join(refused) or "请上传对话文件（字段名 files）或提交 JSON conversations"
             )
         paths = [s.path for s in saved]
-    policy = _load_policy(str(policy_name))
+    policy = load_policy(str(policy_name))
     result = playbook().score_files(paths, policy, semantic)
     run_id = save_run(qa_db(), result)
     return jsonify(
@@ -98,7 +98,7 @@ def qa_score():
     ), 201
 
 
-def _load_policy(name: str):
+def load_policy(name: str):
     try:
         policy = playbook().qa_policy(name)
     except PolicyError as exc:

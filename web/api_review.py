@@ -13,8 +13,9 @@ from flask import Blueprint, g, jsonify, request
 
 from qa.review import NotFound, ReviewError
 from qa.sampling import SamplingPlan
-from web import api, policies
+from web import api
 from web.api import accepted, api_role, int_arg, json_body
+from web.api_qa import load_policy
 from web.errors import user_error
 from web.extensions import playbook
 
@@ -170,7 +171,7 @@ def rescore(run_id: int):
     name, semantic = data.get("policy"), data.get("semantic", True) is not False
     if not isinstance(name, str) or not name:
         raise user_error(400, "缺少 policy（规则文件名，如 default.yaml）")
-    policy = api._load_policy(policies, name)
+    policy = load_policy(name)
     try:
         job = playbook().start_rescore(run_id, policy.text, name, g.user.username, semantic)
     except LookupError as exc:
