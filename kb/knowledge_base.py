@@ -470,6 +470,10 @@ class KnowledgeBase:
         """One chunk row with its document's name and title, or None."""
         return store.fetch_chunks(self.conn, [chunk_id]).get(chunk_id)
 
+    def document_choices(self) -> list[tuple[str, str]]:
+        """(name, title) of the searchable documents (the search page's document filter)."""
+        return store.document_choices(self.conn)
+
     def tag_names(self) -> list[str]:
         """Every tag of a live chunk or document (the search page's tag filter)."""
         return store.tag_names(self.conn)

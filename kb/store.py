@@ -379,3 +379,14 @@ def tag_names(conn: sqlite3.Connection) -> list[str]:
     ):
         found.update(json.loads(row["tags"]) + json.loads(row["doc_tags"]))
     return sorted(found)
+
+
+def document_choices(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(name, title) of every document with live chunks, by name: a read only, for filters."""
+    return [
+        (row["name"], row["title"])
+        for row in conn.execute(
+            "SELECT DISTINCT d.name, d.title FROM documents d JOIN chunks c ON c.doc_id = d.id"
+            " WHERE c.state = 'live' ORDER BY d.name"
+        )
+    ]

@@ -15,6 +15,7 @@ the previous run and the queries that got worse.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -190,6 +191,21 @@ def read_sheet(name: str, data: bytes) -> list[tuple[str, list[str]]]:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# Settings that change what search returns or how confidence judges it: a change of any of
+# them (seen when the server starts) runs the golden set again.
+SEARCH_SETTINGS = (
+    "embedder", "sentence_vectors", "chunk_target_chars", "chunk_max_chars", "chunk_overlap_sentences",
+    "fusion", "ranker_model", "query_adapter", "rerank_depth", "candidates", "rrf_k", "dense_weight",
+    "bm25_weight", "bm25_k1", "bm25_b", "answer_threshold", "confidence_model", "max_query_chars",
+)  # fmt: skip
+
+
+def settings_fingerprint(settings) -> str:
+    """A short hash of the search settings in force."""
+    values = {name: getattr(settings, name, None) for name in SEARCH_SETTINGS}
+    return hashlib.sha1(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
 def _cell(row: list[str], column: int | None) -> str:

@@ -141,13 +141,12 @@ class Playbook:
     def filter_choices(self) -> dict:
         """Documents (name, title) and tags an agent can narrow a search to."""
         return {
-            "documents": [(d.name, d.title or d.name) for d in self.kb.documents()],
+            "documents": [(name, title or name) for name, title in self.kb.document_choices()],
             "tags": self.kb.tag_names(),
         }
 
     def search_filters(self, user_id: int) -> dict:
         """The user's last document and tag filters ({"documents": [...], "tags": [...]})."""
-        preferences.init_schema(self.kb.conn)
         saved = preferences.get(self.kb.conn, user_id, preferences.SEARCH_FILTERS, {})
         return {"documents": list(saved.get("documents", [])), "tags": list(saved.get("tags", []))}
 
@@ -260,6 +259,13 @@ class Playbook:
 
     def golden_runs(self, limit: int = 20) -> list[dict]:
         return golden.runs(self.kb.conn, limit)
+
+    def golden_after_settings_change(self, started_by: str = "admin") -> Job | None:
+        """At server start: run the golden set if the search settings changed since its last run."""
+        last = self.golden_runs(limit=1)
+        if not last or last[0]["metrics"].get("settings") == golden.settings_fingerprint(self.settings):
+            return None
+        return self.start_golden_run(started_by, "设置修改后自动运行")
 
     def start_golden_run(self, started_by: str, trigger: str = "手动运行") -> Job | None:
         """Queue a run of the golden set (None when it holds no query)."""
@@ -472,6 +478,7 @@ class Playbook:
             progress.items(done, total, f"测试：{query}")
 
         outcome = golden.run(lambda q, k: self.kb.search(q, k=k, log=False), queries, on_progress)
+        outcome["metrics"]["settings"] = golden.settings_fingerprint(self.settings)
         run_id = golden.store_run(self.kb.conn, job.params.get("trigger", "手动运行"), outcome)
         return {"run_id": run_id, **outcome["metrics"]}
 

@@ -25,13 +25,18 @@ def init_schema(conn: sqlite3.Connection) -> None:
 
 
 def get(conn: sqlite3.Connection, user_id: int, key: str, default=None):
-    row = conn.execute(
-        "SELECT value FROM user_preferences WHERE user_id = ? AND key = ?", (user_id, key)
-    ).fetchone()
+    """A saved preference; a read only (a search page never waits for a writer elsewhere)."""
+    try:
+        row = conn.execute(
+            "SELECT value FROM user_preferences WHERE user_id = ? AND key = ?", (user_id, key)
+        ).fetchone()
+    except sqlite3.OperationalError:  # no preference saved on this data home yet: no table
+        return default
     return json.loads(row["value"]) if row else default
 
 
 def put(conn: sqlite3.Connection, user_id: int, key: str, value) -> None:
+    init_schema(conn)
     with conn:
         conn.execute(
             "INSERT OR REPLACE INTO user_preferences(user_id, key, value) VALUES (?, ?, ?)",

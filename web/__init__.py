@@ -106,6 +106,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(api.bp)
     csrf.exempt(api_review.bp)  # the API checks CSRF itself for cookie-authenticated calls (see web/api.py)
 
+    # Search settings changed since the golden set last ran (settings are read at start): run it.
+    app.extensions["kefu_playbook"].golden_after_settings_change()
     one_time = auth.bootstrap_admin(settings)
     if one_time:
         print(

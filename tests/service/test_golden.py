@@ -86,3 +86,21 @@ def test_an_ingest_that_changes_the_knowledge_base_runs_the_golden_set(tmp_path)
     playbook.start_ingest([manual], "admin")  # unchanged: no new run
     assert len(playbook.golden_runs()) == 1
     playbook.close()
+
+
+def test_a_changed_search_setting_runs_the_golden_set_at_start(tmp_path):
+    from common.settings import load_settings
+    from service.playbook import Playbook
+
+    manual = tmp_path / "售后.txt"
+    manual.write_text("第一章 退货\n顾客签收后7天内可以无理由退货。\n", encoding="utf-8")
+    first = Playbook(load_settings(tmp_path / "home"), foreground=True)
+    first.start_ingest([manual], "admin")
+    first.add_golden("几天可以退货", ["7天内可以无理由退货"], "admin")
+    first.start_golden_run("admin")
+    assert first.golden_after_settings_change() is None  # same settings: nothing to do
+    first.close()
+    stricter = Playbook(load_settings(tmp_path / "home", answer_threshold=0.9), foreground=True)
+    assert stricter.golden_after_settings_change() is not None
+    assert stricter.golden_runs()[0]["trigger"] == "设置修改后自动运行"
+    stricter.close()
