@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import threading
 import time
 from contextlib import contextmanager
@@ -104,10 +105,18 @@ class KnowledgeBase:
         return self._searcher
 
     def embed_questions(self, texts: list[str]):
-        """Query-role vectors of labelled questions, through the persistent embedding cache."""
-        cache = self.embedding_cache()
-        questions = EmbeddingCache(cache.conn, QueryRole(self.embedder), self.settings.embed_batch_size)
-        return questions.embed_passages([normalize(t) for t in texts])
+        """Query-role vectors of labelled questions, through the persistent embedding cache.
+
+        Called on a search when the admin's examples changed: when the database is locked by a
+        writer elsewhere the vectors are computed without the cache, so the search never waits.
+        """
+        role = QueryRole(self.embedder)
+        normalised = [normalize(t) for t in texts]
+        try:
+            cache = self.embedding_cache()
+            return EmbeddingCache(cache.conn, role, self.settings.embed_batch_size).embed_passages(normalised)
+        except sqlite3.OperationalError:
+            return role.embed_passages(normalised)
 
     def embedding_cache(self):
         """The passage-embedding cache: the home database, or a shared file (setting)."""
