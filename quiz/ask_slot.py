@@ -1,8 +1,12 @@
 """Approver and document facts: "……须经（　　）审批" / "……须凭（　　）" with other names of the same KB.
 
 The wrong options are roles (or documents) the knowledge base itself names in the same
-slot elsewhere, nearest first from the same document: a trainee who mixes up who signs
-what is caught, and no option comes from a word list.
+kind of slot elsewhere: roles that approve or sign something, documents used the same way
+(issued, shown, filled in), and only from the same organisation (the fact's document and the
+documents sharing one of its roles). A trainee who mixes up who signs what is caught, no
+option comes from a word list, and none is absurd next to the key. A slot whose key shares
+a word with the rest of its sentence ("登记（投诉工单）" after "所有投诉") is refused: the
+stem would give the key away, and a swapped statement would contradict itself.
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ from __future__ import annotations
 from common.textnorm import to_simplified
 from quiz.facts import Fact, fact_rules
 from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, Question, answer_key, fact_fingerprint
-from quiz.stems import blanked, explanation, finish, in_script_of, leaks, source, where
+from quiz.stems import bigrams, blanked, explanation, finish, in_script_of, leaks, source, where
+from quiz.vocabulary import slot_type
 
 WRONG_OPTIONS = 3
 AFFIX_CHARS = 2  # characters of a name's head (its end) and modifier (its start) compared
@@ -24,21 +29,38 @@ def _confusable(name: str, key: str) -> bool:
     return name[-AFFIX_CHARS:] == key[-AFFIX_CHARS:] or name[:AFFIX_CHARS] == key[:AFFIX_CHARS]
 
 
+def echoes_sentence(fact: Fact) -> bool:
+    """True when a word (bigram) of the key stands elsewhere in its sentence."""
+    s = fact.sentence
+    rest = s[: fact.key_start] + "\n" + s[fact.key_end :]
+    return bool(bigrams(fact.key) & bigrams(rest))
+
+
 class SlotQuestions:
     """Single choice and false statements for approver and document facts."""
 
-    def __init__(self, vocabulary: dict[str, dict[str, list[str]]], rng) -> None:
+    def __init__(
+        self,
+        vocabulary: dict[str, dict[str, list[str]]],
+        rng,
+        organisations: dict[str, set[str]] | None = None,
+    ) -> None:
         self.generic = frozenset(fact_rules()["document"]["generic"])
-        # kind -> document -> names seen in that slot (the KB's roles / documents), in KB order.
+        # slot type -> document -> names seen in that slot (the KB's roles / documents), in KB order.
         self.vocabulary, self.rng = vocabulary, rng
+        # document -> documents of the same organisation (None: the fact's own document only).
+        self.organisations = organisations or {}
 
     def others(self, fact: Fact, k: int) -> list[str]:
         """Names of the same kind, same document first, never the key, a part of it or one in the sentence."""
         key = answer_key(fact.key)
         sentence = answer_key(fact.sentence)
-        by_doc = self.vocabulary.get(fact.kind, {})
+        typed = slot_type(fact)
+        by_doc = self.vocabulary.get(typed) or self.vocabulary.get(fact.kind, {})
+        kin = self.organisations.get(fact.document, {fact.document})
         own = list(dict.fromkeys(by_doc.get(fact.document, [])))
-        rest = list(dict.fromkeys(n for doc, names in by_doc.items() if doc != fact.document for n in names))
+        kin_docs = [doc for doc in by_doc if doc != fact.document and doc in kin]
+        rest = list(dict.fromkeys(n for doc in kin_docs for n in by_doc[doc]))
         self.rng.shuffle(own)
         self.rng.shuffle(rest)
         out: list[str] = []
@@ -62,7 +84,7 @@ class SlotQuestions:
 
     def single(self, fact: Fact, placer) -> Question | None:
         stem = where(fact) + blanked(fact)
-        if leaks(stem, fact.key):
+        if leaks(stem, fact.key) or echoes_sentence(fact):
             return None
         wrong = self.others(fact, WRONG_OPTIONS)
         if len(wrong) < WRONG_OPTIONS:
@@ -80,7 +102,17 @@ class SlotQuestions:
         )
 
     def false_statement(self, fact: Fact) -> Question | None:
-        """The rule with another role (document) of the KB in the key's place."""
+        """The rule with another role (document) of the KB in the key's place.
+
+        Only for a real approval (a strong verb) or a document slot of a known use: swapping
+        the party a case is merely routed to ("如需售后处理") breaks the sentence's sense.
+        """
+        if echoes_sentence(fact):
+            return None
+        if fact.kind == "approver" and not fact.detail.get("strong"):
+            return None
+        if fact.kind == "document" and slot_type(fact) == "document":
+            return None
         wrong = self.others(fact, 1)
         if not wrong:
             return None

@@ -1,0 +1,71 @@
+"""Refusal stages for text that cannot be read as is: broken scraps, template marks, stems without subject.
+
+A question is only as good as the sentence it prints. A fact is refused when its sentence
+(or its key, for a reply) carries a template placeholder or stray marker, opens with a cut
+fragment or a glued item number, has unbalanced brackets or a space inside a word, leans on
+earlier text (他们…, 上述…) or opens with a bare condition ("超过3分钟的，…") whose subject
+was in a heading or list intro. The markers are data (quiz/fact_rules.toml ``[readability]``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from quiz.fact_patterns import ITEM
+from quiz.facts import Fact, fact_rules
+
+_CUT_START = re.compile(r"^\s*[)）\]】》」,，、。；;:：”’]")
+_GLUED_NUMBER = re.compile(r"^\s*\d{1,2}\s+[\u4e00-\u9fff]")
+_SPLIT_WORD = re.compile(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]")
+_LEAD_CLAUSE = re.compile(r"^([^，,。；;]{1,24}?)(?:的|者)[，,]")
+_DIGIT_START = re.compile(r"^\s*\d")
+
+
+@cache
+def _rules() -> dict:
+    return fact_rules()["readability"]
+
+
+def broken(text: str) -> str | None:
+    """Why ``text`` is broken text, or None."""
+    rules = _rules()
+    bare = ITEM.sub("", text, count=1)
+    if any(mark in text for mark in rules["broken_marks"]):
+        return "含模板占位符或残留标记（**、※…）"
+    if _CUT_START.match(bare) or _GLUED_NUMBER.match(bare):
+        return "以残缺片段或粘连的编号开头"
+    if any(text.count(pair[0]) != text.count(pair[1]) for pair in rules["pairs"]):
+        return "括号或引号不成对（文本被截断）"
+    if _SPLIT_WORD.search(bare):
+        return "词中夹有空格（网页断字）"
+    return None
+
+
+def lacks_subject(sentence: str) -> str | None:
+    """Why ``sentence`` does not stand alone, or None."""
+    rules = _rules()
+    bare = ITEM.sub("", sentence, count=1).lstrip()
+    if bare.startswith(tuple(rules["anaphora"])):
+        return "指代前文（他们、上述…），单独读不懂"
+    lead = _LEAD_CLAUSE.match(bare)
+    condition = lead.group(1) if lead else ""
+    if condition and (condition.startswith(tuple(rules["bare_condition"])) or _DIGIT_START.match(condition)):
+        return "以缺少主语的条件开头（“超过…的，”）"
+    return None
+
+
+def unreadable(fact: Fact) -> str | None:
+    """The first reason the fact's printed text is not readable as is, or None."""
+    texts = [fact.sentence]
+    if fact.kind == "reply":
+        texts.append(fact.key)
+    if fact.kind == "procedure":
+        texts.extend(fact.detail.get("steps", []))
+    for text in texts:
+        reason = broken(text)
+        if reason:
+            return reason
+    if fact.kind != "reply":
+        return lacks_subject(fact.sentence)
+    return None
