@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from quiz.fact_patterns import ITEM
+from quiz.fact_patterns import ITEM, is_name
 from quiz.facts import Fact, fact_rules
 
 _CUT_START = re.compile(r"^\s*[)）\]】》」,，、。；;:：”’]")
@@ -60,12 +60,37 @@ def unreadable(fact: Fact) -> str | None:
     texts = [fact.sentence]
     if fact.kind == "reply":
         texts.append(fact.key)
-    if fact.kind == "procedure":
-        texts.extend(fact.detail.get("steps", []))
+    if fact.kind == "procedure":  # what is printed: the name and the steps, not the scraped run
+        texts = list(fact.detail.get("steps", []))
     for text in texts:
         reason = broken(text)
         if reason:
             return reason
+    if fact.kind == "procedure":
+        return not_a_sequence(fact)
     if fact.kind != "reply":
         return lacks_subject(fact.sentence)
+    return None
+
+
+def not_a_sequence(fact: Fact) -> str | None:
+    """Why a procedure fact is a list without an order (duties, tiers), or None.
+
+    Steps are a sequence when the procedure is named by the sentence introducing them or by
+    their own (nearest) heading; a name taken from a higher heading ("服务流程" over "4. 售后服务")
+    means the list is that subsection's content, often a duty list. A step ending in "…的" /
+    "…者" is a condition cut from a tier table ("超过50元的补偿"), and steps mixing bare names
+    with amounts are the tiers themselves.
+    """
+    name = fact.detail.get("name", "")
+    steps = fact.detail.get("steps", [])
+    if not name:
+        return "流程没有名称，单独读不懂是哪个流程"
+    headings = list(fact.headings)
+    if name in headings[:-1] and headings and name != headings[-1]:
+        return "流程名称来自上级标题，条目是本节内容（如职责清单），不是先后步骤"
+    if any(step.rstrip("。；;，, ").endswith(("的", "者")) for step in steps):
+        return "步骤是分级表里的条件片段（“…的”），不是先后步骤"
+    if any(is_name(step) for step in steps) and any(re.search(r"\d", step) for step in steps):
+        return "条目是金额分级和岗位，不是先后步骤"
     return None
