@@ -3,7 +3,10 @@
 import random
 
 from kb.models import Passage
+from quiz.ask_number import NumberQuestions
+from quiz.ask_reply import ReplyQuestions
 from quiz.ask_slot import SlotQuestions, echoes_sentence
+from quiz.distractors import known_numbers
 from quiz.extract import extract_passage
 from quiz.facts import StageReport
 from quiz.readability import broken, lacks_subject, not_a_sequence
@@ -110,3 +113,21 @@ def test_a_tier_table_or_a_duty_list_is_no_ordering_item():
     )
     (procedure,) = [f for f in steps if f.kind == "procedure"]
     assert not_a_sequence(procedure) is None
+
+
+def scripted(question, answer):
+    passage = Passage(1, "话术.md", "话术", ("售前",), "script", f"{question}\n{answer}", question, answer)
+    found, _ = extract_passage(passage)
+    return [f for f in found if f.kind == "reply"]
+
+
+def test_a_scenario_always_offers_the_same_request_answered_wrongly():
+
+    numbers = NumberQuestions(known_numbers([]), set(), random.Random(5))
+    (plain,) = scripted("你们家是正品吗？", "请您放心，本店所售商品均为品牌官方授权正品，可到官网查询。")
+    (promise,) = scripted("什么时候发货？", "您好，今天16:00前付款的订单当天发出，48小时内一定送到您手中。")
+    for reply, asked in ((plain, False), (promise, True)):
+        question = ReplyQuestions([reply], None, numbers, random.Random(5)).scenario(
+            reply, KeyPlacer(random.Random(5))
+        )
+        assert (question is not None) == asked  # a deflection alone beside the key gives it away
