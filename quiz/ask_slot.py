@@ -15,7 +15,7 @@ from common.textnorm import to_simplified
 from quiz.facts import Fact, fact_rules
 from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, Question, answer_key, fact_fingerprint
 from quiz.stems import bigrams, blanked, explanation, finish, in_script_of, leaks, source, where
-from quiz.vocabulary import slot_type
+from quiz.vocabulary import slot_type, verb_slot
 
 WRONG_OPTIONS = 3
 AFFIX_CHARS = 2  # characters of a name's head (its end) and modifier (its start) compared
@@ -51,12 +51,15 @@ class SlotQuestions:
         # document -> documents of the same organisation (None: the fact's own document only).
         self.organisations = organisations or {}
 
-    def others(self, fact: Fact, k: int) -> list[str]:
-        """Names of the same kind, same document first, never the key, a part of it or one in the sentence."""
+    def others(self, fact: Fact, k: int, slot: str = "") -> list[str]:
+        """Names of the same kind, same document first, never the key, a part of it or one in the sentence.
+
+        ``slot`` names a narrower vocabulary (a verb's documents) to draw from instead of the use's.
+        """
         key = answer_key(fact.key)
         sentence = answer_key(fact.sentence)
-        typed = slot_type(fact)
-        by_doc = self.vocabulary.get(typed) or self.vocabulary.get(fact.kind, {})
+        typed = slot or slot_type(fact)
+        by_doc = self.vocabulary.get(typed) or ({} if slot else self.vocabulary.get(fact.kind, {}))
         kin = self.organisations.get(fact.document, {fact.document})
         own = list(dict.fromkeys(by_doc.get(fact.document, [])))
         kin_docs = [doc for doc in by_doc if doc != fact.document and doc in kin]
@@ -82,9 +85,13 @@ class SlotQuestions:
                 break
         return out
 
+    def generic_key(self, fact: Fact) -> bool:
+        """A bare "凭证" or "单据" as the key: any paper fits, so a wrong option is defensible."""
+        return fact.kind == "document" and to_simplified(fact.key) in self.generic
+
     def single(self, fact: Fact, placer) -> Question | None:
         stem = where(fact) + blanked(fact)
-        if leaks(stem, fact.key) or echoes_sentence(fact):
+        if leaks(stem, fact.key) or echoes_sentence(fact) or self.generic_key(fact):
             return None
         wrong = self.others(fact, WRONG_OPTIONS)
         if len(wrong) < WRONG_OPTIONS:
@@ -107,13 +114,13 @@ class SlotQuestions:
         Only for a real approval (a strong verb) or a document slot of a known use: swapping
         the party a case is merely routed to ("如需售后处理") breaks the sentence's sense.
         """
-        if echoes_sentence(fact):
+        if echoes_sentence(fact) or self.generic_key(fact):
             return None
         if fact.kind == "approver" and not fact.detail.get("strong"):
             return None
         if fact.kind == "document" and slot_type(fact) == "document":
             return None
-        wrong = self.others(fact, 1)
+        wrong = self.others(fact, 1, verb_slot(fact) if fact.kind == "document" else "")
         if not wrong:
             return None
         s = fact.sentence

@@ -47,16 +47,27 @@ def document_shaped(fact: Fact) -> bool:
     return titled or to_simplified(fact.key).endswith(suffixes)
 
 
-def document_use(fact: Fact) -> str:
-    """How the slot uses its document ("show", "fill", "issue"; "" when no verb is found before it)."""
+def document_lead(fact: Fact) -> tuple[str, str]:
+    """(use, verb) of the slot: "show"/"fill"/"issue" and the verb before the document ("凭")."""
     before = to_simplified(fact.sentence[max(0, fact.key_start - USE_WINDOW) : max(0, fact.key_start)])
-    best, at = "", -1
+    best, verb, at = "", "", -1
     for use, leads in _slot_rules()["document_use"].items():
         for lead in leads:
             pos = before.rfind(lead)
-            if pos >= 0 and pos + len(lead) > at:
-                best, at = use, pos + len(lead)
-    return best
+            if pos >= 0 and (pos + len(lead) > at or (pos + len(lead) == at and len(lead) > len(verb))):
+                best, verb, at = use, lead, pos + len(lead)
+    return best, verb
+
+
+def document_use(fact: Fact) -> str:
+    """How the slot uses its document ("show", "fill", "issue"; "" when no verb is found before it)."""
+    return document_lead(fact)[0]
+
+
+def verb_slot(fact: Fact) -> str:
+    """The narrowest vocabulary of a document slot: documents the KB names after the same verb."""
+    verb = document_lead(fact)[1]
+    return f"document@{verb}" if verb else ""
 
 
 def slot_type(fact: Fact) -> str:
@@ -119,7 +130,8 @@ def slot_vocabulary(facts: list[Fact]) -> dict[str, dict[str, list[str]]]:
     Roles are those the KB shows approving or signing (strong approver facts): a party a
     case is only reported to ("快递公司") is no approver. Documents are typed by use:
     "document:issue" holds what the KB issues (开具), "document:show" what is shown or
-    provided, "document:fill" what is filled in or registered; "document" holds them all.
+    provided, "document:fill" what is filled in or registered; "document@凭" what follows
+    that very verb (the false statements' swaps); "document" holds them all.
     """
     out: dict[str, dict[str, list[str]]] = {"approver": {}, "document": {}}
     for fact in facts:
@@ -128,6 +140,8 @@ def slot_vocabulary(facts: list[Fact]) -> dict[str, dict[str, list[str]]]:
         if fact.kind not in ("approver", "document"):
             continue
         slots = {fact.kind, slot_type(fact)}
+        if fact.kind == "document" and verb_slot(fact):
+            slots.add(verb_slot(fact))
         for slot in slots:
             names = out.setdefault(slot, {}).setdefault(fact.document, [])
             if fact.key not in names:

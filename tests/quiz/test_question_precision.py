@@ -131,3 +131,21 @@ def test_a_scenario_always_offers_the_same_request_answered_wrongly():
             reply, KeyPlacer(random.Random(5))
         )
         assert (question is not None) == asked  # a deflection alone beside the key gives it away
+
+
+def test_a_swapped_document_is_one_the_kb_names_after_the_same_verb():
+    kb = facts("顾客退货须凭购物小票。顾客领取赠品须凭会员卡。客服须保留工作记录。")
+    (fact,) = [f for f in kb if f.kind == "document" and f.key == "购物小票"]
+    statement = SlotQuestions(slot_vocabulary(kb), random.Random(6)).false_statement(fact)
+    assert statement is not None and "会员卡" in statement.stem and "工作记录" not in statement.stem
+
+
+def test_a_generic_paper_as_key_is_not_asked():
+    kb = facts("顾客申请退货须上传凭证。顾客退货须凭购物小票。顾客换货须出示身份证。")
+    (fact,) = [f for f in kb if f.kind == "document" and f.key == "凭证"]
+    slots = SlotQuestions(slot_vocabulary(kb), random.Random(7))
+    assert slots.single(fact, KeyPlacer(random.Random(7))) is None and slots.false_statement(fact) is None
+
+
+def test_a_heading_glued_into_a_sentence_is_broken_text():
+    assert broken("版本：V3.2编制部门：客服部> 【说明】各岗位客服均须熟读本手册。")
