@@ -18,6 +18,7 @@ from quiz.stems import bigrams, blanked, explanation, finish, in_script_of, leak
 from quiz.vocabulary import slot_type, verb_slot
 
 WRONG_OPTIONS = 3
+MIN_WRONG = 2  # a thin vocabulary gives three options rather than a fourth of another kind
 AFFIX_CHARS = 2  # characters of a name's head (its end) and modifier (its start) compared
 LENGTH_SLACK = 2  # characters an option may differ from the key's length without standing out
 
@@ -94,7 +95,7 @@ class SlotQuestions:
         if leaks(stem, fact.key) or echoes_sentence(fact) or self.generic_key(fact):
             return None
         wrong = self.others(fact, WRONG_OPTIONS)
-        if len(wrong) < WRONG_OPTIONS:
+        if len(wrong) < MIN_WRONG:
             return None
         return Question(
             SINGLE,

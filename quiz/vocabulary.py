@@ -127,15 +127,23 @@ def settle_facts(facts: list[Fact], report: StageReport) -> list[Fact]:
 def slot_vocabulary(facts: list[Fact]) -> dict[str, dict[str, list[str]]]:
     """slot type -> document -> the names the KB uses in that kind of slot.
 
-    Roles are those the KB shows approving or signing (strong approver facts): a party a
-    case is only reported to ("快递公司") is no approver. Documents are typed by use:
+    Roles are those the KB shows approving or signing (strong approver facts) and those named
+    like them (same ending): a party a case is only reported to ("快递公司") is no approver.
+    Documents are typed by use:
     "document:issue" holds what the KB issues (开具), "document:show" what is shown or
     provided, "document:fill" what is filled in or registered; "document@凭" what follows
     that very verb (the false statements' swaps); "document" holds them all.
     """
     out: dict[str, dict[str, list[str]]] = {"approver": {}, "document": {}}
+    suffixes = {r[-ROLE_SUFFIX_CHARS:] for r in known_roles(facts)}
     for fact in facts:
-        if fact.kind == "approver" and not fact.detail.get("strong"):
+        # A party only told or asked ("经快递公司确认") is a role only when it is named like
+        # one that approves elsewhere ("…主管" when a 主管 signs).
+        if (
+            fact.kind == "approver"
+            and not fact.detail.get("strong")
+            and answer_key(fact.key)[-ROLE_SUFFIX_CHARS:] not in suffixes
+        ):
             continue
         if fact.kind not in ("approver", "document"):
             continue

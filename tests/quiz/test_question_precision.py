@@ -149,3 +149,11 @@ def test_a_generic_paper_as_key_is_not_asked():
 
 def test_a_heading_glued_into_a_sentence_is_broken_text():
     assert broken("版本：V3.2编制部门：客服部> 【说明】各岗位客服均须熟读本手册。")
+
+
+def test_a_party_reported_to_is_a_role_option_only_when_named_like_an_approver():
+    kb = settle_facts(
+        facts("退款须经客服主管审批。重大投诉须上报值班主管。丢件须经快递公司确认。"), StageReport()
+    )
+    roles = slot_vocabulary(kb)["approver"]["手册.md"]
+    assert "值班主管" in roles and "快递公司" not in roles
