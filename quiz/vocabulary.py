@@ -2,7 +2,8 @@
 
 A phrase counts as a role when the KB shows it approving, signing or agreeing somewhere
 (an approver fact with a strong verb); a fact that only routes something to a phrase
-("报客服部主管") is kept when that phrase is such a role or ends like one ("…主管").
+("报客服部主管") or has it only confirm or handle something ("经快递公司确认") is kept
+when that phrase is such a role or ends like one ("…主管").
 The vocabularies also give each template its wrong options: other roles and documents
 of the same knowledge base, never a word list.
 """
@@ -105,7 +106,7 @@ def settle_facts(facts: list[Fact], report: StageReport) -> list[Fact]:
         if fact.kind == "document" and not document_shaped(fact):
             report.reject("单据位置上不像单据名称", fact.sentence)
             continue
-        if fact.kind == "approver" and fact.detail.get("weak"):
+        if fact.kind == "approver" and not fact.detail.get("strong"):
             role = answer_key(fact.key)
             if role not in roles and role[-ROLE_SUFFIX_CHARS:] not in suffixes:
                 report.reject("报送对象不是本知识库中出现过的审批人", fact.sentence)

@@ -157,3 +157,10 @@ def test_a_party_reported_to_is_a_role_option_only_when_named_like_an_approver()
     )
     roles = slot_vocabulary(kb)["approver"]["手册.md"]
     assert "值班主管" in roles and "快递公司" not in roles
+
+
+def test_a_party_that_only_confirms_is_not_asked_as_an_approver():
+    kb = settle_facts(
+        facts("退款须经客服主管审批。经快递公司确认丢件的，本店在24小时内补发。"), StageReport()
+    )
+    assert [f.key for f in kb if f.kind == "approver"] == ["客服主管"]
