@@ -16,10 +16,11 @@ from quiz.fact_patterns import ITEM, is_name
 from quiz.facts import Fact, fact_rules
 
 _CUT_START = re.compile(r"^\s*[)）\]】》」,，、。；;:：”’]")
-_GLUED_NUMBER = re.compile(r"^\s*\d{1,2}\s+[\u4e00-\u9fff]")
+_GLUED_NUMBER = re.compile(r"^\s*\d{1,2}(?:\.\d{1,2})*\s+[\u4e00-\u9fff]")  # "1.2 处理投诉售后团队…"
 _SPLIT_WORD = re.compile(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]")
 _LEAD_CLAUSE = re.compile(r"^([^，,。；;]{1,24}?)(?:的|者)[，,]")
 _DIGIT_START = re.compile(r"^\s*\d")
+_CONNECTIVE = re.compile(r"^(?:首先|其次|然后|最后|同时|另外|此外|而且|并且|因此|所以)[,，、]?")
 
 
 @cache
@@ -46,6 +47,7 @@ def lacks_subject(sentence: str) -> str | None:
     """Why ``sentence`` does not stand alone, or None."""
     rules = _rules()
     bare = ITEM.sub("", sentence, count=1).lstrip()
+    bare = _CONNECTIVE.sub("", bare, count=1)
     if bare.startswith(tuple(rules["anaphora"])):
         return "指代前文（他们、上述…），单独读不懂"
     lead = _LEAD_CLAUSE.match(bare)

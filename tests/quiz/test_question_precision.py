@@ -165,3 +165,8 @@ def test_a_party_that_only_confirms_is_not_asked_as_an_approver():
         facts("退款须经客服主管审批。经快递公司确认丢件的，本店在24小时内补发。"), StageReport()
     )
     assert [f.key for f in kb if f.kind == "approver"] == ["客服主管"]
+
+
+def test_a_glued_section_number_or_a_pronoun_after_a_connective_is_refused():
+    assert broken("1.2 处理客户投诉售后团队需要处理客户的投诉。")
+    assert lacks_subject("首先,他们须具备良好的沟通能力。")
