@@ -17,6 +17,8 @@ from quiz.facts import Fact, fact_rules
 
 _CUT_START = re.compile(r"^\s*[)）\]】》」,，、。；;:：”’]")
 _GLUED_NUMBER = re.compile(r"^\s*\d{1,2}(?:\.\d{1,2})*\s+[\u4e00-\u9fff]")  # "1.2 处理投诉售后团队…"
+# "行为：1.禁止…": a list glued to its label
+_GLUED_ITEM = re.compile(r"[:：]\s*(?:\d{1,2}[.、．](?!\d)|[①-⑳])")
 _SPLIT_WORD = re.compile(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]")
 _LEAD_CLAUSE = re.compile(r"^([^，,。；;]{1,24}?)(?:的|者)[，,]")
 _DIGIT_START = re.compile(r"^\s*\d")
@@ -34,7 +36,7 @@ def broken(text: str) -> str | None:
     bare = ITEM.sub("", text, count=1)
     if any(mark in text for mark in rules["broken_marks"]):
         return "含模板占位符或残留标记（**、※…）"
-    if _CUT_START.match(bare) or _GLUED_NUMBER.match(bare):
+    if _CUT_START.match(bare) or _GLUED_NUMBER.match(bare) or _GLUED_ITEM.search(bare):
         return "以残缺片段或粘连的编号开头"
     if any(text.count(pair[0]) != text.count(pair[1]) for pair in rules["pairs"]):
         return "括号或引号不成对（文本被截断）"
@@ -60,7 +62,7 @@ def lacks_subject(sentence: str) -> str | None:
 def unreadable(fact: Fact) -> str | None:
     """The first reason the fact's printed text is not readable as is, or None."""
     texts = [fact.sentence]
-    if fact.kind == "reply":
+    if fact.kind in ("reply", "rule"):  # printed whole: the reply, or the action as an option
         texts.append(fact.key)
     if fact.kind == "procedure":  # what is printed: the name and the steps, not the scraped run
         texts = list(fact.detail.get("steps", []))

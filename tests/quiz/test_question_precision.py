@@ -170,3 +170,8 @@ def test_a_party_that_only_confirms_is_not_asked_as_an_approver():
 def test_a_glued_section_number_or_a_pronoun_after_a_connective_is_refused():
     assert broken("1.2 处理客户投诉售后团队需要处理客户的投诉。")
     assert lacks_subject("首先,他们须具备良好的沟通能力。")
+
+
+def test_a_list_glued_to_its_label_is_broken_text():
+    assert broken("行为：1.禁止以返现、赠品等方式诱导顾客给好评。")
+    assert broken("客服须在24小时内回复：工作日为准。") is None
