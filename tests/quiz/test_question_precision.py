@@ -78,6 +78,7 @@ def test_a_role_cut_at_a_place_word_is_refused():
 def test_template_placeholders_stray_marks_and_cut_fragments_are_broken_text():
     assert broken("亲,买过且交易成功后您就是**旗舰店尊贵的会员了。")
     assert broken("勤勉&&对于本职工作须勤恳、努力。")
+    assert broken("•团队如何打造•客服销售技巧=35%")
     assert broken("※ 客户连续10分钟未回复的，方可关闭会话。")
     assert broken(") 来访登记 对于来访咨询人员做好相关登记。")
     assert broken("4 培训客户售后团队须培训客户。")
