@@ -4,7 +4,9 @@ The wrong options answer the *same* request and break policy: the promise change
 number of the reply), the apology left out, a deflection in the QA policy's banned style
 (不知道 / 没办法 / 你自己看), or the approved reply to a request close in meaning (among
 the most similar request pairs of this KB). Replies to obviously different requests are
-never offered: they give the answer away.
+never offered: they give the answer away. Every scenario holds at least one reply to the
+same request said wrongly (a changed promise or the apology left out); a scenario whose wrong
+options would only be a deflection and other requests' replies is refused.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 from quiz.facts import Fact, fact_rules
 from quiz.keys import quantity_keys
 from quiz.models import SCENARIO, Question, answer_key, fact_fingerprint
-from quiz.stems import in_script_of, overlap, source, where
+from quiz.stems import bigrams, in_script_of, overlap, source, where
 
 WRONG_OPTIONS = 3
 MIN_WRONG = 2  # a scenario may have three options when only two wrong replies are plausible
@@ -97,13 +99,15 @@ class ReplyQuestions:
         if not (request or situation):
             return None
         key = fact.key
-        candidates = self.changed_promise(fact) + self.without_apology(key)
+        same_request = self.changed_promise(fact) + self.without_apology(key)
         # A close request's reply that says much the same (a FAQ row restating a script) is a
-        # second right answer, not a wrong one.
-        candidates += [
+        # second right answer, not a wrong one; one about another subject (no word of the
+        # request in common) answers another request and gives the key away.
+        asked = bigrams(_prompt(fact))
+        candidates = same_request + [
             in_script_of(f.key, key)
             for f in self.close.get(id(fact), [])
-            if overlap(f.key, key) < SAME_REPLY_OVERLAP
+            if overlap(f.key, key) < SAME_REPLY_OVERLAP and asked & bigrams(_prompt(f))
         ]
         wrong: list[str] = []
         for option in candidates + self.deflection(key)[:MAX_DEFLECTIONS]:
@@ -120,7 +124,9 @@ class ReplyQuestions:
             ):
                 continue
             wrong.append(option)
-        if len(wrong) < MIN_WRONG:
+        if len(wrong) < MIN_WRONG or not set(wrong) & set(same_request):
+            # Without one reply to the same request said wrongly, the other options are a
+            # stock deflection and other requests' replies: the key stands out.
             return None
         if request:
             stem = f"{where(fact)}顾客说：“{request.strip()}”最合适的回复是？"

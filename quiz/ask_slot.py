@@ -1,8 +1,12 @@
 """Approver and document facts: "……须经（　　）审批" / "……须凭（　　）" with other names of the same KB.
 
 The wrong options are roles (or documents) the knowledge base itself names in the same
-slot elsewhere, nearest first from the same document: a trainee who mixes up who signs
-what is caught, and no option comes from a word list.
+kind of slot elsewhere: roles that approve or sign something, documents used the same way
+(issued, shown, filled in), and only from the same organisation (the fact's document and the
+documents sharing one of its roles). A trainee who mixes up who signs what is caught, no
+option comes from a word list, and none is absurd next to the key. A slot whose key shares
+a word with the rest of its sentence ("登记（投诉工单）" after "所有投诉") is refused: the
+stem would give the key away, and a swapped statement would contradict itself.
 """
 
 from __future__ import annotations
@@ -10,9 +14,11 @@ from __future__ import annotations
 from common.textnorm import to_simplified
 from quiz.facts import Fact, fact_rules
 from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, Question, answer_key, fact_fingerprint
-from quiz.stems import blanked, explanation, finish, in_script_of, leaks, source, where
+from quiz.stems import bigrams, blanked, explanation, finish, in_script_of, leaks, source, where
+from quiz.vocabulary import slot_type, verb_slot
 
 WRONG_OPTIONS = 3
+MIN_WRONG = 2  # a thin vocabulary gives three options rather than a fourth of another kind
 AFFIX_CHARS = 2  # characters of a name's head (its end) and modifier (its start) compared
 LENGTH_SLACK = 2  # characters an option may differ from the key's length without standing out
 
@@ -24,21 +30,41 @@ def _confusable(name: str, key: str) -> bool:
     return name[-AFFIX_CHARS:] == key[-AFFIX_CHARS:] or name[:AFFIX_CHARS] == key[:AFFIX_CHARS]
 
 
+def echoes_sentence(fact: Fact) -> bool:
+    """True when a word (bigram) of the key stands elsewhere in its sentence."""
+    s = fact.sentence
+    rest = s[: fact.key_start] + "\n" + s[fact.key_end :]
+    return bool(bigrams(fact.key) & bigrams(rest))
+
+
 class SlotQuestions:
     """Single choice and false statements for approver and document facts."""
 
-    def __init__(self, vocabulary: dict[str, dict[str, list[str]]], rng) -> None:
+    def __init__(
+        self,
+        vocabulary: dict[str, dict[str, list[str]]],
+        rng,
+        organisations: dict[str, set[str]] | None = None,
+    ) -> None:
         self.generic = frozenset(fact_rules()["document"]["generic"])
-        # kind -> document -> names seen in that slot (the KB's roles / documents), in KB order.
+        # slot type -> document -> names seen in that slot (the KB's roles / documents), in KB order.
         self.vocabulary, self.rng = vocabulary, rng
+        # document -> documents of the same organisation (None: the fact's own document only).
+        self.organisations = organisations or {}
 
-    def others(self, fact: Fact, k: int) -> list[str]:
-        """Names of the same kind, same document first, never the key, a part of it or one in the sentence."""
+    def others(self, fact: Fact, k: int, slot: str = "") -> list[str]:
+        """Names of the same kind, same document first, never the key, a part of it or one in the sentence.
+
+        ``slot`` names a narrower vocabulary (a verb's documents) to draw from instead of the use's.
+        """
         key = answer_key(fact.key)
         sentence = answer_key(fact.sentence)
-        by_doc = self.vocabulary.get(fact.kind, {})
+        typed = slot or slot_type(fact)
+        by_doc = self.vocabulary.get(typed) or ({} if slot else self.vocabulary.get(fact.kind, {}))
+        kin = self.organisations.get(fact.document, {fact.document})
         own = list(dict.fromkeys(by_doc.get(fact.document, [])))
-        rest = list(dict.fromkeys(n for doc, names in by_doc.items() if doc != fact.document for n in names))
+        kin_docs = [doc for doc in by_doc if doc != fact.document and doc in kin]
+        rest = list(dict.fromkeys(n for doc in kin_docs for n in by_doc[doc]))
         self.rng.shuffle(own)
         self.rng.shuffle(rest)
         out: list[str] = []
@@ -60,12 +86,16 @@ class SlotQuestions:
                 break
         return out
 
+    def generic_key(self, fact: Fact) -> bool:
+        """A bare "凭证" or "单据" as the key: any paper fits, so a wrong option is defensible."""
+        return fact.kind == "document" and to_simplified(fact.key) in self.generic
+
     def single(self, fact: Fact, placer) -> Question | None:
         stem = where(fact) + blanked(fact)
-        if leaks(stem, fact.key):
+        if leaks(stem, fact.key) or echoes_sentence(fact) or self.generic_key(fact):
             return None
         wrong = self.others(fact, WRONG_OPTIONS)
-        if len(wrong) < WRONG_OPTIONS:
+        if len(wrong) < MIN_WRONG:
             return None
         return Question(
             SINGLE,
@@ -80,8 +110,18 @@ class SlotQuestions:
         )
 
     def false_statement(self, fact: Fact) -> Question | None:
-        """The rule with another role (document) of the KB in the key's place."""
-        wrong = self.others(fact, 1)
+        """The rule with another role (document) of the KB in the key's place.
+
+        Only for a real approval (a strong verb) or a document slot of a known use: swapping
+        the party a case is merely routed to ("如需售后处理") breaks the sentence's sense.
+        """
+        if echoes_sentence(fact) or self.generic_key(fact):
+            return None
+        if fact.kind == "approver" and not fact.detail.get("strong"):
+            return None
+        if fact.kind == "document" and slot_type(fact) == "document":
+            return None
+        wrong = self.others(fact, 1, verb_slot(fact) if fact.kind == "document" else "")
         if not wrong:
             return None
         s = fact.sentence

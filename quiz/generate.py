@@ -37,7 +37,7 @@ from quiz.models import (
     answer_key,
 )
 from quiz.stems import KeyPlacer
-from quiz.vocabulary import slot_vocabulary
+from quiz.vocabulary import organisations, slot_vocabulary
 
 TRUE_SLACK = 2  # true statements may outnumber false ones by this many in a short quiz
 TRUE_SHARE = 0.6  # and in a long one be at most this share of the true/false items
@@ -115,7 +115,7 @@ class Composer:
         keys = [fact_key(f) for f in numbers]
         times = {(k.low, k.high) for k in keys if k.kind == "time"}
         self.numbers = NumberQuestions(known_numbers(k for k in keys if k.kind == "number"), times, self.rng)
-        self.slots = SlotQuestions(slot_vocabulary(facts), self.rng)
+        self.slots = SlotQuestions(slot_vocabulary(facts), self.rng, organisations(facts))
         self.rules = RuleQuestions([f for f in facts if f.kind == "rule"], self.rng)
         self.procedures = ProcedureQuestions(self.rng)
         replies = [f for f in facts if f.kind == "reply"]
