@@ -140,9 +140,11 @@ def test_assembling_short_generates_candidates_to_triage_and_top_up(page, sign_i
     page.wait_for_selector("#bank-list", timeout=120000)
     assert "status=candidate" in page.url
     assert "题库新增" in page.locator(".flashes").inner_text()
-    for _ in range(2):
+    for accepted in (1, 2):  # one key press at a time: each accept moves to the next candidate
         page.keyboard.press("a")
-    page.wait_for_function("() => document.querySelectorAll('.bank-item .status-accepted').length >= 2")
+        page.wait_for_function(
+            f"() => document.querySelectorAll('.bank-item .status-accepted').length >= {accepted}"
+        )
     page.goto("/quiz/")
     page.locator("a", has_text="补足测验").first.click()
     page.locator("#top-up-submit").click()
