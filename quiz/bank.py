@@ -18,8 +18,8 @@ from collections import Counter
 from dataclasses import asdict
 
 from common.db import migrate
-from quiz.models import TYPE_LABELS, Question, Source, answer_key, fact_fingerprint
-from quiz.store import QuizError
+from quiz.models import TYPE_LABELS, Question, answer_key, fact_fingerprint
+from quiz.store import QuizError, question_from_row
 
 CANDIDATE, ACCEPTED, EDITED, REJECTED = "candidate", "accepted", "edited", "rejected"
 STATUS_LABELS = {CANDIDATE: "待审", ACCEPTED: "已采用", EDITED: "已修改采用", REJECTED: "已拒绝"}
@@ -75,26 +75,8 @@ def init_schema(conn: sqlite3.Connection) -> None:
     migrate(conn, "quiz_bank", MIGRATIONS)
 
 
-def _question(row: sqlite3.Row) -> Question:
-    return Question(
-        row["type"],
-        row["stem"],
-        json.loads(row["options"]),
-        row["answer"],
-        row["explanation"],
-        Source(**json.loads(row["source"])),
-        row["difficulty"],
-        row["key"],
-        row["fingerprint"],
-        json.loads(row["accepted"]),
-        row["id"],
-        0,
-        json.loads(row["answers"]),
-    )
-
-
 def _entry(row: sqlite3.Row) -> dict:
-    q = _question(row)
+    q = question_from_row(row)
     return {
         "id": row["id"],
         "status": row["status"],

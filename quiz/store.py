@@ -99,7 +99,9 @@ def init_schema(conn: sqlite3.Connection) -> None:
     migrate(conn, "quiz", MIGRATIONS)
 
 
-def _question(row: sqlite3.Row) -> Question:
+def question_from_row(row: sqlite3.Row) -> Question:
+    """A question from a stored row (quiz questions and bank questions share the columns);
+    ``position`` is 0 for a row that has none (the bank)."""
     return Question(
         row["type"],
         row["stem"],
@@ -112,7 +114,7 @@ def _question(row: sqlite3.Row) -> Question:
         row["fingerprint"],
         json.loads(row["accepted"]),
         row["id"],
-        row["position"],
+        row["position"] if "position" in row.keys() else 0,
         json.loads(row["answers"]),
     )
 
@@ -205,7 +207,7 @@ def get_quiz(conn: sqlite3.Connection, quiz_id: int) -> Quiz:
         "SELECT published_at FROM quiz_publications WHERE quiz_id = ?", (row["id"],)
     ).fetchone()
     questions = [
-        _question(r)
+        question_from_row(r)
         for r in conn.execute(
             "SELECT * FROM quiz_questions WHERE quiz_id = ? ORDER BY position, id", (row["id"],)
         )
@@ -261,7 +263,7 @@ def update_question(conn: sqlite3.Connection, question_id: int, **fields) -> Que
     init_schema(conn)
     _draft_of_question(conn, question_id)
     row = conn.execute("SELECT * FROM quiz_questions WHERE id = ?", (int(question_id),)).fetchone()
-    question = _question(row)
+    question = question_from_row(row)
     allowed = {"type", "stem", "options", "answer", "explanation", "difficulty", "accepted", "key", "answers"}
     unknown = set(fields) - allowed
     if unknown:
