@@ -572,7 +572,13 @@ class Playbook:
         banked = question_bank.add_candidates(self.kb.conn, [_copy(q) for q in questions], topic, versions)
         progress.note(f"题库新增 {len(banked['added'])} 道候选题（{banked['skipped']} 道已在题库中）")
         if into == "bank":
-            return {"bank": True, "added": len(banked["added"]), "skipped": banked["skipped"], "notes": notes}
+            return {
+                "bank": True,
+                "topic": topic,
+                "added": len(banked["added"]),
+                "skipped": banked["skipped"],
+                "notes": notes,
+            }
         return {
             "quiz_id": quiz.id,
             "title": quiz.title,

@@ -55,7 +55,8 @@ def show(job_id: int):
             flash(
                 f"题库新增 {job.result['added']} 道候选题（{job.result['skipped']} 道已在题库中）", "success"
             )
-            return redirect(url_for("bank.index", status="candidate"))
+            # The candidates of this topic, to triage next (not those left from other topics).
+            return redirect(url_for("bank.index", status="candidate", topic=job.result.get("topic") or None))
         return redirect(url_for("quiz.review", quiz_id=job.result["quiz_id"]))
     endpoint, label = BACK_LINKS[job.kind]
     return render_template(
