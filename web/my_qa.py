@@ -13,7 +13,7 @@ from qa.store import get_run
 from web.auth import role_required
 from web.extensions import playbook
 from web.qa_review import DECISION_LABELS, ROLE_LABELS, STATUS_LABELS
-from web.transcript_view import build_bubbles, conversation_of
+from web.transcript_view import scorecard_bubbles
 
 bp = Blueprint("my_qa", __name__, url_prefix="/my/qa")
 
@@ -44,9 +44,7 @@ def scorecard(scorecard_id: int, status: int = 200):
     except NotFound:
         abort(404)
     run = get_run(desk.conn, card["run_id"])
-    labels = {r["id"]: r["description"] or r["id"] for r in card["rules"]}
-    conversation = conversation_of(run["files"], card) if run else None
-    bubbles = build_bubbles(conversation.messages, card, labels) if conversation else None
+    labels, bubbles = scorecard_bubbles(card, run)
     return render_template(
         "my/scorecard.html",
         card=card,

@@ -15,7 +15,7 @@ from qa.sampling import SamplingPlan
 from qa.store import get_run
 from web.auth import role_required
 from web.extensions import playbook
-from web.transcript_view import build_bubbles, conversation_of
+from web.transcript_view import build_bubbles, conversation_of, scorecard_bubbles
 
 bp = Blueprint("review", __name__, url_prefix="/qa")
 
@@ -65,9 +65,7 @@ def scorecard_page(scorecard_id: int, status: int = 200, form=None):
     run = get_run(desk().conn, card["run_id"])
     if run is None:
         abort(404)
-    labels = {r["id"]: r["description"] or r["id"] for r in card["rules"]}
-    conversation = conversation_of(run["files"], card)
-    bubbles = build_bubbles(conversation.messages, card, labels) if conversation else None
+    labels, bubbles = scorecard_bubbles(card, run)
     return render_template(
         "qa/scorecard.html",
         card=card,

@@ -81,3 +81,10 @@ def conversation_of(files: list[str], card: dict):
             if isinstance(item, Conversation) and item.id == card["id"] and item.source == card["source"]:
                 return item
     return None
+
+
+def scorecard_bubbles(card: dict, run: dict | None) -> tuple[dict[str, str], list[Bubble] | None]:
+    """A stored scorecard's rule labels, and its conversation as bubbles (None when its file is gone)."""
+    labels = {r["id"]: r["description"] or r["id"] for r in card["rules"]}
+    conversation = conversation_of(run["files"], card) if run else None
+    return labels, build_bubbles(conversation.messages, card, labels) if conversation else None
