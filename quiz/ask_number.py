@@ -15,8 +15,8 @@ import re
 from quiz import distractors as dis
 from quiz.facts import Fact
 from quiz.keys import Key, quantity_keys
-from quiz.models import CLOZE, FALSE_TEXT, SINGLE, TRUE_FALSE, TRUE_TEXT, Question, fact_fingerprint
-from quiz.stems import blanked, explanation, finish, leaks, source, where
+from quiz.models import CLOZE, FALSE_TEXT, SINGLE, TRUE_FALSE, Question, fact_fingerprint
+from quiz.stems import blanked, explanation, finish, leaks, source, true_statement, where
 
 _UPPER_AFTER = re.compile(r"^\s*(?:以内|之内|內|内|以前|之前|前|以下|为限|為限)")
 _GAP = r"(?:(?![一二三四五六七八九十百千万两兩零〇几])[\u4e00-\u9fff]){0,2}\s*$"
@@ -147,16 +147,7 @@ class NumberQuestions:
     def true_false(self, fact: Fact, truth: bool) -> Question | None:
         s = fact.sentence
         if truth:
-            return Question(
-                TRUE_FALSE,
-                where(fact) + finish(s),
-                answer=TRUE_TEXT,
-                explanation=explanation(fact),
-                source=source(fact),
-                difficulty=0.3,
-                key=fact.key,
-                fingerprint=fact_fingerprint(s, fact.key),
-            )
+            return true_statement(fact)
         for value in self.wrong(fact, s, k=6):
             if surely_false(s, fact.key_start, fact.key_end, value):
                 changed = s[: fact.key_start] + value + s[fact.key_end :]

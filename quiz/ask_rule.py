@@ -12,8 +12,8 @@ import re
 from common.textnorm import normalize_aligned
 from quiz.fact_patterns import approval_pattern
 from quiz.facts import Fact
-from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, TRUE_TEXT, Question, fact_fingerprint
-from quiz.stems import explanation, finish, in_script_of, overlap, source, where
+from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, Question, fact_fingerprint
+from quiz.stems import explanation, finish, in_script_of, overlap, source, true_statement, where
 
 _QUOTES = re.compile(r"[“”\"「」『』‘’]")
 WRONG_OPTIONS = 3
@@ -42,16 +42,7 @@ class RuleQuestions:
     def true_false(self, fact: Fact, truth: bool) -> Question | None:
         s = fact.sentence
         if truth:
-            return Question(
-                TRUE_FALSE,
-                where(fact) + finish(s),
-                answer=TRUE_TEXT,
-                explanation=explanation(fact),
-                source=source(fact),
-                difficulty=0.3,
-                key=fact.key,
-                fingerprint=fact_fingerprint(s, fact.key),
-            )
+            return true_statement(fact)
         marker, polarity = fact.detail.get("marker", ""), fact.detail.get("polarity")
         at = fact.key_start - len(marker)
         if not marker or s[at : fact.key_start] != marker or polarity not in FLIPS:

@@ -11,7 +11,7 @@ import opencc
 from common.textnorm import to_simplified
 from quiz.facts import Fact
 from quiz.keys import quantity_keys
-from quiz.models import BLANK, Source, answer_key
+from quiz.models import BLANK, TRUE_FALSE, TRUE_TEXT, Question, Source, answer_key, fact_fingerprint
 
 _S2T = opencc.OpenCC("s2t")
 HEADINGS_SHOWN = 2  # the last headings of the chain named in a stem ("售后 > 退换货")
@@ -122,3 +122,17 @@ class KeyPlacer:
         self.rng.shuffle(options)
         options.insert(at, key)
         return options
+
+
+def true_statement(fact: Fact) -> Question:
+    """The fact's own sentence as a true/false item keyed 正确 (every kind's true statement)."""
+    return Question(
+        TRUE_FALSE,
+        where(fact) + finish(fact.sentence),
+        answer=TRUE_TEXT,
+        explanation=explanation(fact),
+        source=source(fact),
+        difficulty=0.3,
+        key=fact.key,
+        fingerprint=fact_fingerprint(fact.sentence, fact.key),
+    )
