@@ -6,12 +6,10 @@ happens later, the same way for every format.
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import re
 import warnings
-import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,24 +17,16 @@ from pathlib import Path
 from kb.clean import strip_control_chars
 from kb.encoding import decode_text
 from kb.models import Block, IngestError, LoadedDocument
-from kb.rules import load_rules
+from kb.sheets import load_csv, load_xlsx
+from kb.zip_check import MB, check_zip
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".docx", ".pdf", ".html", ".htm", ".csv", ".xlsx"}
 
-# Header names seen in FAQ exports of Chinese helpdesk tools, normalised to our fields.
-FAQ_COLUMNS = {
-    "question": ("问题", "标准问题", "标准问", "问", "question", "q", "title", "题目"),
-    "answer": ("答案", "回答", "标准回复", "回复", "标准答案", "答", "answer", "a", "reply"),
-    "similar": ("相似问题", "相似问法", "相似问", "扩展问", "similar", "similar questions", "alias"),
-    "tags": ("标签", "分类", "类别", "tag", "tags", "category"),
-}
-_LIST_SPLIT = re.compile(r"[|｜;；\n]+")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 # Libraries that report trouble through `logging` (pypdf: "EOF marker not found"): their records
 # go into the file's own message instead of unattributed lines on stderr.
 _LIBRARY_LOGGERS = ("pypdf", "openpyxl", "docx")
-MB = 1024 * 1024  # the unit of max_file_mb
 
 
 def check_file(path: Path, size: int, max_bytes: int) -> None:
@@ -150,27 +140,6 @@ def _strip_controls(doc: LoadedDocument) -> int:
     return removed
 
 
-def _check_zip(path: Path, data: bytes, max_bytes: int) -> None:
-    """A .docx/.xlsx is a zip archive: refuse one that is not, or that unpacks to far more than the limit."""
-    kind = path.suffix.lower()[1:]
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise IngestError(
-            f"{path}: 不是有效的 {kind} 文件（{kind} 应是 zip 压缩包，此文件已损坏或只是改了扩展名）"
-            f" (not a {kind} file: not a zip archive)"
-        )
-    rules = load_rules()["zip"]
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = archive.infolist()
-    limit = rules["max_unpacked_factor"] * max_bytes
-    unpacked = sum(m.file_size for m in members)
-    if len(members) > rules["max_members"] or unpacked > limit:
-        raise IngestError(
-            f"{path}: 解压后有 {unpacked / MB:.0f} MB、{len(members)} 个成员，超过上限"
-            f"（{limit / MB:g} MB、{rules['max_members']} 个），可能是压缩炸弹，未读取"
-            f" (unpacks to {unpacked / MB:.0f} MB in {len(members)} members: over the limit, not read)"
-        )
-
-
 def _load_text(path: Path, data: bytes, max_bytes: int) -> LoadedDocument:
     text, encoding, notes = decode_text(data, str(path))
     blocks = []
@@ -186,7 +155,7 @@ def _load_text(path: Path, data: bytes, max_bytes: int) -> LoadedDocument:
 def _load_docx(path: Path, data: bytes, max_bytes: int) -> LoadedDocument:
     import docx
 
-    _check_zip(path, data, max_bytes)
+    check_zip(path, data, max_bytes)
     document = docx.Document(io.BytesIO(data))
     blocks = []
     for number, para in enumerate(document.paragraphs, start=1):
@@ -298,154 +267,12 @@ def _has_block_ancestor(node, root) -> bool:
     return False
 
 
-def _faq_header(path: Path, rows: list[tuple[int, list]]) -> tuple[int, dict[str, int]]:
-    """Index of the header row among the first ten and the column of each field found in it."""
-    for i, (_, row) in enumerate(rows[:10]):
-        names = [str(c or "").strip().lower() for c in row]
-        found: dict[str, int] = {}
-        for field, aliases in FAQ_COLUMNS.items():
-            # The first alias in priority order wins; a column serves one field only.
-            column = next(
-                (names.index(a) for a in aliases if a in names and names.index(a) not in found.values()), None
-            )
-            if column is not None:
-                found[field] = column
-        if "question" in found and "answer" in found:
-            return i, found
-    seen = next((row for _, row in rows if any(str(c or "").strip() for c in row)), [])
-    shown = "、".join(str(c).strip() for c in seen if str(c or "").strip())[:60] or "（空）"
-    raise IngestError(
-        f"{path}: 前 10 行里找不到表头：需要一列“问题”(question) 和一列“答案”(answer)，第一行是：{shown}"
-        " (no header row with a question column (问题) and an answer column (答案))"
-    )
-
-
-def _faq_blocks(path: Path, rows: list[tuple[int, list]], where: str = "") -> LoadedDocument:
-    """FAQ sheets: find the header row, map columns, one block per valid row.
-
-    ``rows`` pairs each row with its line (CSV) or row number (xlsx), the number reported.
-    """
-    doc = LoadedDocument(str(path), path.stem, [])
-    header_at, mapping = _faq_header(path, rows)
-    for number, row in rows[header_at + 1 :]:
-
-        def cell(field: str, row=row) -> str:
-            index = mapping.get(field)
-            return str(
-                row[index] if index is not None and index < len(row) and row[index] is not None else ""
-            ).strip()
-
-        question, answer = cell("question"), cell("answer")
-        if not question and not answer:
-            continue
-        if not question or not answer:
-            missing = "问题 (question)" if not question else "答案 (answer)"
-            doc.warnings.append(
-                f"{path}: {where}第 {number} 行 (row {number})：{missing} 为空，该行已跳过"
-                f" (empty {missing.split()[1][1:-1]} field, row skipped)"
-            )
-            continue
-        doc.blocks.append(
-            Block(
-                f"{question}\n{answer}",
-                "faq",
-                question=question,
-                answer=answer,
-                similar=[s.strip() for s in _LIST_SPLIT.split(cell("similar")) if s.strip()],
-                tags=[t.strip() for t in _LIST_SPLIT.split(cell("tags")) if t.strip()],
-                line=number,
-            )
-        )
-    return doc
-
-
-class _RecordTooLong(Exception):
-    """A quoted CSV field ran on past the line limit: its quote was never closed."""
-
-
-def _csv_rows(path: Path, text: str, delimiter: str) -> tuple[list[tuple[int, list[str]]], list[str]]:
-    """Rows of a CSV text with the line each starts on, and a message for each broken row.
-
-    A quote that is never closed would swallow every later row into one field. Parsing is
-    strict, and a record that fails or runs on past ``max_record_lines`` is reported by its
-    first line; reading starts again on the line after it, so the good rows are kept.
-    """
-    lines = text.splitlines(keepends=True)
-    max_lines = load_rules()["csv"]["max_record_lines"]
-    rows: list[tuple[int, list[str]]] = []
-    problems: list[str] = []
-    at = {"next": 0, "record": 0}  # the next line to hand the reader; the line the record began on
-
-    def feed() -> Iterator[str]:
-        while at["next"] < len(lines):
-            if at["next"] - at["record"] >= max_lines:
-                raise _RecordTooLong
-            at["next"] += 1
-            yield lines[at["next"] - 1]
-
-    while at["record"] < len(lines):
-        at["next"] = at["record"]
-        try:
-            for row in csv.reader(feed(), delimiter=delimiter, strict=True):
-                rows.append((at["record"] + 1, row))
-                at["record"] = at["next"]
-            break
-        except (csv.Error, _RecordTooLong) as exc:
-            # Failing lines after the one it began on: the quote opened there never closed.
-            unclosed = (
-                isinstance(exc, _RecordTooLong) or at["next"] - at["record"] > 1 or "end of data" in str(exc)
-            )
-            line = at["record"] + 1
-            problems.append(
-                f"{path}: 第 {line} 行 (line {line})：{'引号没有闭合' if unclosed else '引号用法有误'}，"
-                f"该行已跳过，其余各行照常读取 (broken quoting: {exc or 'quote not closed'}; row skipped)"
-            )
-            at["record"] += 1
-    return rows, problems
-
-
-def _load_csv(path: Path, data: bytes, max_bytes: int) -> LoadedDocument:
-    text, encoding, notes = decode_text(data, str(path))
-    try:
-        # Only the delimiter is taken from the sniffer: its quoting guesses (doublequote off when
-        # no "" pair is in the sample) would let a broken quote pass unnoticed.
-        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",\t;").delimiter
-    except csv.Error:
-        delimiter = ","
-    rows, problems = _csv_rows(path, text, delimiter)
-    doc = _faq_blocks(path, rows)
-    doc.encoding = encoding
-    doc.warnings = notes + problems + doc.warnings
-    return doc
-
-
-def _load_xlsx(path: Path, data: bytes, max_bytes: int) -> LoadedDocument:
-    from openpyxl import load_workbook
-
-    _check_zip(path, data, max_bytes)
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    blocks, warnings_, errors = [], [], []
-    for sheet in workbook.worksheets:
-        rows = [(n, list(r)) for n, r in enumerate(sheet.iter_rows(values_only=True), start=1)]
-        try:
-            part = _faq_blocks(path, rows, where=f"工作表 {sheet.title} ")
-        except IngestError as exc:
-            errors.append(str(exc).replace(f"{path}: ", f"工作表 {sheet.title}：", 1))
-            continue
-        blocks += part.blocks
-        warnings_ += part.warnings
-    workbook.close()
-    if not blocks and errors:
-        raise IngestError(f"{path}: " + "；".join(errors))
-    return LoadedDocument(str(path), path.stem, blocks, encoding="xlsx", warnings=warnings_)
-
-
 _LOADERS: dict[str, Callable[[Path, bytes, int], LoadedDocument]] = {
     **{suffix: _load_text for suffix in TEXT_SUFFIXES},
     ".docx": _load_docx,
     ".pdf": _load_pdf,
     ".html": _load_html,
     ".htm": _load_html,
-    ".csv": _load_csv,
-    ".xlsx": _load_xlsx,
+    ".csv": load_csv,
+    ".xlsx": load_xlsx,
 }
