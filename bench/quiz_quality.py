@@ -33,9 +33,15 @@ FOLDERS = {
     "corpus": ROOT.parent / "shared" / "corpus",
     "sample": ROOT / "sample_data" / "kb",
     "heldout": ROOT / "bench" / "data" / "heldout_kb",
+    "heldout2": ROOT / "bench" / "data" / "heldout_kb2",
 }
 BANK = 2000  # whole-KB banks: every fact worth asking
 SAMPLE_SEED = 15  # round 1 of this generator's review drew with 14
+
+
+def _manuals(folder: Path) -> list[Path]:
+    """The manuals of a folder: a held-out set's README and label files are not material."""
+    return [p for p in sorted(folder.iterdir()) if p.name != "README.md" and p.suffix != ".jsonl"]
 
 
 def draw(homes: dict[str, Path], per_kind: int) -> list[dict]:
@@ -45,7 +51,7 @@ def draw(homes: dict[str, Path], per_kind: int) -> list[dict]:
     for corpus, home in homes.items():
         kb = KnowledgeBase(load_settings(home))
         if not kb.documents():
-            kb.ingest([FOLDERS[corpus]])
+            kb.ingest(_manuals(FOLDERS[corpus]))
         questions, _ = build_questions(kb, n=BANK, seed=1)
         by_kind = defaultdict(list)
         for q in questions:
@@ -83,12 +89,15 @@ def main(argv: list[str] | None = None) -> int:
         "--per-kind", type=int, default=7, help="questions per fact kind and corpus (default 7)"
     )
     parser.add_argument("--heldout-home", help="also sample the held-out manuals (bench/data/heldout_kb)")
+    parser.add_argument("--heldout2-home", help="also sample a third shop's manuals (bench/data/heldout_kb2)")
     parser.add_argument("--sample-out", help="write the sample for a reviewer here (JSON lines)")
     parser.add_argument("--verdicts", help="a reviewer's verdicts on the sample (JSON lines)")
     args = parser.parse_args(argv)
     homes = {"corpus": Path(args.corpus_home), "sample": Path(args.sample_home)}
     if args.heldout_home:
         homes["heldout"] = Path(args.heldout_home)
+    if args.heldout2_home:
+        homes["heldout2"] = Path(args.heldout2_home)
     rows = draw(homes, args.per_kind)
     if args.sample_out:
         Path(args.sample_out).write_text(
