@@ -206,7 +206,9 @@ def parse_rule(raw: object, defaults: dict[str, Any], error) -> Rule | None:
                 "trigger.regex",
                 error,
             )
-            trigger_semantic = semantic_examples(spec.get("semantic"), error, "trigger.semantic")
+            trigger_semantic = semantic_examples(
+                spec.get("semantic"), error, "trigger.semantic", trigger=True
+            )
             if not trigger.terms and not trigger.regex and trigger_semantic is None:
                 error("'trigger' 需要 'phrases'、'regex' 或 'semantic'")
     elif "trigger" in raw:
