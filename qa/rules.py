@@ -92,7 +92,7 @@ class Rule:
     none_of: tuple[PhraseSet, ...] = ()  # ... and of none of these
     unanswered: str = "fail"  # a trigger the agent never answers: fail, or na
     negation_window: int | None = None  # overrides the policy's for this rule
-    own_use: bool = True  # banned: quotes and rhetorical questions are not the agent's own use
+    own_use: bool = True  # banned: reported, negated, quoted or rhetorical uses are not the agent's own
     measure: str = ""
     sla_s: float = 0.0
 

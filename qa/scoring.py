@@ -214,7 +214,7 @@ class Scorer:
             text = analysed(m)
             for hit in self.matcher.find(rule.phrases, text, rule.negation_window):
                 if rule.own_use and not self.matcher.own_use(text, hit, rule.negation_window):
-                    continue  # a quote (快递员也不知道) or a rhetorical question is not the agent's own use
+                    continue  # reported (仓库说没办法), negated, quoted or rhetorical: not own use
                 evidence.append(
                     _evidence(m, hit.start, hit.end, term=hit.term, pattern=hit.pattern, note="出现禁用语")
                 )
