@@ -23,6 +23,10 @@ from qa.policy import QUESTION_PARTICLES, Policy
 
 # A negator only reverses a term inside the same clause: "没能及时回复，抱歉" is an apology.
 _CLAUSE_BREAK = re.compile(r"[，,。.!！?？;；~～…\n\r]")
+# Where a quotation opens and closes ("不知道" is mentioned, not said, in 不能说“不知道”).
+_QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
+# What may stand between a speech verb and the words it reports: 仓库说：没办法 / 他们回复说，没办法.
+_REPORT_OPENERS = "：:，,"
 
 _BASE_LOCK = threading.Lock()
 _BASE = None
@@ -131,13 +135,24 @@ class Matcher:
             for phrase_set in (rule.phrases, rule.trigger, *rule.all_of, *rule.any_of, *rule.none_of):
                 for term in phrase_set.terms if phrase_set else ():
                     words.update(form for form in term.forms if len(form) > 1)
-        words.update(w for w in (*policy.third_party, *policy.rhetorical_markers) if len(w) > 1)
+        words.update(
+            w
+            for w in (
+                *policy.third_party,
+                *policy.rhetorical_markers,
+                *policy.speech_verbs,
+                *policy.first_person,
+            )
+            if len(w) > 1
+        )
         self.tokenizer = policy_tokenizer(tuple(sorted(words)))
         self.negators = frozenset(policy.negators)
         self.window = policy.negation_window
         self.rhetorical = tuple(policy.rhetorical_markers)
         self.third_party = frozenset(policy.third_party)
         self.third_party_suffixes = tuple(policy.third_party_suffixes)
+        self.speech_verbs = frozenset(policy.speech_verbs)
+        self.first_person = frozenset(policy.first_person)
         self._prefilters: dict[int, re.Pattern] = {}
         self._policy = policy  # keeps the PhraseSets (prefilter keys) alive
 
@@ -229,9 +244,55 @@ class Matcher:
         )
         return asks and any(m in text.norm[clause_start:start] for m in self.rhetorical)
 
+    def is_quoted_speech(self, text: AnalysedText, start: int) -> bool:
+        """Whether the words at ``start`` report what someone other than the speaker said.
+
+        A speech verb stands before them in their clause, or ends the clause before
+        (仓库回复说：没办法), and the speaker is neither its subject (我说过了) nor the subject of
+        the words after it (您说的这个我也不知道); a first-person word right after the verb is
+        its object (他们告诉我没办法 is still reported).
+        """
+        starts = text.clause_starts
+        index = bisect.bisect_right(starts, start) - 1
+        token_starts, token_ends, words = text.words
+        first = bisect.bisect_left(token_starts, starts[index])
+        tokens = [words[i] for i in range(first, bisect.bisect_right(token_ends, start))]
+        if index > 0 and text.norm[starts[index] - 1] in _REPORT_OPENERS:
+            earlier = [words[i] for i in range(bisect.bisect_left(token_starts, starts[index - 1]), first)]
+            while earlier and earlier[-1] in ("了", "过", "道"):
+                earlier.pop()
+            if earlier and earlier[-1] in self.speech_verbs:
+                tokens = earlier + tokens
+        verbs = [k for k, word in enumerate(tokens) if word in self.speech_verbs]
+        if not verbs:
+            return False
+        verb = verbs[-1]
+        persons = [k for k, word in enumerate(tokens) if word in self.first_person]
+        return not any(k < verb or k > verb + 1 for k in persons)
+
+    def is_quoted(self, text: AnalysedText, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` sits inside quotation marks in its message (mentioned, not used)."""
+        for opener, closer in _QUOTES.items():
+            left = text.norm.rfind(opener, 0, start)
+            if left != -1 and text.norm.find(closer, end) != -1:
+                if opener == closer and text.norm.count(opener, 0, start) % 2 == 0:
+                    continue
+                if opener != closer and text.norm.rfind(closer, left + 1, start) != -1:
+                    continue
+                return True
+        return False
+
     def own_use(self, text: AnalysedText, hit: Hit, window: int | None = None) -> bool:
-        """Whether a banned hit is the speaker's own use: not reported speech, not a rhetorical question."""
-        return not (self.is_reported(text, hit.start, window) or self.is_rhetorical(text, hit.start, hit.end))
+        """Whether a banned hit is the speaker's own use: not a third party's words (快递员也不知道,
+        仓库说没办法), not in quotation marks, not negated (不是没办法, 也不是不知道) and not in a
+        rhetorical question (这怎么会不归我管呢)."""
+        return not (
+            self.is_reported(text, hit.start, window)
+            or self.is_quoted_speech(text, hit.start)
+            or self.is_quoted(text, hit.start, hit.end)
+            or self.is_negated(text, hit.start, window)
+            or self.is_rhetorical(text, hit.start, hit.end)
+        )
 
 
 def _outermost(hits: list[Hit]) -> list[Hit]:

@@ -42,6 +42,8 @@ class Semantic:
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...] = ()
     from_kb: tuple[str, ...] = ()  # stages (欢迎语, 道歉...) whose knowledge-base scripts are examples too
+    # Triggers only: complaint (bundled complaint model), none, or auto (examples are complaints).
+    preset: str = "auto"
 
 
 def phrase_set(items: object, regex: object, negation: bool, key: str, regex_key: str, error) -> PhraseSet:
@@ -123,7 +125,11 @@ def phrase_groups(spec: object, negation: bool, key: str, error) -> list[PhraseS
     return groups
 
 
-def semantic_examples(spec: object, error, key: str = "semantic") -> Semantic | None:
+PRESETS = ("auto", "complaint", "none")  # trigger.semantic.preset, see qa/complaint.py
+
+
+def semantic_examples(spec: object, error, key: str = "semantic", trigger: bool = False) -> Semantic | None:
+    """Semantic examples of a rule (or, with ``trigger``, of its trigger, which may name a ``preset``)."""
     if spec is None or spec is False:
         return None
     if not isinstance(spec, dict):
@@ -138,13 +144,18 @@ def semantic_examples(spec: object, error, key: str = "semantic") -> Semantic | 
     if not string_list(examples) or not (examples or stages):
         error(f"'{key}' 需要非空的 'examples' 文本列表，或 'from_kb'（从知识库取某阶段的话术作例句）")
         return None
-    for extra in unknown_keys(spec, {"examples", "counter_examples", "from_kb"}):
+    allowed = {"examples", "counter_examples", "from_kb"} | ({"preset"} if trigger else set())
+    for extra in unknown_keys(spec, allowed):
         error(f"'{key}' 里没有键 {shown(extra)}")
+    preset = spec.get("preset", "auto")
+    if preset not in PRESETS:
+        error(f"'{key}.preset' 必须是 auto（例句像投诉时用内置投诉模型）、complaint（总是用）或 none（不用）")
+        preset = "auto"
     counter = spec.get("counter_examples", [])
     if not string_list(counter):
         error(f"'{key}.counter_examples' 必须是文本列表")
         counter = []
-    return Semantic(tuple(examples), tuple(counter), tuple(s.strip() for s in stages))
+    return Semantic(tuple(examples), tuple(counter), tuple(s.strip() for s in stages), str(preset))
 
 
 def unknown_keys(mapping: dict, allowed: set[str]) -> list:

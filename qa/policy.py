@@ -58,6 +58,9 @@ DEFAULT_RHETORICAL = ("怎么会", "怎么可能", "哪能", "哪里会", "哪�
 DEFAULT_THIRD_PARTY = ("他", "她", "他们", "她们", "对方", "人家", "别人", "同事", "师傅")
 # A word ending with one of these names a third party (快递员, 物流公司, 仓库人员, 商家).
 DEFAULT_THIRD_PARTY_SUFFIXES = ("员", "人员", "师傅", "公司", "商家", "厂家", "部门")
+# Reported speech: a speech verb whose subject is not the speaker (仓库说暂时没办法发, 他们说：没办法).
+DEFAULT_SPEECH_VERBS = ("说", "讲", "表示", "称", "回复", "答复", "反馈", "告诉", "通知", "说是", "声称")
+DEFAULT_FIRST_PERSON = ("我", "我们", "咱", "咱们", "本人")
 QUESTION_PARTICLES = ("呢", "吗", "嘛")
 
 _TOP_KEYS = {
@@ -70,6 +73,8 @@ _TOP_KEYS = {
     "rhetorical_markers",
     "third_party",
     "third_party_suffixes",
+    "speech_verbs",
+    "first_person",
     "rules",
 }
 
@@ -99,6 +104,8 @@ class Policy:
     rhetorical_markers: tuple[str, ...] = DEFAULT_RHETORICAL
     third_party: tuple[str, ...] = DEFAULT_THIRD_PARTY
     third_party_suffixes: tuple[str, ...] = DEFAULT_THIRD_PARTY_SUFFIXES
+    speech_verbs: tuple[str, ...] = DEFAULT_SPEECH_VERBS
+    first_person: tuple[str, ...] = DEFAULT_FIRST_PERSON
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id (KeyError when absent)."""
@@ -201,6 +208,8 @@ def parse_policy(text: str, name: str = "policy.yaml", settings: Any = None) -> 
         ("rhetorical_markers", DEFAULT_RHETORICAL),
         ("third_party", DEFAULT_THIRD_PARTY),
         ("third_party_suffixes", DEFAULT_THIRD_PARTY_SUFFIXES),
+        ("speech_verbs", DEFAULT_SPEECH_VERBS),
+        ("first_person", DEFAULT_FIRST_PERSON),
     ):
         value = data.get(key, list(default))
         if not string_list(value):

@@ -159,7 +159,14 @@ class ReviewDesk:
     def appeals(self, status: str | None = None, agent: str | None = None) -> list[dict]:
         if status is not None and status not in ("open", *APPEAL_DECISIONS):
             raise ReviewError("status 必须是 open、upheld 或 overturned")
-        return store.list_appeals(self.conn, status=status, agent_user=agent)
+        appeals = store.list_appeals(self.conn, status=status, agent_user=agent)
+        descriptions: dict[int, dict[str, str]] = {}  # per scorecard: its run's rule descriptions
+        for appeal in appeals:
+            card_id = appeal["scorecard_id"]
+            if card_id not in descriptions:
+                descriptions[card_id] = policy_facts(self._stored(card_id)[1])[1]
+            appeal["rule_description"] = descriptions[card_id].get(appeal["rule_id"], "")
+        return appeals
 
     def get_appeal(self, appeal_id: int, agent: str | None = None) -> dict:
         appeal = store.get_appeal(self.conn, appeal_id)
@@ -280,6 +287,7 @@ class ReviewDesk:
             "progress": progress,
             "total": total,
             "blind": blind,
+            "labels": self._descriptions({card["run_id"] for card in cards.values()}),
             "cards": [
                 {"scorecard_id": card_id, "conversation_id": card["id"], "agent": card["agent"]}
                 for card_id, card in cards.items()
@@ -331,6 +339,7 @@ class ReviewDesk:
         return {
             "base": {k: runs[base_run][k] for k in keys},
             "new": {k: runs[new_run][k] for k in keys},
+            "labels": self._descriptions({base_run, new_run}),
             **diff,
         }
 

@@ -92,7 +92,7 @@ class Rule:
     none_of: tuple[PhraseSet, ...] = ()  # ... and of none of these
     unanswered: str = "fail"  # a trigger the agent never answers: fail, or na
     negation_window: int | None = None  # overrides the policy's for this rule
-    own_use: bool = True  # banned: quotes and rhetorical questions are not the agent's own use
+    own_use: bool = True  # banned: reported, negated, quoted or rhetorical uses are not the agent's own
     measure: str = ""
     sla_s: float = 0.0
 
@@ -206,7 +206,9 @@ def parse_rule(raw: object, defaults: dict[str, Any], error) -> Rule | None:
                 "trigger.regex",
                 error,
             )
-            trigger_semantic = semantic_examples(spec.get("semantic"), error, "trigger.semantic")
+            trigger_semantic = semantic_examples(
+                spec.get("semantic"), error, "trigger.semantic", trigger=True
+            )
             if not trigger.terms and not trigger.regex and trigger_semantic is None:
                 error("'trigger' 需要 'phrases'、'regex' 或 'semantic'")
     elif "trigger" in raw:

@@ -214,7 +214,7 @@ class Scorer:
             text = analysed(m)
             for hit in self.matcher.find(rule.phrases, text, rule.negation_window):
                 if rule.own_use and not self.matcher.own_use(text, hit, rule.negation_window):
-                    continue  # a quote (快递员也不知道) or a rhetorical question is not the agent's own use
+                    continue  # reported (仓库说没办法), negated, quoted or rhetorical: not own use
                 evidence.append(
                     _evidence(m, hit.start, hit.end, term=hit.term, pattern=hit.pattern, note="出现禁用语")
                 )
@@ -264,12 +264,12 @@ class Scorer:
         found = [e for m in window for e in self._found(rule, rule.phrases, m, analysed, "找到要求的用语")]
         if found or not window or self.semantic is None or rule.semantic is None:
             return found
-        best = self.semantic.best_sentence(rule, [m.text for m in window])
-        return [
-            _evidence(m, hit.start, hit.end, similarity=hit.similarity, note="语义相近")
-            for m, hit in zip(window, best, strict=True)
-            if hit is not None
-        ]
+        # One accepted paraphrase is enough: embed the window's messages in order, stop at the first.
+        for m in window:
+            hit = self.semantic.best_sentence(rule, [m.text])[0]
+            if hit is not None:
+                return [_evidence(m, hit.start, hit.end, similarity=hit.similarity, note="语义相近")]
+        return []
 
     def _required(self, rule: Rule, conversation: Conversation, analysed) -> RuleResult:
         scope = conversation.by_role(rule.role)
@@ -289,55 +289,64 @@ class Scorer:
     def _after_trigger(
         self, rule: Rule, conversation: Conversation, scope: list[Message], analysed
     ) -> RuleResult:
-        evidence: list[Evidence] = []
-        judged = failed = 0
         candidates = conversation.by_role(rule.trigger_role)
-        meant = self._meant_triggers(rule, candidates, analysed)
+        judged: dict[int, tuple[list[Evidence], bool]] = {}  # trigger message -> (evidence, failed)
+        rest = []
         for message in candidates:
             hits = self.matcher.find(rule.trigger, analysed(message), rule.negation_window)
-            if hits:
-                hit = hits[0]
-                trigger = _evidence(
-                    message, hit.start, hit.end, term=hit.term, pattern=hit.pattern, note="触发"
-                )
-            elif meant.get(message.index) is not None:
-                hit = meant[message.index]
-                trigger = _evidence(message, hit.start, hit.end, similarity=hit.similarity, note="触发")
-            else:
+            if not hits:
+                rest.append(message)
                 continue
-            window = [m for m in scope if m.index > message.index][: rule.within]
-            if not window:
-                if not scope or rule.unanswered == NA:
-                    continue  # no agent in the conversation at all, or the policy treats it as N/A
-                # The customer's last word was this trigger and nobody answered it.
-                judged += 1
-                failed += 1
-                evidence.append(trigger)
-                evidence.append(_evidence(message, note="触发后客服没有回复"))
-                continue
-            judged += 1
-            evidence.append(trigger)
-            found = self._hits(rule, window, analysed)
-            if found:
-                evidence.extend(found)
-            else:
-                failed += 1
-                evidence.extend(
-                    _evidence(m, note=f"触发后 {rule.within} 条回复内未找到要求的用语") for m in window
-                )
+            hit = hits[0]
+            trigger = _evidence(message, hit.start, hit.end, term=hit.term, pattern=hit.pattern, note="触发")
+            outcome = self._answer(rule, message, scope, analysed)
+            if outcome is not None:
+                judged[message.index] = ([trigger, *outcome[0]], outcome[1])
+        if rest and self.semantic is not None and rule.trigger_semantic is not None:
+            self._meant_triggers(rule, rest, scope, analysed, judged)
         if not judged:
             return self._result(rule, NA, [])
+        evidence = [e for index in sorted(judged) for e in judged[index][0]]
+        failed = any(f for _, f in judged.values())
         return self._result(rule, FAIL if failed else PASS, evidence)
 
-    def _meant_triggers(self, rule: Rule, messages: list[Message], analysed) -> dict:
-        """Semantic trigger hits by message index, for messages without a lexical trigger hit."""
-        if self.semantic is None or rule.trigger_semantic is None or not messages:
-            return {}
-        rest = [m for m in messages if not self.matcher.find(rule.trigger, analysed(m), rule.negation_window)]
-        if not rest:
-            return {}
-        best = self.semantic.best_sentence(rule, [m.text for m in rest], trigger_key(rule))
-        return {m.index: hit for m, hit in zip(rest, best, strict=True) if hit is not None}
+    def _answer(
+        self, rule: Rule, trigger: Message, scope: list[Message], analysed
+    ) -> tuple[list[Evidence], bool] | None:
+        """The agent's answer to a trigger: (evidence, failed), or None when it is not judged."""
+        window = [m for m in scope if m.index > trigger.index][: rule.within]
+        if not window:
+            if not scope or rule.unanswered == NA:
+                return None  # no agent in the conversation at all, or the policy treats it as N/A
+            # The customer's last word was this trigger and nobody answered it.
+            return [_evidence(trigger, note="触发后客服没有回复")], True
+        found = self._hits(rule, window, analysed)
+        if found:
+            return found, False
+        return [_evidence(m, note=f"触发后 {rule.within} 条回复内未找到要求的用语") for m in window], True
+
+    def _meant_triggers(self, rule: Rule, messages: list[Message], scope, analysed, judged: dict) -> None:
+        """Add the triggers recognised by meaning among ``messages`` (no lexical trigger) to ``judged``.
+
+        Embedding is the cost of a semantic trigger, so only messages that can still change the
+        verdict are embedded: none once a trigger has failed; those whose answer would fail first;
+        those whose answer would pass only while no trigger has been judged at all (N/A or pass).
+        """
+        if any(failed for _, failed in judged.values()):
+            return
+        outcomes = {m.index: self._answer(rule, m, scope, analysed) for m in messages}
+        would_fail = [m for m in messages if outcomes[m.index] is not None and outcomes[m.index][1]]
+        would_pass = [m for m in messages if outcomes[m.index] is not None and not outcomes[m.index][1]]
+        for group in (would_fail, would_pass):
+            if not group or (group is would_pass and judged):
+                continue
+            best = self.semantic.best_sentence(rule, [m.text for m in group], trigger_key(rule))
+            for message, hit in zip(group, best, strict=True):
+                if hit is None:
+                    continue
+                note = f"触发（{hit.cue}）" if hit.cue else "触发"
+                trigger = _evidence(message, hit.start, hit.end, similarity=hit.similarity, note=note)
+                judged[message.index] = ([trigger, *outcomes[message.index][0]], outcomes[message.index][1])
 
     def _latency(self, rule: Rule, conversation: Conversation, latency: LatencyReport) -> RuleResult:
         replies = [latency.first_response] if rule.measure == "first_response" else latency.replies

@@ -6,6 +6,10 @@ cries wolf. A sentence is accepted when (1) its best cosine to the rule's
 examples reaches the policy threshold and (2) after centring on the mean of
 all examples, it is closer to the examples than to the counter-examples
 (typical agent sentences that must not count).
+
+A complaint trigger (``trigger.semantic`` whose examples are complaints, or with
+``preset: complaint``) decides differently, by sentence cues and nearest
+neighbours among the policy's and the bundled examples (:mod:`qa.complaint`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import numpy as np
 
 from common.sentences import sentence_spans
 from common.settings import setting
+from qa.complaint import ComplaintModel, bundled_model, looks_like_complaints, neighbour_votes
 from qa.phrases import Semantic
 from qa.policy import Policy
 from qa.rules import Rule, trigger_key
@@ -34,7 +39,17 @@ class SemanticHit:
     start: int
     end: int
     text: str
-    similarity: float
+    similarity: float | None  # None for a hit by a complaint cue
+    cue: str | None = None  # the complaint cue that matched (等待太久, 质问责任...)
+
+
+@dataclass
+class _Neighbours:
+    """A complaint trigger's voters: complaint examples and ordinary messages (policy + bundled)."""
+
+    model: ComplaintModel
+    positive: np.ndarray
+    negative: np.ndarray
 
 
 @dataclass
@@ -43,6 +58,7 @@ class _Prepared:
     centred_examples: np.ndarray
     centred_counter: np.ndarray | None
     mean: np.ndarray
+    neighbours: _Neighbours | None = None
 
 
 class SemanticMatcher:
@@ -61,17 +77,24 @@ class SemanticMatcher:
             if rule.semantic is not None and rule.semantic.examples:
                 self._rules[rule.id] = self._prepare(rule.semantic)
             if rule.trigger_semantic is not None and rule.trigger_semantic.examples:
-                self._rules[trigger_key(rule)] = self._prepare(rule.trigger_semantic)
+                self._rules[trigger_key(rule)] = self._prepare(rule.trigger_semantic, trigger=True)
 
-    def _prepare(self, semantic: Semantic) -> _Prepared:
+    def _prepare(self, semantic: Semantic, trigger: bool = False) -> _Prepared:
         examples = self.embed(list(semantic.examples))
         counter = self.embed(list(semantic.counter_examples)) if semantic.counter_examples else None
         mean = (
             np.concatenate([examples, counter]).mean(axis=0) if counter is not None else examples.mean(axis=0)
         )
-        return _Prepared(
+        prepared = _Prepared(
             examples, _centre(examples, mean), None if counter is None else _centre(counter, mean), mean
         )
+        if trigger and semantic.preset != "none":
+            model = bundled_model()
+            complaints, ordinary = self.embed(list(model.complaints)), self.embed(list(model.ordinary))
+            if semantic.preset == "complaint" or looks_like_complaints(examples, complaints, ordinary):
+                negative = ordinary if counter is None else np.concatenate([counter, ordinary])
+                prepared.neighbours = _Neighbours(model, np.concatenate([examples, complaints]), negative)
+        return prepared
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Vectors for ``texts``, embedding only those not seen recently (in one batch)."""
@@ -97,10 +120,13 @@ class SemanticMatcher:
         """For each message text, its best accepted sentence for ``rule`` (or None).
 
         ``key``: which examples, the rule's (default) or its trigger's (:func:`trigger_key`).
+        A complaint trigger is decided by :meth:`_complaints` instead.
         """
         prepared = self._rules.get(key or rule.id)
         if prepared is None:
             return [None] * len(texts)
+        if prepared.neighbours is not None:
+            return self._complaints(prepared.neighbours, texts)
         units = [(i, start, end) for i, text in enumerate(texts) for start, end in _candidates(text)]
         results: list[SemanticHit | None] = [None] * len(texts)
         if not units:
@@ -120,6 +146,34 @@ class SemanticMatcher:
                 continue
             if results[i] is None or raw[k] > results[i].similarity:
                 results[i] = SemanticHit(start, end, texts[i][start:end], round(float(raw[k]), 4))
+        return results
+
+    def _complaints(self, neighbours: _Neighbours, texts: list[str]) -> list[SemanticHit | None]:
+        """Complaint sentences: the first with a cue, else the one the neighbours vote most for."""
+        model = neighbours.model
+        results: list[SemanticHit | None] = [None] * len(texts)
+        units = []
+        for i, text in enumerate(texts):
+            for start, end in _candidates(text):
+                cue = model.cue(text[start:end])
+                if cue is not None:  # a cue decides without an embedding
+                    results[i] = SemanticHit(
+                        start + cue[0], start + cue[1], text[start + cue[0] : start + cue[1]], None, cue[2]
+                    )
+                    break
+            else:
+                units.extend((i, start, end) for start, end in _candidates(text))
+        if not units:
+            return results
+        # One batch for every sentence still undecided, of every message asked about.
+        vectors = self.embed([texts[i][s:e] for i, s, e in units])
+        share, best = neighbour_votes(vectors, neighbours.positive, neighbours.negative, model.k)
+        votes: dict[int, float] = {}
+        for k, (i, start, end) in enumerate(units):
+            if share[k] <= model.share or best[k] < model.floor or share[k] <= votes.get(i, 0.0):
+                continue
+            votes[i] = float(share[k])
+            results[i] = SemanticHit(start, end, texts[i][start:end], round(float(best[k]), 4))
         return results
 
 

@@ -196,11 +196,12 @@ def run(run_id: int):
 def export(run_id: int, fmt: str):
     _run(run_id)
     cards = _cards(run_id)
+    labels = rule_labels(get_run(qa_db(), run_id)["policy_text"])
     if fmt == "csv":
-        data, mime = run_csv(cards), "text/csv; charset=utf-8"
+        data, mime = run_csv(cards, labels), "text/csv; charset=utf-8"
     elif fmt == "xlsx":
         data, mime = (
-            run_xlsx(cards),
+            run_xlsx(cards, labels),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:

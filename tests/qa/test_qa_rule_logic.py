@@ -167,4 +167,6 @@ def test_semantic_trigger_recognises_a_complaint_by_meaning(scorer, conversation
     result = semantic.score(conversation(spec)).rule("apology")
     assert result.status == expected
     if expected == "fail":
-        assert result.evidence[0].note == "触发" and result.evidence[0].similarity is not None
+        trigger = result.evidence[0]
+        # by a complaint cue (报修两天了都没人来: waiting) or by its neighbours' votes
+        assert trigger.note.startswith("触发") and (trigger.similarity is not None or "（" in trigger.note)

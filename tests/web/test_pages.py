@@ -183,6 +183,13 @@ def test_qa_run_conversation_agent_and_exports(client, qa_run):
     run_id = qa_run.rsplit("/", 1)[1]
     csv_export = client.get(f"/qa/runs/{run_id}/export.csv")
     assert csv_export.status_code == 200 and "xss-1" in csv_export.data.decode("utf-8-sig")
+    header = csv_export.data.decode("utf-8-sig").splitlines()[0]
+    assert (
+        "服务禁用语（推诿、不耐烦）" in header and "forbidden_phrases" not in header
+    )  # descriptions, not ids
+    assert "不适用" in csv_export.data.decode("utf-8-sig") and ",na" not in csv_export.data.decode(
+        "utf-8-sig"
+    )
     xlsx = client.get(f"/qa/runs/{run_id}/export.xlsx")
     assert xlsx.data[:2] == b"PK"
     assert client.get(f"/qa/runs/{run_id}/export.pdf").status_code == 404
