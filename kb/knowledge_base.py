@@ -31,7 +31,7 @@ from kb.chunk_store import ChunkStore
 from kb.clean import Fingerprints, clean_blocks, describe_drops
 from kb.intake import FileResult, IngestReport, collect_files, file_digest, read_checked
 from kb.loaders import load_file
-from kb.models import IngestError, Passage, content_key
+from kb.models import IngestError, Passage
 from kb.rules import load_rules
 from kb.topic_filter import TopicFilter
 from kb.write_lock import write_lock
@@ -302,6 +302,8 @@ class KnowledgeBase:
         memory.new_marks.clear()
         blocks, report = clean_blocks(loaded.blocks, memory, restored=curation.restore_keys(self.conn, name))
         marks = memory.new_marks
+        if self.settings.offtopic_filter:
+            blocks = self._drop_off_topic(blocks, report)
         chunks = chunk_blocks(
             blocks,
             self.settings.chunk_target_chars,
@@ -309,8 +311,6 @@ class KnowledgeBase:
             self.settings.chunk_overlap_sentences,
         )
         curation.apply_overrides(self.conn, name, chunks)
-        if self.settings.offtopic_filter:
-            chunks = self._drop_off_topic(chunks, report)
         if loaded.title == Path(path).stem:  # the format names no title: take it from the text
             loaded.title = document_title(blocks, loaded.title)
         for chunk in chunks:
@@ -370,28 +370,21 @@ class KnowledgeBase:
             encoding=loaded.encoding,
         )
 
-    def _drop_off_topic(self, chunks: list, report) -> list:
-        """The off-topic stage (kb/topic_filter.py) on one document's chunks; drops go to ``report``.
-
-        Chunks the admin edited or restored are never judged. Overlapping chunks share a
-        sentence: a piece dropped from both is reported once.
-        """
-        judged = [c for c in chunks if c.origin == content_key(c.text) and not c.disabled]
+    def _drop_off_topic(self, blocks: list, report) -> list:
+        """The off-topic stage (kb/topic_filter.py) on a document's cleaned blocks; drops go to ``report``."""
         topic = TopicFilter(
             self.embedding_cache().embed_passages,
             self.settings.offtopic_margin,
             self.settings.offtopic_foreign_margin,
         )
-        text = "\n".join(c.text for c in chunks)
-        reported: set[str] = set()
-        report.line = 0  # a chunk has no single source line
-        for verdict in topic.judge(judged, text, report.is_restored):
+        text = "\n".join(b.text for b in blocks)
+        for verdict in topic.judge(blocks, text, report.is_restored):
+            block = blocks[verdict.index]
+            report.line = block.line
             for piece in verdict.dropped:
-                if piece not in reported:
-                    reported.add(piece)
-                    report.drop(verdict.kind.reason, piece)
-            judged[verdict.index].text = verdict.kept_text
-        return [c for c in chunks if c.text]
+                report.drop(verdict.kind.reason, piece)
+            block.text = verdict.kept_text
+        return [b for b in blocks if b.text]
 
     def _publish(self, full: bool = False, progress=False) -> dict:
 

@@ -31,11 +31,12 @@ import numpy as np
 from common.sentences import split_sentences
 from common.textnorm import normalize
 from index.windows import merge_short
-from kb.models import Chunk
+from kb.models import Block, Chunk
 
 EXAMPLES_FILE = Path(__file__).with_name("topic_examples.toml")
 REPORT_PREFIX = "off-topic: "  # a reason is "off-topic: poem", "off-topic: site_boilerplate", ...
 NEAREST = 3  # a side's similarity is the mean of its NEAREST best examples
+PROSE = ("paragraph", "text")  # block and chunk kinds judged (headings, FAQ rows and scripts never)
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -65,6 +66,12 @@ class TopicExamples:
 
     customer_service: tuple[str, ...]
     kinds: tuple[TopicKind, ...]
+    min_letters: int = 12  # shorter blocks are not judged on their own
+
+
+def _letters(text: str) -> int:
+    """Chinese characters plus Latin letters: how much a text says, whatever its script."""
+    return len(_HAN.findall(text)) + len(_LATIN.findall(text))
 
 
 @lru_cache(maxsize=4)
@@ -76,7 +83,9 @@ def load_examples(path: Path = EXAMPLES_FILE) -> TopicExamples:
         TopicKind(name, spec["label"], tuple(spec["examples"]), bool(spec.get("foreign_script", False)))
         for name, spec in raw["off_topic"].items()
     )
-    return TopicExamples(tuple(raw["customer_service"]["examples"]), kinds)
+    return TopicExamples(
+        tuple(raw["customer_service"]["examples"]), kinds, int(raw["judging"]["min_letters"])
+    )
 
 
 def topic_labels(path: Path = EXAMPLES_FILE) -> dict[str, str]:
@@ -148,63 +157,78 @@ class TopicFilter:
         return best, kinds[np.arange(len(best)), best] - cs
 
     def judge(
-        self, chunks: list[Chunk], document_text: str, restored: Callable[[str], bool] = lambda t: False
+        self,
+        blocks: list[Block | Chunk],
+        document_text: str,
+        restored: Callable[[str], bool] = lambda t: False,
     ) -> list[TopicVerdict]:
-        """Verdicts for the chunks that lose text (kept chunks are not listed)."""
-        candidates = [i for i, c in enumerate(chunks) if c.kind == "text" and not restored(c.text)]
+        """Verdicts for the blocks (or chunks) that lose text; kept ones are not listed.
+
+        Ingest judges the cleaned blocks of a document, before chunking: a poem pasted between two
+        service paragraphs is its own block, while a chunk would pack it with its neighbours.
+        """
+        candidates = [i for i, b in enumerate(blocks) if b.kind in PROSE and not restored(b.text)]
         if not candidates:
             return []
         self._load()
-        pieces = {i: sentence_pieces(chunks[i].text) for i in candidates}
-        flat = [normalize(p) for i in candidates for p in pieces[i]]
-        vectors = self.embed(flat)
-        piece_kind, piece_margin = self._margins(vectors)
-        # A chunk's vector: the mean of its sentence vectors (headings left out on purpose: a poem
-        # under the heading "客服工作职责" must not borrow the heading's topic).
+        pieces = {i: sentence_pieces(blocks[i].text) for i in candidates}
+        # A short line ("引言概述：", "2020/11/27", a bare number) says too little to be judged by
+        # its meaning: it only goes when the material on both sides of it goes (a poem's refrain).
+        long = [i for i in candidates if _letters(blocks[i].text) >= self.examples.min_letters]
+        flat = [normalize(p) for i in long for p in pieces[i]]
+        vectors = self.embed(flat) if flat else np.zeros((0, 1), dtype=np.float32)
         spans, start = {}, 0
-        for i in candidates:
+        for i in long:
             spans[i] = (start, start + len(pieces[i]))
             start += len(pieces[i])
-        means = np.stack([vectors[a:b].mean(axis=0) for a, b in spans.values()])
-        means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-9)
-        chunk_kind, chunk_margin = self._margins(means)
-        doc_script = main_script(document_text)
         flagged: dict[int, tuple[int, float]] = {}
-        for n, i in enumerate(candidates):
-            kind = self.examples.kinds[chunk_kind[n]]
-            foreign = doc_script is not None and main_script(chunks[i].text) not in (doc_script, None)
-            limit = self.foreign_margin if foreign and kind.foreign_script else self.margin
-            if chunk_margin[n] > limit:
-                flagged[i] = (int(chunk_kind[n]), float(chunk_margin[n]))
-        # Off-topic material runs over several chunks: a neighbour leaning to the same kind joins.
-        position = {i: n for n, i in enumerate(candidates)}
-        grew = True
-        while grew:
-            grew = False
-            for i in candidates:
-                if i in flagged:
-                    continue
-                n = position[i]
-                for j in (i - 1, i + 1):
-                    if j in flagged and flagged[j][0] == chunk_kind[n] and chunk_margin[n] > 0:
-                        flagged[i] = (int(chunk_kind[n]), float(chunk_margin[n]))
+        if long:
+            # A block's vector: the mean of its sentence vectors (the same texts search embeds).
+            means = np.stack([vectors[a:b].mean(axis=0) for a, b in spans.values()])
+            means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-9)
+            kinds, margins = self._margins(means)
+            doc_script = main_script(document_text)
+            for n, i in enumerate(long):
+                kind = self.examples.kinds[kinds[n]]
+                foreign = doc_script is not None and main_script(blocks[i].text) not in (doc_script, None)
+                limit = self.foreign_margin if foreign and kind.foreign_script else self.margin
+                if margins[n] > limit:
+                    flagged[i] = (int(kinds[n]), float(margins[n]))
+            # Off-topic material runs over several blocks: a neighbour leaning to the same kind joins.
+            grew = True
+            while grew:
+                grew = False
+                for n, i in enumerate(long):
+                    if i in flagged or margins[n] <= 0:
+                        continue
+                    neighbours = [long[m] for m in (n - 1, n + 1) if 0 <= m < len(long)]
+                    if any(j in flagged and flagged[j][0] == kinds[n] for j in neighbours):
+                        flagged[i] = (int(kinds[n]), float(margins[n]))
                         grew = True
-                        break
         verdicts = []
         for i in sorted(flagged):
             kind_index, margin = flagged[i]
-            a, b = spans[i]
+            a, _ = spans[i]
             kept, dropped = [], []
             for offset, piece in enumerate(pieces[i]):
                 # A sentence clearly nearer customer service than this kind stays (hysteresis:
-                # as far below zero as a chunk must be above it to be flagged).
-                own = float(self._margin_for(vectors[a + offset], kind_index))
+                # as far below zero as a block must be above it to be flagged).
+                own = self._margin_for(vectors[a + offset], kind_index)
                 (kept if own < -self.margin or restored(piece) else dropped).append(piece)
-            if not dropped:
+            if dropped:
+                kind = self.examples.kinds[kind_index]
+                verdicts.append(TopicVerdict(i, kind, margin, "".join(kept).strip(), dropped))
+        position = {i: n for n, i in enumerate(long)}
+        for i in candidates:
+            if i in position:
                 continue
-            verdict = TopicVerdict(i, self.examples.kinds[kind_index], margin, "".join(kept).strip(), dropped)
-            verdicts.append(verdict)
-        return verdicts
+            before = [j for j in long if j < i][-1:]
+            after = [j for j in long if j > i][:1]
+            if before and after and before[0] in flagged and after[0] in flagged:
+                if flagged[before[0]][0] == flagged[after[0]][0]:
+                    kind = self.examples.kinds[flagged[before[0]][0]]
+                    verdicts.append(TopicVerdict(i, kind, 0.0, "", [blocks[i].text]))
+        return sorted(verdicts, key=lambda v: v.index)
 
     def _margin_for(self, vector: np.ndarray, kind_index: int) -> float:
         one = vector[None, :]
