@@ -31,6 +31,7 @@ import numpy as np
 from common.sentences import split_sentences
 from common.textnorm import normalize
 from index.windows import merge_short
+from kb.chunk import is_script_line
 from kb.models import Block, Chunk
 
 EXAMPLES_FILE = Path(__file__).with_name("topic_examples.toml")
@@ -149,12 +150,16 @@ class TopicFilter:
         k = min(NEAREST, sims.shape[1])
         return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
 
-    def _margins(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per vector: (off-topic kind index nearest, its similarity minus customer service's)."""
+    def _kind_margins(self, vectors: np.ndarray) -> np.ndarray:
+        """Per vector and off-topic kind: the kind's similarity minus customer service's."""
         cs = self._nearest(self._cs, vectors)
-        kinds = np.stack([self._nearest(m, vectors) for m in self._kinds], axis=1)
-        best = kinds.argmax(axis=1)
-        return best, kinds[np.arange(len(best)), best] - cs
+        return np.stack([self._nearest(m, vectors) for m in self._kinds], axis=1) - cs[:, None]
+
+    def _margins(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per vector: (off-topic kind index nearest, its margin over customer service)."""
+        per_kind = self._kind_margins(vectors)
+        best = per_kind.argmax(axis=1)
+        return best, per_kind[np.arange(len(best)), best]
 
     def judge(
         self,
@@ -167,7 +172,12 @@ class TopicFilter:
         Ingest judges the cleaned blocks of a document, before chunking: a poem pasted between two
         service paragraphs is its own block, while a chunk would pack it with its neighbours.
         """
-        candidates = [i for i, b in enumerate(blocks) if b.kind in PROSE and not restored(b.text)]
+        # Reply-script lines are curated dialogue (and a customer's question reads like chat): never judged.
+        candidates = [
+            i
+            for i, b in enumerate(blocks)
+            if b.kind in PROSE and not is_script_line(b.text) and not restored(b.text)
+        ]
         if not candidates:
             return []
         self._load()
@@ -186,7 +196,9 @@ class TopicFilter:
             # A block's vector: the mean of its sentence vectors (the same texts search embeds).
             means = np.stack([vectors[a:b].mean(axis=0) for a, b in spans.values()])
             means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-9)
-            kinds, margins = self._margins(means)
+            per_kind = self._kind_margins(means)
+            kinds = per_kind.argmax(axis=1)
+            margins = per_kind[np.arange(len(kinds)), kinds]
             doc_script = main_script(document_text)
             for n, i in enumerate(long):
                 kind = self.examples.kinds[kinds[n]]
@@ -194,17 +206,23 @@ class TopicFilter:
                 limit = self.foreign_margin if foreign and kind.foreign_script else self.margin
                 if margins[n] > limit:
                     flagged[i] = (int(kinds[n]), float(margins[n]))
-            # Off-topic material runs over several blocks: a neighbour leaning to the same kind joins.
+            # Off-topic material runs over several blocks: a neighbour leaning to the same kind
+            # joins the run, and so does a block inside a run that is not clearly about service
+            # (a poem line that a scrape glued to the page title "客服工作职责").
             grew = True
             while grew:
                 grew = False
                 for n, i in enumerate(long):
-                    if i in flagged or margins[n] <= 0:
+                    if i in flagged:
                         continue
-                    neighbours = [long[m] for m in (n - 1, n + 1) if 0 <= m < len(long)]
-                    if any(j in flagged and flagged[j][0] == kinds[n] for j in neighbours):
+                    sides = [flagged.get(long[m], (None,))[0] for m in (n - 1, n + 1) if 0 <= m < len(long)]
+                    if margins[n] > 0 and kinds[n] in sides:
                         flagged[i] = (int(kinds[n]), float(margins[n]))
                         grew = True
+                    elif len(sides) == 2 and sides[0] is not None and sides[0] == sides[1]:
+                        if per_kind[n, sides[0]] > -self.margin:
+                            flagged[i] = (int(sides[0]), float(per_kind[n, sides[0]]))
+                            grew = True
         verdicts = []
         for i in sorted(flagged):
             kind_index, margin = flagged[i]
