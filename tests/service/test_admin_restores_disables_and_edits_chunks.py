@@ -61,7 +61,10 @@ def test_a_dropped_poem_is_listed_restored_searchable_and_kept_on_reingest(playb
     assert all(s.reason != "off-topic: poem" for s in playbook.curation.dropped("门店客服手册.txt"))
 
     # A new version of the file (one more paragraph): the decision, kept by content, still holds.
-    _write(playbook.manual, [SERVICE[0], POEM, SERVICE[1], SERVICE[2], "发票：顾客可在订单完成后三十天内申请电子发票。"])
+    _write(
+        playbook.manual,
+        [SERVICE[0], POEM, SERVICE[1], SERVICE[2], "发票：顾客可在订单完成后三十天内申请电子发票。"],
+    )
     assert playbook.start_ingest([playbook.manual], "admin").result["files"][0]["status"] == "updated"
     assert any("秋天的枫林" in t for t in _texts(playbook, "秋天的枫林 火红的誓言"))
 
@@ -73,11 +76,16 @@ def test_a_disabled_chunk_leaves_search_and_quiz_material_until_enabled(playbook
     assert not any("换货流程" in p.text for p in playbook.kb.passages())
     assert playbook.kb.chunk(chunk.chunk_id)["disabled"] == 1  # still shown to the admin
 
-    _write(playbook.manual, [SERVICE[0], POEM, SERVICE[1], SERVICE[2], "发票：顾客可在订单完成后三十天内申请电子发票。"])
+    _write(
+        playbook.manual,
+        [SERVICE[0], POEM, SERVICE[1], SERVICE[2], "发票：顾客可在订单完成后三十天内申请电子发票。"],
+    )
     playbook.start_ingest([playbook.manual], "admin")
     assert not any("换货流程" in t for t in _texts(playbook, "换货流程 寄回商品"))  # stays disabled
 
-    again = next(c for c in playbook.kb.chunks(playbook.kb.document("门店客服手册.txt").id) if "换货流程" in c["text"])
+    again = next(
+        c for c in playbook.kb.chunks(playbook.kb.document("门店客服手册.txt").id) if "换货流程" in c["text"]
+    )
     playbook.curation.set_disabled(again["id"], False, "admin")
     assert any("换货流程" in t for t in _texts(playbook, "换货流程 寄回商品"))
     assert [h["action"] for h in playbook.curation.history(again["id"])] == ["disable", "enable"]
@@ -97,7 +105,10 @@ def test_an_edited_chunk_is_searched_by_its_new_text_and_its_original_can_be_put
     assert history[0]["action"] == "edit" and history[0]["old_text"] == SERVICE[2]
 
     # The edit is remembered for the passage: an updated file keeps it.
-    _write(playbook.manual, [SERVICE[0], POEM, SERVICE[1], SERVICE[2], "发票：顾客可在订单完成后三十天内申请电子发票。"])
+    _write(
+        playbook.manual,
+        [SERVICE[0], POEM, SERVICE[1], SERVICE[2], "发票：顾客可在订单完成后三十天内申请电子发票。"],
+    )
     playbook.start_ingest([playbook.manual], "admin")
     current = _chunk_with(playbook, "投诉处理")
     assert current.text == edited
