@@ -35,6 +35,34 @@ def register_kb(sub) -> None:
     p = sub.add_parser("reindex", help="re-tokenise and rebuild the index (embeddings come from the cache)")
     p.set_defaults(handler="cli.kb_commands:reindex")
 
+    p = sub.add_parser("dropped", help="what cleaning dropped from a document, with reasons and ids")
+    p.add_argument("doc", metavar="DOC", help="document name or id")
+    p.add_argument("--reason", help="only this reason (e.g. 'off-topic: poem')")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler="cli.curation_commands:dropped")
+
+    p = sub.add_parser(
+        "restore", help="keep a dropped piece (id from `dropped`): indexed now and on re-ingest"
+    )
+    p.add_argument("span", type=int, metavar="ID")
+    p.set_defaults(handler="cli.curation_commands:restore")
+
+    chunk = sub.add_parser("chunk", help="disable, enable, edit or revert one chunk; show its history")
+    csub = chunk.add_subparsers(dest="chunk_command", required=True)
+    for name, help_text in (
+        ("disable", "hide a chunk from search, quizzes and QA examples"),
+        ("enable", "show a disabled chunk again"),
+        ("history", "the chunk's edits and disable/enable decisions"),
+        ("revert", "put back the text the chunk had before its first edit"),
+    ):
+        p = csub.add_parser(name, help=help_text)
+        p.add_argument("chunk", type=int, metavar="CHUNK_ID")
+        p.set_defaults(handler=f"cli.curation_commands:chunk_{name}")
+    p = csub.add_parser("edit", help="replace a chunk's text (re-embedded; history kept)")
+    p.add_argument("chunk", type=int, metavar="CHUNK_ID")
+    p.add_argument("--text", required=True, help="the new text")
+    p.set_defaults(handler="cli.curation_commands:chunk_edit")
+
 
 def register_qa(subparsers) -> None:
     """Add the QA sub-commands to the application parser."""

@@ -61,6 +61,28 @@ SETTINGS: tuple[Setting, ...] = (
         low=0,
         high=1,
     ),
+    Setting(
+        "offtopic_filter",
+        True,
+        "Drop chunks nearer (by embedding) to an off-topic kind of kb/topic_examples.toml (poems, job"
+        " ads, site boilerplate...) than to its customer-service passages; see docs/cleaning.md.",
+    ),
+    Setting(
+        "offtopic_margin",
+        0.015,
+        "How much nearer to an off-topic kind than to customer service a chunk must be to be dropped"
+        " (cosine, mean of the 3 nearest examples; on the corpus CS chunks stay below 0.014).",
+        low=0,
+        high=1,
+    ),
+    Setting(
+        "offtopic_foreign_margin",
+        0.0,
+        "The same margin for a chunk in another script than its document (English download notices"
+        " in a Chinese manual) and a kind marked foreign_script (site boilerplate).",
+        low=-1,
+        high=1,
+    ),
     Setting("max_file_mb", 50, "Files larger than this are rejected with an error.", low=1),
     # --- retrieval ---------------------------------------------------------
     Setting(

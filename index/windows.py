@@ -23,7 +23,7 @@ def chunk_windows(row) -> list[str]:
     if row["kind"] in ("faq", "script"):
         extra = [row["question"], *json.loads(row["similar"] or "[]"), row["answer"]]
     else:
-        extra = _merge_short(split_sentences(row["text"]))
+        extra = merge_short(split_sentences(row["text"]))
         if len(extra) < 2:
             return texts
     for text in extra:
@@ -33,7 +33,7 @@ def chunk_windows(row) -> list[str]:
     return texts
 
 
-def _merge_short(sentences: list[str]) -> list[str]:
+def merge_short(sentences: list[str]) -> list[str]:
     """Glue sentences shorter than MIN_WINDOW_CHARS to their neighbour ("1、" items, "好的。")."""
     out: list[str] = []
     for sentence in sentences:

@@ -49,6 +49,12 @@ _SCRIPT_K = re.compile(r"(?:^|\s|[?？])(?:K|A|答|客服)\s*[:：]")
 _ITEM_START = re.compile(r"\s(?:\d{1,2}\)|\d{1,2}[.．、](?!\d)|[(（]\d{1,2}[)）])\s*")
 
 
+def is_script_line(text: str) -> bool:
+    """True for a line of a reply script ("Q：…", "K：…", "客户：…"): chunking pairs these up."""
+    line = text.strip()
+    return bool(_SCRIPT_Q.match(line) or _SCRIPT_K.match(line))
+
+
 def heading_style(text: str) -> tuple[str, int] | None:
     """(numbering style, nominal rank 1 = chapter ... 8 = 【label】) if the line is a heading.
 

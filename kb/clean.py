@@ -102,11 +102,16 @@ def _match_copy(text: str) -> str:
     return simple if len(simple) == len(text) else normalize_aligned(text)
 
 
-def _cut(text: str, simple: str, spans: list[tuple[int, int]]) -> tuple[str, str, list[str]]:
-    """Remove character ranges from the text and its match copy; returns both and the pieces cut."""
+def _cut(
+    text: str, simple: str, spans: list[tuple[int, int]], report: CleanReport
+) -> tuple[str, str, list[str]]:
+    """Remove character ranges from the text and its match copy; returns both and the pieces cut.
+
+    A range whose text the admin restored is left in place.
+    """
     kept_text, kept_simple, cut, last = [], [], [], 0
     for start, end in spans:
-        if end <= start or start < last:
+        if end <= start or start < last or report.is_restored(text[start:end]):
             continue
         kept_text.append(text[last:start])
         kept_simple.append(simple[last:start])
@@ -149,11 +154,18 @@ def _spam_spans(simple: str, rules: IngestRules) -> list[tuple[int, int]]:
 
 
 def clean_blocks(
-    blocks: list[Block], memory: Fingerprints, rules: IngestRules | None = None
+    blocks: list[Block],
+    memory: Fingerprints,
+    rules: IngestRules | None = None,
+    restored: frozenset[str] = frozenset(),
 ) -> tuple[list[Block], CleanReport]:
-    """Run the cleaning stages over one document's blocks; ``memory`` spans documents."""
+    """Run the cleaning stages over one document's blocks; ``memory`` spans documents.
+
+    ``restored``: content keys (:func:`kb.models.content_key`) of text the admin restored,
+    which no stage removes.
+    """
     rules = rules or load_rules()
-    report = CleanReport()
+    report = CleanReport(restored=restored)
     report.chars_in = sum(len(b.text.strip()) for b in blocks)
     pieces: list[Block] = []
     for block in blocks:
@@ -161,8 +173,9 @@ def clean_blocks(
             pieces.append(block)
             continue
         text = fold_width(block.text).strip()
+        report.line = block.line
         # Encoded blobs first, on the raw text: a 5 MB base64 line is one cut, never 10 000 pieces.
-        text, _, cut = _cut(text, text, [m.span() for m in rules.encoded_run.finditer(text)])
+        text, _, cut = _cut(text, text, [m.span() for m in rules.encoded_run.finditer(text)], report)
         for piece in cut:
             report.drop(rules["encoded_data"]["report"], piece)
         if block.kind == "heading":
@@ -172,10 +185,11 @@ def clean_blocks(
     kept: list[Block] = []
     in_related_list = False
     for block in pieces:
+        report.line = block.line
         if block.kind in ("faq", "script"):
             # FAQ rows are curated: only exact duplicate questions are dropped.
-            if memory.seen_paragraph("faq:" + normalize(block.question)) == "exact":
-                report.drop(rules["dedup"]["faq_report"], block.text)
+            duplicate = memory.seen_paragraph("faq:" + normalize(block.question)) == "exact"
+            if duplicate and report.drop(rules["dedup"]["faq_report"], block.text):
                 continue
             kept.append(block)
             continue
@@ -186,14 +200,12 @@ def clean_blocks(
             kept.append(Block(text, "heading", block.level, line=block.line))
             continue
         norm = re.sub(r"\s+", "", normalize(text))
-        if len(norm) < 2:
-            report.drop(rules["symbols"]["report"], text)
+        if len(norm) < 2 and report.drop(rules["symbols"]["report"], text):
             continue
         if len(norm) >= rules["dedup"]["min_paragraph_chars"]:
             duplicate = memory.seen_paragraph(norm)
-            if duplicate:
-                key = "paragraph_report" if duplicate == "exact" else "near_report"
-                report.drop(rules["dedup"][key], text)
+            key = "paragraph_report" if duplicate == "exact" else "near_report"
+            if duplicate and report.drop(rules["dedup"][key], text):
                 continue
             text = _drop_repeated_sentences(text, memory, report, rules)
             if not text:
@@ -207,17 +219,21 @@ def _clean_text(
     text: str, rules: IngestRules, report: CleanReport, in_related_list: bool
 ) -> tuple[str | None, bool]:
     """Furniture, related links, spam and boilerplate of one block: its text left (None: all of it)."""
+    if report.is_restored(text):  # the admin restored this whole block: no stage touches it
+        report.kept_restored += 1
+        return text, False
     furniture = rules["furniture"]["report"]
+    original = text
     simple = _match_copy(text)
     cut: list[str] = []
     for pattern in rules.furniture_spans:
-        text, simple, more = _cut(text, simple, [m.span() for m in pattern.finditer(simple)])
+        text, simple, more = _cut(text, simple, [m.span() for m in pattern.finditer(simple)], report)
         cut += more
     if cut:
         rest = re.sub(r"\s+", "", text)
         if len(rest) <= rules["furniture"]["residue_max_chars"] and not _PUNCTUATED.search(rest):
             # What is left was the same metadata line ("时间:… 工作职责 我要投稿"): its label.
-            report.drop(furniture, " ".join([*cut, text.strip()]).strip())
+            report.drop(furniture, original.strip())
             return None, in_related_list
         for piece in cut:
             report.drop(furniture, piece)
@@ -237,7 +253,7 @@ def _clean_text(
         ("spam", _spam_spans(simple, rules)),
         ("boilerplate", [m.span() for m in rules.boilerplate.finditer(simple)]),
     ):
-        text, simple, cut = _cut(text, simple, spans)
+        text, simple, cut = _cut(text, simple, spans, report)
         for piece in cut:
             report.drop(rules[stage]["report"], piece.strip())
     text = text.strip()
@@ -251,8 +267,7 @@ def _drop_repeated_sentences(text: str, memory: Fingerprints, report: CleanRepor
     for piece in pieces:
         norm = re.sub(r"\s+", "", normalize(piece))
         if len(norm) >= rules["dedup"]["min_sentence_chars"]:
-            if norm in memory.sentences:
-                report.drop(rules["dedup"]["sentence_report"], piece)
+            if norm in memory.sentences and report.drop(rules["dedup"]["sentence_report"], piece):
                 continue
             memory.remember_sentence(norm)
         out.append(piece)

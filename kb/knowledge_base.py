@@ -25,7 +25,7 @@ from index.embedder import QueryRole, load_embedder
 from index.search import Searcher
 from index.tokenize import Tokenizer, ensure_default_files
 from index.windows import chunk_windows
-from kb import recovery, store
+from kb import curation, recovery, store
 from kb.chunk import chunk_blocks, document_title
 from kb.chunk_store import ChunkStore
 from kb.clean import Fingerprints, clean_blocks, describe_drops
@@ -33,6 +33,7 @@ from kb.intake import FileResult, IngestReport, collect_files, file_digest, read
 from kb.loaders import load_file
 from kb.models import IngestError, Passage
 from kb.rules import load_rules
+from kb.topic_filter import TopicFilter
 from kb.write_lock import write_lock
 
 
@@ -299,14 +300,17 @@ class KnowledgeBase:
         except IngestError as exc:
             return FileResult(str(path), name, "error", error=str(exc))
         memory.new_marks.clear()
-        blocks, report = clean_blocks(loaded.blocks, memory)
+        blocks, report = clean_blocks(loaded.blocks, memory, restored=curation.restore_keys(self.conn, name))
         marks = memory.new_marks
+        if self.settings.offtopic_filter:
+            blocks = self._drop_off_topic(blocks, report)
         chunks = chunk_blocks(
             blocks,
             self.settings.chunk_target_chars,
             self.settings.chunk_max_chars,
             self.settings.chunk_overlap_sentences,
         )
+        curation.apply_overrides(self.conn, name, chunks)
         if loaded.title == Path(path).stem:  # the format names no title: take it from the text
             loaded.title = document_title(blocks, loaded.title)
         for chunk in chunks:
@@ -347,6 +351,7 @@ class KnowledgeBase:
             warnings,
             rows,
             marks,
+            report.spans,
         )
         if tags:
             with self.conn:
@@ -364,6 +369,22 @@ class KnowledgeBase:
             warnings,
             encoding=loaded.encoding,
         )
+
+    def _drop_off_topic(self, blocks: list, report) -> list:
+        """The off-topic stage (kb/topic_filter.py) on a document's cleaned blocks; drops go to ``report``."""
+        topic = TopicFilter(
+            self.embedding_cache().embed_passages,
+            self.settings.offtopic_margin,
+            self.settings.offtopic_foreign_margin,
+        )
+        text = "\n".join(b.text for b in blocks)
+        for verdict in topic.judge(blocks, text, report.is_restored):
+            block = blocks[verdict.index]
+            report.line = block.line
+            for piece in verdict.dropped:
+                report.drop(verdict.kind.reason, piece)
+            block.text = verdict.kept_text
+        return [b for b in blocks if b.text]
 
     def _publish(self, full: bool = False, progress=False) -> dict:
 
@@ -445,6 +466,36 @@ class KnowledgeBase:
             self._searcher.tokenizer = self.tokenizer
         return summary
 
+    # -- the admin's curation (kb/curation.py) -------------------------------
+    def set_chunk_disabled(self, chunk_id: int, disabled: bool, by: str) -> None:
+        """Hide a chunk from search, quizzes and QA examples, or show it again (no re-embedding)."""
+        with self._writer():
+            curation.set_disabled(self.conn, chunk_id, disabled, by)
+            self._publish()
+
+    def edit_chunk(self, chunk_id: int, text: str, by: str, action: str = "edit") -> int:
+        """Replace a text chunk's text (kept in its history); returns the chunk's new id."""
+        with self._writer():
+            new_id = curation.replace_text(self.conn, chunk_id, text, self.tokenizer.tokens, by, action)
+            self._publish()
+        return new_id
+
+    def restore_dropped(self, span_id: int, by: str) -> dict:
+        """Keep a piece cleaning dropped: remember it, then process its document again from its file."""
+        with self._writer():
+            span = curation.dropped_span(self.conn, span_id)
+            if span is None:
+                raise curation.CurationError(f"没有编号为 {span_id} 的被清洗内容（文档可能已更新）")
+            doc = store.get_document(self.conn, span.doc_id)
+            if not Path(doc.path).is_file():
+                raise curation.CurationError(f"{doc.name} 的原文件已不在，请重新上传后再恢复")
+            curation.record_restore(self.conn, span, by)
+            report = IngestReport(self._stage_batch([(Path(doc.path), doc.name)], [], force=True))
+            if report.errors:
+                raise curation.CurationError(report.errors[0].error)
+            self._publish_and_promote(report)
+        return {"document": doc.name, "version": report.files[0].version, "text": span.text, "span": span_id}
+
     # -- reading ------------------------------------------------------------
     def search(
         self,
@@ -504,7 +555,8 @@ class KnowledgeBase:
         """Live chunks with document names (quiz generation reads the KB through this)."""
         rows = self.conn.execute(
             "SELECT c.*, d.name AS doc_name, d.title AS doc_title FROM chunks c"
-            " JOIN documents d ON d.id = c.doc_id WHERE c.state = 'live' ORDER BY d.name, c.ord"
+            " JOIN documents d ON d.id = c.doc_id WHERE c.state = 'live' AND c.disabled = 0"
+            " ORDER BY d.name, c.ord"
         ).fetchall()
         if documents:
             rows = [r for r in rows if r["doc_name"] in documents or r["doc_title"] in documents]

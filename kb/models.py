@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, field
+
+
+def content_key(text: str) -> str:
+    """The hash a restore decision is remembered by: the text without its white space.
+
+    The same block in a re-ingested version of the document has the same key.
+    """
+    return hashlib.sha1(re.sub(r"\s+", "", text).encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -44,14 +54,31 @@ class CleanReport:
     examples: dict[str, list[str]] = field(default_factory=dict)
     chars_in: int = 0  # characters of text the document arrived with
     chars_dropped: int = 0  # of those, how many the stages removed
+    # Every removal as (reason, text, source line): stored so the admin can see and restore it.
+    spans: list[tuple[str, str, int]] = field(default_factory=list)
+    line: int = 0  # the source line of the block being cleaned
+    restored: frozenset[str] = frozenset()  # content hashes the admin restored: never dropped
+    kept_restored: int = 0  # removals skipped because the admin restored that text
 
-    def drop(self, reason: str, text: str) -> None:
-        """Count one removal (a block, a sentence or a span) under its stage's reason."""
+    def is_restored(self, text: str) -> bool:
+        """True when the admin restored this text (see :func:`content_key`): it must stay."""
+        return bool(self.restored) and content_key(text) in self.restored
+
+    def drop(self, reason: str, text: str) -> bool:
+        """Count one removal (a block, a sentence or a span) under its stage's reason.
+
+        Returns False, and removes nothing, for text the admin restored.
+        """
+        if self.is_restored(text):
+            self.kept_restored += 1
+            return False
+        self.spans.append((reason, text, self.line))
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
         self.chars_dropped += len(text)
         samples = self.examples.setdefault(reason, [])
         if len(samples) < 3:
             samples.append(text[:60])
+        return True
 
     @property
     def total_dropped(self) -> int:
@@ -74,6 +101,8 @@ class Chunk:
     answer: str = ""
     similar: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    origin: str = ""  # content_key of the text chunking produced (admin edits are keyed by it)
+    disabled: bool = False  # hidden from search, quizzes and QA examples by the admin
 
     def index_text(self) -> str:
         """What both retrieval legs see: heading context, the question variants, the text."""

@@ -33,19 +33,21 @@ def _published(index_root: Path) -> set[int]:
 
 def _pending_versions(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return conn.execute(
-        "SELECT doc_id, version, group_concat(id) AS ids, count(*) AS n FROM chunks"
-        " WHERE state = 'pending' GROUP BY doc_id, version"
+        # Disabled chunks are never in a snapshot: only the others say whether it was published.
+        "SELECT doc_id, version, group_concat(CASE WHEN disabled = 0 THEN id END) AS ids,"
+        " count(*) AS n FROM chunks WHERE state = 'pending' GROUP BY doc_id, version"
     ).fetchall()
 
 
 def _removals(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return conn.execute(
-        "SELECT doc_id, group_concat(id) AS ids FROM chunks WHERE state = 'removing' GROUP BY doc_id"
+        "SELECT doc_id, group_concat(CASE WHEN disabled = 0 THEN id END) AS ids FROM chunks"
+        " WHERE state = 'removing' GROUP BY doc_id"
     ).fetchall()
 
 
 def _ids(row: sqlite3.Row) -> set[int]:
-    return {int(i) for i in row["ids"].split(",")}
+    return {int(i) for i in row["ids"].split(",")} if row["ids"] else set()
 
 
 def recover(conn: sqlite3.Connection, index_root: Path) -> None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from kb.topic_filter import topic_labels
+
 RULES_FILE = Path(__file__).with_name("ingest_rules.toml")
 
 # Characters that break an "encoded data" run: Chinese, CJK and full-width punctuation.
@@ -83,5 +85,5 @@ def load_rules(path: Path = RULES_FILE) -> IngestRules:
 
 def stage_label(reason: str) -> str:
     """A cleaning reason as the report shows it: Chinese label and the reason's own name."""
-    label = load_rules().labels.get(reason)
+    label = load_rules().labels.get(reason) or topic_labels().get(reason)
     return f"{label} ({reason})" if label else reason

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from common.db import migrate
-from kb.models import Chunk
+from kb.models import Chunk, content_key
 
 MIGRATIONS = [
     """
@@ -98,6 +98,50 @@ MIGRATIONS = [
     ALTER TABLE chunks_new RENAME TO chunks;
     CREATE INDEX chunks_doc ON chunks(doc_id, version);
     """,
+    # The admin's curation (kb/curation.py): what cleaning dropped, restore decisions, chunks
+    # disabled or edited (kept across re-ingests by the content key of the original text).
+    """
+    ALTER TABLE chunks ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+    ALTER TABLE chunks ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE dropped_spans (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        line INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        text TEXT NOT NULL,
+        content_key TEXT NOT NULL
+    );
+    CREATE INDEX dropped_spans_doc ON dropped_spans(doc_id, version);
+    CREATE TABLE restore_decisions (
+        doc_name TEXT NOT NULL,
+        content_key TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        text TEXT NOT NULL,
+        decided_by TEXT NOT NULL,
+        ts REAL NOT NULL,
+        PRIMARY KEY (doc_name, content_key)
+    );
+    CREATE TABLE chunk_overrides (
+        doc_name TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        text TEXT,
+        PRIMARY KEY (doc_name, origin)
+    );
+    CREATE TABLE chunk_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_name TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        action TEXT NOT NULL,
+        old_text TEXT NOT NULL,
+        new_text TEXT NOT NULL,
+        decided_by TEXT NOT NULL,
+        ts REAL NOT NULL
+    );
+    CREATE INDEX chunk_history_origin ON chunk_history(doc_name, origin);
+    """,
 ]
 
 # Kept on disk, not in a TEMP table: after a crash between publishing and promoting, the
@@ -172,10 +216,12 @@ def stage_version(
     warnings: list[str],
     chunks: list[tuple[Chunk, str, str]],
     marks: list[tuple[str, str]],
+    dropped: list[tuple[str, str, int]] = (),
 ) -> tuple[int, int]:
     """Write a new version's chunks as pending rows; returns ``(doc_id, version)``.
 
-    ``chunks`` holds ``(chunk, normalised index text, space-joined tokens)``.
+    ``chunks`` holds ``(chunk, normalised index text, space-joined tokens)``; ``dropped``
+    what cleaning removed, ``(reason, text, source line)``, kept with the version.
     The document row keeps pointing at the live version until :func:`promote`.
     """
     now = time.time()
@@ -201,8 +247,8 @@ def stage_version(
         conn.execute("DELETE FROM chunks WHERE doc_id = ? AND state = 'pending'", (doc_id,))
         conn.executemany(
             "INSERT INTO chunks(doc_id, version, ord, state, kind, text, headings, question, answer,"
-            " similar, tags, index_text, norm_text, tokens)"
-            " VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " similar, tags, index_text, norm_text, tokens, origin, disabled)"
+            " VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     doc_id,
@@ -218,8 +264,19 @@ def stage_version(
                     c.index_text(),
                     norm,
                     tokens,
+                    c.origin,
+                    int(c.disabled),
                 )
                 for i, (c, norm, tokens) in enumerate(chunks)
+            ],
+        )
+        conn.execute("DELETE FROM dropped_spans WHERE doc_id = ? AND version = ?", (doc_id, version))
+        conn.executemany(
+            "INSERT INTO dropped_spans(doc_id, version, seq, line, reason, text, content_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (doc_id, version, seq, line, reason, text, content_key(text))
+                for seq, (reason, text, line) in enumerate(dropped)
             ],
         )
         conn.execute(
@@ -272,6 +329,9 @@ def promote(conn: sqlite3.Connection) -> None:
                 (row["doc_id"], row["version"]),
             )
             conn.execute(
+                "DELETE FROM dropped_spans WHERE doc_id = ? AND version != ?", (row["doc_id"], row["version"])
+            )
+            conn.execute(
                 "UPDATE documents SET version = ?, content_hash = ?, report = ?, warnings = ?,"
                 " chunk_count = ?, updated_at = ? WHERE id = ?",
                 (
@@ -308,7 +368,7 @@ def index_rows(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     rows = conn.execute(
         "SELECT c.id, c.doc_id, c.state, c.version, c.kind, c.text, c.question, c.answer, c.similar,"
         " c.norm_text, c.tokens FROM chunks c"
-        " WHERE c.state != 'removing' ORDER BY c.doc_id, c.version, c.ord"
+        " WHERE c.state != 'removing' AND c.disabled = 0 ORDER BY c.doc_id, c.version, c.ord"
     ).fetchall()
     pending_docs = {r["doc_id"] for r in rows if r["state"] == "pending"}
     return [r for r in rows if r["state"] == "pending" or r["doc_id"] not in pending_docs]

@@ -20,6 +20,8 @@ KIND_LABELS = {
     "quiz": "生成测验",
     "golden": "运行黄金测试集",
     "qa_score": "质检评分",
+    "restore": "恢复被清洗的内容",
+    "chunk_edit": "修改段落",
 }
 STATUS_LABELS = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
 FINISHED = ("done", "failed")

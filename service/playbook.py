@@ -41,6 +41,7 @@ from qa.transcript import Conversation
 from quiz import FactSet, build_questions, collect_facts, generate_quiz
 from quiz import bank as question_bank
 from service import gap_faq, golden, preferences
+from service.curation import Curation
 from service.job_queue import JobQueue, Progress
 from service.jobs import Job, JobFailed
 from service.query_log import QueryLog
@@ -74,6 +75,7 @@ class Playbook:
         self._jobs = None
         self._reviews = None
         self._build_lock = threading.Lock()
+        self.curation = Curation(self)  # restore dropped text, disable and edit chunks
 
     # -- parts, built on first use ----------------------------------------------
     @property
@@ -98,6 +100,7 @@ class Playbook:
                     bodies["quiz"] = self._quiz_job
                     bodies["golden"] = self._golden_job
                     bodies["qa_score"] = self._qa_score_job
+                    bodies.update(self.curation.job_bodies())
                     self._jobs = JobQueue(self.settings, bodies, foreground=self.foreground)
         return self._jobs
 

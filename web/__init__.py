@@ -18,8 +18,10 @@ from flask import Flask
 from common.settings import SETTINGS, load_settings
 from service.playbook import Playbook
 from web import admin as admin_views
-from web import (  # noqa: F401  (they add their routes to api.bp)
+from web import (  # noqa: F401  (they add their routes to api.bp or admin.bp)
+    admin_curation,
     api,
+    api_curation,
     api_qa,
     api_quiz,
     api_review,

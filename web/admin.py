@@ -7,6 +7,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from index.search import LEGS
 from kb.loaders import SUPPORTED_SUFFIXES
+from kb.rules import load_rules
+from kb.topic_filter import topic_labels
 from service import users
 from service.gap_faq import GapError
 from web.auth import role_required
@@ -23,17 +25,8 @@ STATUS_LABELS = {
     "error": "失败",
     "skipped": "已跳过",
 }
-DROP_LABELS = {  # reasons named by kb/clean.py; unknown reasons show as is
-    "duplicate FAQ entry": "重复的 FAQ 条目",
-    "page furniture": "页面框架（导航、页脚等）",
-    "related-links list": "相关链接列表",
-    "spam": "垃圾内容",
-    "boilerplate sentence": "套话/免责声明",
-    "empty or symbol-only line": "空行或纯符号",
-    "exact duplicate paragraph": "完全重复的段落",
-    "near duplicate paragraph": "近似重复的段落",
-    "repeated sentence": "重复的句子",
-}
+# Reasons named by kb/clean.py and kb/topic_filter.py, in Chinese; unknown reasons show as is.
+DROP_LABELS = {**load_rules().labels, **topic_labels()}
 
 # Plain-language names of the answer-confidence evidence (index/confidence.py).
 EVIDENCE_LABELS = {
@@ -106,6 +99,8 @@ def document(doc_id: int):
         chunks=kb().chunks(document.id),
         kinds=KIND_LABELS,
         drop_labels=DROP_LABELS,
+        dropped=playbook().curation.dropped(str(document.id)),
+        edited=playbook().curation.edited_origins(document.name),
     )
 
 

@@ -202,6 +202,7 @@ def document(ref: str):
             "headings": json.loads(c["headings"]),
             "question": c["question"],
             "answer": c["answer"],
+            "disabled": bool(c["disabled"]),
         }
         for c in kb().chunks(doc.id)
     ]
