@@ -1,7 +1,7 @@
 """Fit and measure answer confidence (index/confidence.json, see index/confidence.py).
 
-The model is fitted on the ranker's training queries and the evaluation set (corpus and
-sample data): the learned ranker never trained on the evaluation set, so its probability
+The model is fitted on the ranker's training queries, the evaluation set (corpus and
+sample data) and the unanswerable questions written for it (kb_conf_train_queries.jsonl): the learned ranker never trained on the evaluation set, so its probability
 is calibrated on queries it did not see. The operating point is the highest refusal of
 unanswerable queries that refuses at most ``--max-refused`` (4%) of the answerable ones on
 that fitting data; the bias is shifted so that this point is ``answer_threshold`` 0.5.
@@ -32,6 +32,8 @@ from index import confidence
 from kb.knowledge_base import KnowledgeBase
 
 TRAIN = ROOT / "bench" / "data" / "kb_train_queries.jsonl"
+# Unanswerable questions written for fitting confidence (their key words checked absent).
+CONF_TRAIN = ROOT / "bench" / "data" / "kb_conf_train_queries.jsonl"
 HOLDOUT = ROOT / "bench" / "data" / "kb_holdout_queries.jsonl"
 DOMAIN_REFUSED = 0.01  # share of answerable fitting queries the off-topic gate may refuse
 
@@ -142,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                 sets["measure: heldout_kb (another shop, blind)"] = collect(kb, heldout_kb_queries())
                 continue
             fitting = load_queries(TRAIN, corpus=name) + (load_queries(QUERIES) if name == "shared" else [])
+            fitting += load_queries(CONF_TRAIN, corpus=name)
             sets[f"fit: {name} (train + evaluation queries)"] = collect(kb, fitting)
             sets[f"measure: {name} held-out queries"] = collect(kb, load_queries(HOLDOUT, corpus=name))
         if cached:
@@ -155,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         fitted = fit(fitting, args.max_refused)
         fitted["trained"] = {
             "embedder": embedder,
-            "queries": "kb_train_queries.jsonl + kb_queries.jsonl",
+            "queries": "kb_train_queries.jsonl + kb_queries.jsonl + kb_conf_train_queries.jsonl",
             "fitting_queries": len(fitting),
             "max_refused_answerable": args.max_refused,
             "date": dt.date.today().isoformat(),

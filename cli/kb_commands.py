@@ -111,6 +111,9 @@ def _print_response(response) -> None:
         print("问题与客服工作无关 (off-topic): no answer")
     elif not response.answered:
         print("没有可信的答案 (no confident answer); closest passages:")
+    if not response.answered and response.verdict:
+        for reason in response.verdict.reasons:
+            print(f"  · {reason}")
     for i, r in enumerate(response.results, 1):
         chain = " > ".join(r.headings)
         snippet = re.sub(r"</?mark>", "**", r.snippet)

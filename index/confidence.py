@@ -15,6 +15,12 @@ pieces of evidence, each of which a person can check:
   uses at all (nor any of their synonyms): 花呗 in a knowledge base without it;
 - ``legs_agree``: how many of the dense leg's top five the keyword leg also ranks in
   its top five;
+- ``adapted_cosine``: the best cosine of the *adapted* query (index/adapter.py) among the
+  results shown: the adapter was trained to pull a question towards its answer, so it
+  separates answerable questions where the raw cosine does not (the raw cosine itself when
+  the adapter is off);
+- ``answer_type_match``: whether the top result holds the kind of answer the question asks
+  for (a duration, a time, an amount; ``index/answer_types.toml``, see index/answer_type.py);
 - ``domain_margin``: whether the query is about customer service at all, from a small
   labelled set of in-domain and off-topic questions (``index/domain_examples.toml``,
   extended per data home in ``domain_examples.txt``): how much nearer the query is to
@@ -26,6 +32,10 @@ answered when the confidence reaches ``answer_threshold`` and it is not nearer t
 off-topic examples (``domain_margin`` below the model's ``domain_floor``). The model is
 fitted by ``python -m bench.kb_confidence`` on the training and evaluation query
 sets, and measured on held-out sets it never saw.
+
+Every verdict also says, in Chinese, why it may be weak (``explain``): the query's words
+the knowledge base never uses (手册中没有出现“花呗”), its rarest words the closest
+passages do not contain, a question type the top passage does not answer, off-topic.
 """
 
 from __future__ import annotations
@@ -35,12 +45,13 @@ import math
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from common.atomic import write_text_atomic
+from index import answer_type
 
 MODEL_PATH = Path(__file__).with_name("confidence.json")
 EXAMPLES_PATH = Path(__file__).with_name("domain_examples.toml")
@@ -53,6 +64,8 @@ FEATURES = (
     "unknown_terms",
     "legs_agree",
     "domain_margin",
+    "adapted_cosine",
+    "answer_type_match",
 )
 # The domain margin gates (domain_floor); it is shown, but the logistic model does not weigh it:
 # an in-domain question the manuals do not answer is as in-domain as one they do.
@@ -82,6 +95,8 @@ class Evidence:
     unknown_terms: float
     legs_agree: float
     domain_margin: float
+    adapted_cosine: float = 0.0
+    answer_type_match: float = 1.0
 
     def vector(self) -> np.ndarray:
         return np.asarray([getattr(self, name) for name in FEATURES], dtype=np.float64)
@@ -96,6 +111,7 @@ class Verdict:
     confidence: float
     off_topic: bool
     evidence: Evidence
+    reasons: list[str] = field(default_factory=list)  # why it may be weak, in Chinese
 
     def as_json(self) -> dict:
         return {
@@ -103,6 +119,7 @@ class Verdict:
             "confidence": round(self.confidence, 4),
             "off_topic": self.off_topic,
             "evidence": self.evidence.as_json(),
+            "reasons": list(self.reasons),
         }
 
 
@@ -169,6 +186,87 @@ def unknown_share(
         if grams:
             missing += weight * sum(g not in bigrams for g in grams) / len(grams)
     return missing / total
+
+
+def unknown_words(
+    norm_query: str,
+    words: list[str],
+    synonyms: dict[str, list[str]],
+    vocab: dict[str, int],
+    bigrams: set[str],
+) -> list[str]:
+    """The query's words (2+ characters) that the knowledge base never uses, nor their synonyms.
+
+    ``words`` are whole words (not search-mode sub-words: 今天天气 must not yield 天天).
+    jieba cuts a word it does not know into characters (花呗 → 花 / 呗): adjacent unknown
+    single characters of the query are joined back into one word. Question words are skipped.
+    """
+    words = [w for w in words if not answer_type.is_question_word(w)]
+
+    def unknown(word: str) -> bool:
+        if word in vocab or any(s in vocab for s in synonyms.get(word, ())):
+            return False
+        return all(word[i : i + 2] not in bigrams for i in range(len(word) - 1))
+
+    found = [w for w in words if len(w) >= 2 and unknown(w)]
+    singles = {w for w in words if len(w) == 1 and w not in vocab}
+    run = ""
+    for char in norm_query + " ":
+        if char in singles:
+            run += char
+            continue
+        if len(run) >= 2 and unknown(run):
+            found.append(run)
+        run = ""
+    # Longest first; a word inside a longer one listed is not repeated.
+    kept: list[str] = []
+    for word in sorted(dict.fromkeys(found), key=lambda w: (-len(w), norm_query.find(w))):
+        if not any(word in other for other in kept):
+            kept.append(word)
+    return sorted(kept, key=norm_query.find)
+
+
+def missing_words(
+    words: list[str],
+    weights: list[float],
+    synonyms: dict[str, list[str]],
+    vocab: dict[str, int],
+    passages: list[str],
+) -> list[str]:
+    """The query's words the knowledge base uses but none of the closest passages contains, rarest first."""
+    absent = [
+        (weight, word)
+        for word, weight in zip(words, weights, strict=True)
+        if len(word) >= 2
+        and word in vocab
+        and not answer_type.is_question_word(word)
+        and not any(
+            compact(word) in p or any(compact(s) and compact(s) in p for s in synonyms.get(word, ()))
+            for p in passages
+        )
+    ]
+    return [word for _, word in sorted(absent, key=lambda item: -item[0])]
+
+
+def explain(
+    evidence: Evidence,
+    unknown: list[str],
+    missing: list[str],
+    type_label: str | None,
+    off_topic: bool,
+    shown: int = 3,
+) -> list[str]:
+    """Why the answer may be weak, in the words an agent reads (Chinese)."""
+    reasons: list[str] = []
+    if off_topic:
+        reasons.append("问题看起来与客服工作无关")
+    if unknown:
+        reasons.append("手册中没有出现" + "、".join(f"“{w}”" for w in unknown[:shown]))
+    if missing:
+        reasons.append("最接近的段落没有提到" + "、".join(f"“{w}”" for w in missing[: shown - 1]))
+    if type_label and evidence.answer_type_match < 1.0:
+        reasons.append(f"问题问的是{type_label}，最接近的段落里没有{type_label}")
+    return reasons
 
 
 def legs_agreement(dense_rank: dict[int, int], bm25_rank: dict[int, int], depth: int = 5) -> float:
@@ -280,3 +378,6 @@ class ConfidenceModel:
         return Verdict(
             has_results and not off_topic and confidence >= threshold, confidence, off_topic, evidence
         )
+
+    def is_off_topic(self, evidence: Evidence) -> bool:
+        return evidence.domain_margin < self.domain_floor

@@ -21,7 +21,7 @@ import numpy as np
 
 from common.sentences import split_sentences
 from common.textnorm import normalize, normalize_aligned
-from index import adapter, confidence, rerank, snapshot, vectors
+from index import adapter, answer_type, confidence, rerank, snapshot, vectors
 from index.embedder import QueryCache
 from index.source import ChunkSource
 from index.tokenize import Tokenizer
@@ -89,6 +89,7 @@ class SearchResponse:
             "confidence": round(self.confidence, 4),
             "off_topic": self.off_topic,
             "evidence": self.verdict.evidence.as_json() if self.verdict else None,
+            "reasons": list(self.verdict.reasons) if self.verdict else [],
             "truncated": self.truncated,
             "best_dense": round(self.best_dense, 4),
             "coverage": round(self.coverage, 3),
@@ -161,7 +162,11 @@ class Searcher:
 
     def _load_confidence(self, settings) -> confidence.ConfidenceModel | None:
         path = Path(settings.confidence_model) if settings.confidence_model else confidence.MODEL_PATH
-        model = confidence.ConfidenceModel.load(path)
+        try:
+            model = confidence.ConfidenceModel.load(path)
+        except ValueError as exc:  # fitted on other evidence: judged as with no model
+            log.warning("confidence model %s: %s; answers are judged by key-term coverage alone", path, exc)
+            return None
         if model.embedder and model.embedder != self.embedder.name:
             log.warning(
                 "confidence model %s was fitted with %s, not %s: answers are judged by key-term"
@@ -335,24 +340,38 @@ class Searcher:
             _, features = self._features(snap, norm, terms, stats, dense_rank, bm25_rank, legs[3], meta, best)
             top_probability = float(self.probability_ranker.scores(features)[0]) if len(features) else 0.0
         pool = sorted(legs[1].values(), reverse=True)
+        # The results' dense scores are the adapted query's cosines (the raw ones without an adapter).
+        adapted = [r.dense_score for r in results if r.dense_score is not None]
+        top_text = normalize(results[0].text) if results else ""
+        bigrams = self._vocabulary_bigrams(snap)
         evidence = confidence.Evidence(
             best_cosine=best_dense,
             dense_lead=float(pool[0] - np.median(pool)) if pool else 0.0,
             top_probability=top_probability,
             probability_margin=margin,
             key_term_coverage=confidence.key_term_coverage(words, weights, synonyms, passages),
-            unknown_terms=confidence.unknown_share(
-                words, weights, synonyms, snap.keyword.vocab, self._vocabulary_bigrams(snap)
-            ),
+            unknown_terms=confidence.unknown_share(words, weights, synonyms, snap.keyword.vocab, bigrams),
             legs_agree=confidence.legs_agreement(dense_rank, bm25_rank),
             domain_margin=self.domain.margin(raw),
+            adapted_cosine=max(adapted, default=best_dense) if self.adapter is not None else best_dense,
+            answer_type_match=answer_type.answer_type_match(norm, top_text) if results else 0.0,
         )
         if self.judge is None:
             # No model fitted for this embedder: only embedder-free evidence can judge.
             answered = bool(results) and evidence.key_term_coverage >= 0.5 and evidence.unknown_terms == 0
-            return confidence.Verdict(answered, evidence.key_term_coverage, False, evidence)
-        threshold = self.settings.answer_threshold if threshold is None else threshold
-        return self.judge.judge(evidence, threshold, bool(results))
+            verdict = confidence.Verdict(answered, evidence.key_term_coverage, False, evidence)
+        else:
+            threshold = self.settings.answer_threshold if threshold is None else threshold
+            verdict = self.judge.judge(evidence, threshold, bool(results))
+        asked = answer_type.asked_type(norm)
+        verdict.reasons = confidence.explain(
+            evidence,
+            confidence.unknown_words(norm, self.tokenizer.words(norm), synonyms, snap.keyword.vocab, bigrams),
+            confidence.missing_words(words, weights, synonyms, snap.keyword.vocab, passages),
+            asked.label if asked and results else None,
+            verdict.off_topic,
+        )
+        return verdict
 
     def _vocabulary_bigrams(self, snap) -> set[str]:
         """Bigrams of the snapshot's vocabulary, built once per snapshot."""

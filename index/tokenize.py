@@ -107,6 +107,10 @@ class Tokenizer:
             if t.strip() and _KEEP.search(t) and t not in STOPWORDS
         ]
 
+    def words(self, norm_text: str) -> list[str]:
+        """Whole words (jieba's precise mode, no sub-words), without stop words: what a person reads."""
+        return [t for t in self._jieba.cut(norm_text) if t.strip() and _KEEP.search(t) and t not in STOPWORDS]
+
     def query_terms(self, norm_query: str) -> dict[str, float]:
         """Query tokens with weights; synonyms of a token count half."""
         terms: dict[str, float] = {}

@@ -66,9 +66,9 @@ def test_key_terms_count_their_synonyms_and_unknown_words():
 
 def test_model_thresholds_are_data():
     model = confidence.ConfidenceModel.load()
-    evidence = confidence.Evidence(0.9, 0.06, 0.9, 0.3, 1.0, 0.0, 0.6, 0.05)
+    evidence = confidence.Evidence(0.9, 0.06, 0.9, 0.3, 1.0, 0.0, 0.6, 0.05, 0.55, 1.0)
     assert model.judge(evidence, 0.0, has_results=True).answered
     assert not model.judge(evidence, 1.0, has_results=True).answered
-    off = confidence.Evidence(0.9, 0.06, 0.9, 0.3, 1.0, 0.0, 0.6, model.domain_floor - 0.01)
+    off = confidence.Evidence(0.9, 0.06, 0.9, 0.3, 1.0, 0.0, 0.6, model.domain_floor - 0.01, 0.55, 1.0)
     assert model.judge(off, 0.0, has_results=True).off_topic
     assert np.isfinite(model.confidence(evidence))

@@ -27,6 +27,11 @@ def test_search_page_renders_results_and_copy_buttons(client, login_as):
     assert "没有找到可信的答案" not in html
 
 
+def test_search_page_says_which_words_the_manuals_never_mention(client, login_as):
+    html = login_as(client, "agent").get("/search/results?q=花呗分期免息吗").get_data(as_text=True)
+    assert "手册中没有出现“花呗”" in html
+
+
 def test_search_page_no_confident_answer(client, login_as):
     html = login_as(client, "agent").get("/search/results?q=量子纠缠的数学原理是什么").get_data(as_text=True)
     assert "没有找到可信的答案" in html
