@@ -56,7 +56,10 @@ class ReplyQuestions:
     def changed_promise(self, fact: Fact) -> list[str]:
         reply = fact.key
         out = []
+        courtesy = tuple(self.rules["courtesy_units"])
         for key in quantity_keys(reply):
+            if key.unit in courtesy or key.text.endswith(courtesy):
+                continue  # a courtesy wait, not a promise: 2 or 3 minutes are both fine
             fake = Fact(
                 "number",
                 key.text,
@@ -104,10 +107,14 @@ class ReplyQuestions:
         # second right answer, not a wrong one; one about another subject (no word of the
         # request in common) answers another request and gives the key away.
         asked = bigrams(_prompt(fact))
+        # A reply naming the key's own promise ("72小时内") answers the request too: a second key.
+        promises = {answer_key(k.text) for k in quantity_keys(key)}
         candidates = same_request + [
             in_script_of(f.key, key)
             for f in self.close.get(id(fact), [])
-            if overlap(f.key, key) < SAME_REPLY_OVERLAP and asked & bigrams(_prompt(f))
+            if overlap(f.key, key) < SAME_REPLY_OVERLAP
+            and asked & bigrams(_prompt(f))
+            and not promises & {answer_key(k.text) for k in quantity_keys(f.key)}
         ]
         wrong: list[str] = []
         for option in candidates + self.deflection(key)[:MAX_DEFLECTIONS]:

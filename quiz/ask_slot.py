@@ -59,6 +59,8 @@ class SlotQuestions:
         """
         key = answer_key(fact.key)
         sentence = answer_key(fact.sentence)
+        left = to_simplified(fact.sentence[fact.key_start - 1 : fact.key_start]) if fact.key_start > 0 else ""
+        right = to_simplified(fact.sentence[fact.key_end : fact.key_end + 1])
         typed = slot or slot_type(fact)
         by_doc = self.vocabulary.get(typed) or ({} if slot else self.vocabulary.get(fact.kind, {}))
         kin = self.organisations.get(fact.document, {fact.document})
@@ -81,6 +83,9 @@ class SlotQuestions:
                 continue
             if _confusable(norm, key) or to_simplified(name) in self.generic:
                 continue  # a bare "凭证" or "票据" fits any slot: defensible as the answer
+            simple = to_simplified(name)
+            if (left and simple.startswith(left)) or (right and simple.endswith(right)):
+                continue  # "报（报区域经理）": the name would double a character of the sentence
             out.append(in_script_of(name, fact.key))
             if len(out) == k:
                 break

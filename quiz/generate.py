@@ -22,7 +22,7 @@ from quiz.ask_reply import ReplyQuestions
 from quiz.ask_rule import RuleQuestions
 from quiz.ask_slot import SlotQuestions
 from quiz.distractors import known_numbers
-from quiz.facts import KINDS, Fact
+from quiz.facts import KINDS, Fact, fact_rules
 from quiz.material import collect_facts, embed
 from quiz.models import (
     CHOICE_TYPES,
@@ -80,26 +80,41 @@ def gives_away(question: Question, others: list[Question]) -> bool:
     return False
 
 
+def topic_words(topic: str) -> list[str]:
+    """The topic's words that can make text relevant ("服务礼仪" -> 服务, 礼仪; never "的")."""
+    words = [w for w in jieba.lcut(answer_key(topic)) if len(w) >= TOPIC_WORD_CHARS]
+    return [w for w in words if _TOPIC_WORD.fullmatch(w)]
+
+
+def on_topic(fact: Fact, topic: str, words: list[str]) -> bool:
+    """A fact outside the searched passages is on topic when its sentence names every topic word,
+    or when the topic names its kind ("话术" asks the KB's approved replies)."""
+    text = answer_key(fact.sentence)
+    if words and all(w in text for w in words):
+        return True
+    return any(answer_key(w) in answer_key(topic) for w in fact_rules()["topics"].get(fact.kind, []))
+
+
 def topic_passages(kb, topic: str, documents) -> dict[int, int]:
     """chunk id -> relevance rank of the passages a topic quiz may ask about.
 
     The agents' search ranks the KB. A passage counts when the ranker's score reaches
-    ``quiz_topic_min_score``, when its dense cosine reaches ``answer_threshold`` (the
-    search's own bar for answering outright), or when it names every word of the topic.
-    Nothing else is used: a short topic gives a short quiz, never one padded off topic.
+    ``quiz_topic_min_score`` or when it names every word of the topic. A raw dense cosine is
+    no evidence on its own: the embedder puts every passage of a service manual above 0.8 for
+    any service topic, so "会员卡" would pull in move-in procedures. Nothing else is used: a
+    short topic gives a short quiz, never one padded off topic.
     """
     settings = kb.settings
     response = kb.search(topic, k=settings.quiz_topic_results, documents=documents or None)
-    words = [w for w in jieba.lcut(answer_key(topic)) if len(w) >= TOPIC_WORD_CHARS]
-    words = [w for w in words if _TOPIC_WORD.fullmatch(w)]
+    words = topic_words(topic)
     picked: dict[int, int] = {}
     for rank, result in enumerate(response.results):
         text = answer_key(" ".join([*result.headings, result.text, result.question, result.answer]))
-        cosine = result.raw_dense_score if result.raw_dense_score is not None else result.dense_score
+        heading = answer_key(" ".join([result.title, *result.headings]))
         if (
             result.score >= settings.quiz_topic_min_score
-            or (cosine is not None and cosine >= settings.answer_threshold)
             or (words and all(w in text for w in words))
+            or any(w in heading for w in words)  # a section titled 礼仪 is about 服务礼仪
         ):
             picked[result.chunk_id] = rank
     return picked
@@ -246,6 +261,11 @@ def build_questions(
         rank = topic_passages(kb, topic, documents)
         if not rank:
             raise GenerationError(f"知识库中没有与主题“{topic}”相关的内容")
+        words = topic_words(topic)
+        outside = len(rank)  # facts found by their own words rank after every searched passage
+        for fact in facts:
+            if fact.chunk_id not in rank and on_topic(fact, topic, words):
+                rank[fact.chunk_id] = outside
         facts = [f for f in facts if f.chunk_id in rank]
     tell(2, "准备选项")
     composer = Composer(kb, factset.facts, seed)
