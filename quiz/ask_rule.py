@@ -58,7 +58,11 @@ class RuleQuestions:
         marks = {m.start() for kind in ("ban", "must", "duty") for m in p[kind].finditer(norm)}
         if len(marks) > 1:
             return False
-        return not norm[:at].endswith(tuple(fact_rules()["rule"]["bound_before_marker"]))
+        if norm[:at].endswith(tuple(fact_rules()["rule"]["bound_before_marker"])):
+            return False
+        # "回复不必简洁、准确，一次回复一个问题…": clauses after the action would still state duties.
+        rest = s[fact.key_end :].strip(" 。；;，,！!")
+        return not rest or bool(fact.detail.get("consequence"))
 
     def true_false(self, fact: Fact, truth: bool) -> Question | None:
         s = fact.sentence

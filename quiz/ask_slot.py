@@ -30,6 +30,14 @@ def _confusable(name: str, key: str) -> bool:
     return name[-AFFIX_CHARS:] == key[-AFFIX_CHARS:] or name[:AFFIX_CHARS] == key[:AFFIX_CHARS]
 
 
+def in_a_list(fact: Fact) -> bool:
+    """True for a key that is one item of a list ("发出《（　　）》、《业主手册》…"): any item fits."""
+    s = fact.sentence
+    before = s[max(0, fact.key_start - 2) : fact.key_start]
+    after = s[fact.key_end : fact.key_end + 2]
+    return "、" in before or "、" in after or "》、" in after
+
+
 def echoes_sentence(fact: Fact) -> bool:
     """True when a word (bigram) of the key stands elsewhere in its sentence."""
     s = fact.sentence
@@ -97,7 +105,7 @@ class SlotQuestions:
 
     def single(self, fact: Fact, placer) -> Question | None:
         stem = where(fact) + blanked(fact)
-        if leaks(stem, fact.key) or echoes_sentence(fact) or self.generic_key(fact):
+        if leaks(stem, fact.key) or echoes_sentence(fact) or self.generic_key(fact) or in_a_list(fact):
             return None
         wrong = self.others(fact, WRONG_OPTIONS)
         if len(wrong) < MIN_WRONG:
@@ -120,7 +128,7 @@ class SlotQuestions:
         Only for a real approval (a strong verb) or a document slot of a known use: swapping
         the party a case is merely routed to ("如需售后处理") breaks the sentence's sense.
         """
-        if echoes_sentence(fact) or self.generic_key(fact):
+        if echoes_sentence(fact) or self.generic_key(fact) or in_a_list(fact):
             return None
         if fact.kind == "approver" and not fact.detail.get("strong"):
             return None
