@@ -197,8 +197,8 @@ class Extractor:
                 if any(a < y and x < b for x, y in seen):
                     continue
                 name = bare[a:b]
-                if not name.startswith("《") and not on_word_boundaries(norm, a, b):
-                    self.report.reject("单据名称是词的一部分（“《自提交付单》”中的“付单”）", bare)
+                if not name.startswith("《") and inside_title(bare, a, b):
+                    self.report.reject("单据名称是书名号里名称的一部分（“《自提交付单》”中的“付单”）", bare)
                     continue
                 core = name.strip("《》")
                 if not self.t["min_document_chars"] <= len(core) <= self.t["max_document_chars"] + 4:
@@ -400,6 +400,14 @@ class Extractor:
             )
 
     # -- procedures ---------------------------------------------------------------
+
+
+def inside_title(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` lies inside a 《…》 title without being all of it."""
+    if text[start - 1 : start] == "《" and text[end : end + 1] == "》":
+        return False
+    opened = text.rfind("《", 0, start)
+    return opened >= 0 and text.rfind("》", 0, start) < opened and "》" in text[end:]
 
 
 def extract_passage(passage: Passage) -> tuple[list[Fact], StageReport]:
