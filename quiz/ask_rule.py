@@ -60,9 +60,11 @@ class RuleQuestions:
             return False
         if norm[:at].endswith(tuple(fact_rules()["rule"]["bound_before_marker"])):
             return False
-        # "回复不必简洁、准确，一次回复一个问题…": clauses after the action would still state duties.
-        rest = s[fact.key_end :].strip(" 。；;，,！!")
-        return not rest or bool(fact.detail.get("consequence"))
+        # "回复不必简洁、准确，一次回复一个问题…": clauses after the action would still state duties;
+        # a consequence or a purpose ("…，确保有人接待") does not.
+        rest = normalize_aligned(s[fact.key_end :].strip(" 。；;，,！!"))
+        purpose = tuple(fact_rules()["rule"]["purpose_after"])
+        return not rest or bool(fact.detail.get("consequence")) or rest.startswith(purpose)
 
     def true_false(self, fact: Fact, truth: bool) -> Question | None:
         s = fact.sentence
