@@ -62,9 +62,11 @@ class RuleQuestions:
             return False
         # "回复不必简洁、准确，一次回复一个问题…": clauses after the action would still state duties;
         # a consequence or a purpose ("…，确保有人接待") does not.
-        rest = normalize_aligned(s[fact.key_end :].strip(" 。；;，,！!"))
+        raw = s[fact.key_end :].strip(" 。；;，,！!")
+        rest = normalize_aligned(raw)
         purpose = tuple(fact_rules()["rule"]["purpose_after"])
-        return not rest or bool(fact.detail.get("consequence")) or rest.startswith(purpose)
+        consequence = fact.detail.get("consequence", "")
+        return not rest or (bool(consequence) and raw.startswith(consequence)) or rest.startswith(purpose)
 
     def true_false(self, fact: Fact, truth: bool) -> Question | None:
         s = fact.sentence

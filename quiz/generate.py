@@ -41,6 +41,8 @@ from quiz.vocabulary import organisations, slot_vocabulary
 
 TRUE_SLACK = 2  # true statements may outnumber false ones by this many in a short quiz
 TRUE_SHARE = 0.6  # and in a long one be at most this share of the true/false items
+RANK_BUCKET = 10  # search ranks within this many count as equally relevant when facts are ordered
+MAX_PASSES = 3  # passes over the facts a quiz could not ask yet (true/false balance)
 LEAK_CONTEXT = 4  # characters either side of a key that identify its fact in another question
 WHOLE_KEY_CHARS = 12  # a key this long (a rule, a step, a reply) is its own context
 PREPARATION_STEPS = 3  # steps told to ``progress`` before the first question
@@ -86,13 +88,40 @@ def topic_words(topic: str) -> list[str]:
     return [w for w in words if _TOPIC_WORD.fullmatch(w)]
 
 
-def on_topic(fact: Fact, topic: str, words: list[str]) -> bool:
-    """A fact outside the searched passages is on topic when its sentence names every topic word,
-    or when the topic names its kind ("话术" asks the KB's approved replies)."""
-    text = answer_key(fact.sentence)
-    if words and all(w in text for w in words):
+def specific_word(words: list[str], facts: list[Fact]) -> str:
+    """The topic word the fewest facts name ("服务礼仪" -> 礼仪): alone it still says what the topic is."""
+    if len(words) < 2:
+        return words[0] if words else ""
+    texts = [answer_key(" ".join([f.sentence, *f.headings])) for f in facts]
+    return min(words, key=lambda w: (sum(w in t for t in texts), -len(w)))
+
+
+def on_topic(fact: Fact, topic: str, words: list[str], specific: str) -> bool:
+    """A fact outside the searched passages is on topic when its sentence or headings name every
+    topic word or its most specific one, or when the topic names its kind ("话术" asks the
+    approved replies and the rules on what an agent says)."""
+    text = answer_key(" ".join([fact.sentence, *fact.headings]))
+    if words and (all(w in text for w in words) or (specific and specific in text)):
         return True
-    return any(answer_key(w) in answer_key(topic) for w in fact_rules()["topics"].get(fact.kind, []))
+    kinds = [
+        k
+        for k, names in fact_rules()["topics"].items()
+        if any(answer_key(w) in answer_key(topic) for w in names)
+    ]
+    if fact.kind in kinds:
+        return True
+    # The replies' topic also holds the rules about what an agent says ("回复时要礼貌", "告知顾客…").
+    says = [w for w in fact_rules()["reply"]["lead"] if len(w) > 1]
+    return "reply" in kinds and fact.kind == "rule" and any(w in answer_key(fact.key) for w in says)
+
+
+def in_word_family(fact: Fact, words: list[str], specific: str) -> bool:
+    """Weaker evidence for a compound topic: a word of the fact opens with a character of the topic's
+    most specific word ("服务礼仪" -> 礼貌, 仪容, 仪表): Chinese words of one family share a morpheme."""
+    if len(words) < 2 or len(specific) < 2:
+        return False
+    text = answer_key(" ".join([fact.sentence, *fact.headings]))
+    return any(len(w) >= 2 and w[0] in specific for w in jieba.lcut(text))
 
 
 def topic_passages(kb, topic: str, documents) -> dict[int, int]:
@@ -110,12 +139,7 @@ def topic_passages(kb, topic: str, documents) -> dict[int, int]:
     picked: dict[int, int] = {}
     for rank, result in enumerate(response.results):
         text = answer_key(" ".join([*result.headings, result.text, result.question, result.answer]))
-        heading = answer_key(" ".join([result.title, *result.headings]))
-        if (
-            result.score >= settings.quiz_topic_min_score
-            or (words and all(w in text for w in words))
-            or any(w in heading for w in words)  # a section titled 礼仪 is about 服务礼仪
-        ):
+        if result.score >= settings.quiz_topic_min_score or (words and all(w in text for w in words)):
             picked[result.chunk_id] = rank
     return picked
 
@@ -175,6 +199,10 @@ class Composer:
             options = [(SCENARIO, lambda: self.replies.scenario(fact, self.placer))]
         allowed = [pair for pair in options if pair[0] in types]
         order = {t: (self.used[(kind, t)], self.rng.random()) for t, _ in allowed}
+        if kind != "rule" and self.truth_wanted() == [False]:
+            # True statements are waiting for false ones: a fact that can be changed into a sure
+            # false statement (a value, a role, a document) gives one first.
+            order[TRUE_FALSE] = (-1, 0.0)
         return sorted(allowed, key=lambda pair: order[pair[0]])
 
     def slot_statement(self, fact: Fact) -> Question | None:
@@ -213,7 +241,11 @@ def order_facts(facts: list[Fact], rank: dict[int, int] | None, rng: random.Rand
     for group in by_kind.values():
         jitter = {id(f): rng.random() for f in group}
         group.sort(
-            key=lambda f: ((rank or {}).get(f.chunk_id, 0) // 10 if rank else 0, -f.confidence, jitter[id(f)])
+            key=lambda f: (
+                (rank or {}).get(f.chunk_id, 0) // RANK_BUCKET if rank else 0,
+                -f.confidence,
+                jitter[id(f)],
+            )
         )
     kinds = [k for k in KINDS if by_kind[k]]
     rng.shuffle(kinds)
@@ -262,10 +294,15 @@ def build_questions(
         if not rank:
             raise GenerationError(f"知识库中没有与主题“{topic}”相关的内容")
         words = topic_words(topic)
+        specific = specific_word(words, factset.facts)
         outside = len(rank)  # facts found by their own words rank after every searched passage
+        family = outside + RANK_BUCKET  # and facts of the topic's word family after those
         for fact in facts:
-            if fact.chunk_id not in rank and on_topic(fact, topic, words):
+            if fact.chunk_id not in rank and on_topic(fact, topic, words, specific):
                 rank[fact.chunk_id] = outside
+        for fact in facts:
+            if fact.chunk_id not in rank and in_word_family(fact, words, specific):
+                rank[fact.chunk_id] = family
         facts = [f for f in facts if f.chunk_id in rank]
     tell(2, "准备选项")
     composer = Composer(kb, factset.facts, seed)
@@ -273,19 +310,28 @@ def build_questions(
     chosen: list[Question] = []
     asked_sentences: set[str] = set()
     tell(PREPARATION_STEPS, f"出题 0/{n}")
-    for fact in ordered:
-        if len(chosen) >= n:
+    waiting = ordered
+    for _ in range(MAX_PASSES):
+        # A fact refused now (its true statement waiting for a false one) is tried again after
+        # the rest: later facts may have given the false statements it waited for.
+        skipped = []
+        for fact in waiting:
+            if len(chosen) >= n:
+                break
+            sentence = answer_key(fact.sentence)
+            if sentence in asked_sentences:
+                continue  # one question per source sentence: a second would answer the first
+            question = composer.ask(fact, types, chosen)
+            if question is None:
+                skipped.append(fact)
+                continue
+            asked_sentences.add(sentence)
+            question.position = len(chosen) + 1
+            chosen.append(question)
+            tell(PREPARATION_STEPS + len(chosen), f"出题 {len(chosen)}/{n}")
+        if len(skipped) == len(waiting) or len(chosen) >= n:
             break
-        sentence = answer_key(fact.sentence)
-        if sentence in asked_sentences:
-            continue  # one question per source sentence: a second would answer the first
-        question = composer.ask(fact, types, chosen)
-        if question is None:
-            continue
-        asked_sentences.add(sentence)
-        question.position = len(chosen) + 1
-        chosen.append(question)
-        tell(PREPARATION_STEPS + len(chosen), f"出题 {len(chosen)}/{n}")
+        waiting = skipped
     notes = []
     if len(chosen) < n:
         scope = topic or "、".join(documents or []) or "全部资料"
