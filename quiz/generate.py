@@ -212,7 +212,12 @@ class Composer:
         return self.slots.false_statement(fact)
 
     def true_false(self, fact: Fact, maker) -> Question | None:
-        for truth in self.truth_wanted():
+        wanted = self.truth_wanted()
+        if fact.kind == "rule" and False in wanted and self.rules.negatable(fact):
+            # Few rules can be negated cleanly: those that can give the false statements, so the
+            # many that cannot may be asked as written without tipping the balance.
+            wanted = [False, True]
+        for truth in wanted:
             question = maker(fact, truth)
             if question is not None:
                 return question
