@@ -116,9 +116,13 @@ class NumberQuestions:
             return dis.frequency_distractors(key, stem, self.rng, k, below)
         return dis.number_distractors(key, self.known, stem, self.rng, k, below)
 
+    def opens_with_key(self, fact: Fact) -> bool:
+        """ "（　　）一次检查…": a blank opening the statement leaves it without a subject."""
+        return not finish(fact.sentence[: fact.key_start] + "。").strip("。")
+
     def cloze(self, fact: Fact) -> Question | None:
         stem = where(fact) + blanked(fact)
-        if leaks(stem, fact.key):
+        if leaks(stem, fact.key) or self.opens_with_key(fact):
             return None
         return Question(
             CLOZE,
@@ -134,7 +138,7 @@ class NumberQuestions:
 
     def single(self, fact: Fact, placer) -> Question | None:
         stem = where(fact) + blanked(fact)
-        if leaks(stem, fact.key):
+        if leaks(stem, fact.key) or self.opens_with_key(fact):
             return None
         # Values are shown in numeric order, so the key's place is set by how many wrong values
         # lie below it: that count is dealt like every other item's key place.

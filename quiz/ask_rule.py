@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 
 from common.textnorm import normalize_aligned
-from quiz.fact_patterns import approval_pattern, patterns, words_of
+from quiz.fact_patterns import CJK, approval_pattern, limits, patterns, words_of
 from quiz.facts import Fact, fact_rules
 from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, Question, fact_fingerprint
 from quiz.stems import explanation, finish, in_script_of, overlap, source, true_statement, where
 
 _QUOTES = re.compile(r"[“”\"「」『』‘’]")
+_LABEL = re.compile(r"【[^】]*】")  # "【注意】": a label of the manual, not part of who is bound
 WRONG_OPTIONS = 3
 MAX_OPTION_OVERLAP = 0.5  # a compliant action this close to the banned one blurs the item
 LENGTH_RATIO = 2.0  # an option this many times longer or shorter than the key stands out by form
@@ -140,12 +141,14 @@ class RuleQuestions:
 def _practice(action: str) -> bool:
     """A practice one can follow holds a verb and more than one word ("向顾客发送地址", not "简洁、准确")."""
     words = words_of(normalize_aligned(action))
+    if len(CJK.findall(action)) < limits()["min_action_chars"]:
+        return False  # "超过5%": a bound, not a practice
     return len(words) >= 2 and any(flag.startswith("v") and flag != "vn" for _, flag in words)
 
 
 def _violation_question(fact: Fact) -> str:
     """The question, naming whose practice it asks when the rule names it in a short subject ("客服")."""
-    subject = re.split(r"[，,；;：:]", fact.detail.get("subject", ""))[-1].strip()
+    subject = re.split(r"[，,；;：:]", _LABEL.sub("", fact.detail.get("subject", "")))[-1].strip()
     if not subject or len(subject) > MAX_SUBJECT_CHARS or re.search(r"\d", subject):
         return "以下哪种做法违反规定？"
     return f"{subject}的以下做法中，哪一种违反规定？"
