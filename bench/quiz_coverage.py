@@ -13,7 +13,7 @@ right option is the full approved reply). This is an automatic proxy, a little g
 near-identical sentences; blind reviews judge whether a question is usable.
 Run::
 
-    python -m bench.quiz_coverage --kb corpus|sample|heldout|heldout2 [-n 200] [--seed 1]
+    python -m bench.quiz_coverage --kb corpus|sample|heldout|heldout2 [-n 200] [--seed 1] [--home H] [--misses]
 """
 
 from __future__ import annotations
@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--home", help="reuse this data home (ingested already or not)")
+    parser.add_argument(
+        "--misses", action="store_true", help="list the facts no question asks (not for the held-out KB)"
+    )
     args = parser.parse_args(argv)
     folder, labels, pattern = SOURCES[args.kb]
     facts = load_facts(labels, pattern, folder) if folder.is_dir() else []
@@ -137,6 +140,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name}: {part['covered']}/{part['listed']} = {share:.1%}  ({kinds})")
     for note in notes:
         print(f"note: {note}")
+    if args.misses:
+        for fact in facts:
+            if not any(asks(q, fact) for q in questions):
+                print(
+                    f"miss {fact['kind']:9s} {fact['doc'][:8]} {fact['fact'][:60]} | {fact['evidence'][:90]}"
+                )
     return 0
 
 

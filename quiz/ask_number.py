@@ -29,7 +29,13 @@ _LOWER_AFTER = re.compile(r"^\s*(?:以上|或以上|之上|起|至少|最少)")
 _LOWER_BEFORE = re.compile(rf"(?:{_NEGATED}(?:低于|少于|小于)|至少|最少|起码|{_PLAIN}(?:多于|高于))" + _GAP)
 # A value that opens a condition ("超过50元的…须经…", "满99元包邮"): lowering it is the only sure lie.
 _TRIGGER_BEFORE = re.compile(r"(?:超过|超過|满|滿|高于|大于|多于|达到|達到|在)\s*$")
-_TRIGGER_AFTER = re.compile(r"^\s*(?:以上|或以上)?(?:的|时|時|者)")
+_TRIGGER_AFTER = re.compile(r"^\s*(?:以上|或以上)?(?:（含）|\(含\))?(?:的|时|時|者|[:：])")
+# A bound of a range or tier ("50元以上至200元（含）："): every value inside it is still true
+# ("100元以上至200元" needs the same approver), so the range may only be widened.
+# A tier's row ("1000元以上：须由经理签字"): raising the value names a part of the tier, still true.
+_TIER_ROW = re.compile(r"^\s*(?:以上|或以上)(?:（含）|\(含\))?\s*[:：]")
+_RANGE_AFTER = re.compile(r"^\s*(?:以上|以下)?\s*(?:至|到|-|—|~|～)\s*[\d一二三四五六七八九十百千万两]")
+_RANGE_BEFORE = re.compile(r"[\d一二三四五六七八九十百千万两][^\d，,。；;]{0,4}?(?:至|到|-|—|~|～)\s*$")
 BOUND_CONTEXT = 6  # characters before a value searched for its bound word
 _PERIOD_DAYS = (
     ("半年", 182),
@@ -65,7 +71,18 @@ def _value_at(sentence: str, start: int) -> Key | None:
 def surely_false(sentence: str, start: int, end: int, replacement: str) -> bool:
     """True when ``replacement`` for ``sentence[start:end]`` states something the rule does not allow."""
     before, after = sentence[max(0, start - BOUND_CONTEXT) : start], sentence[end:]
-    trigger = bool(_TRIGGER_BEFORE.search(before) and _TRIGGER_AFTER.match(after))
+    low_of_range, high_of_range = bool(_RANGE_AFTER.match(after)), bool(_RANGE_BEFORE.search(before))
+    if low_of_range or high_of_range:
+        old = _value_at(sentence, start)
+        new = _value_at(sentence[:start] + replacement + sentence[end:], start)
+        if low_of_range == high_of_range or old is None or new is None:
+            return False
+        if old.kind != "number" or old.unit != new.unit:
+            return False
+        return new.low < old.low if low_of_range else new.low > old.low
+    trigger = bool(_TRIGGER_BEFORE.search(before) and _TRIGGER_AFTER.match(after)) or bool(
+        _TIER_ROW.match(after)
+    )
     upper = bool(_UPPER_AFTER.match(after) or _UPPER_BEFORE.search(before)) and not trigger
     lower = bool(_LOWER_AFTER.match(after) or _LOWER_BEFORE.search(before)) and not trigger
     if not (upper or lower or trigger):
@@ -99,9 +116,13 @@ class NumberQuestions:
             return dis.frequency_distractors(key, stem, self.rng, k, below)
         return dis.number_distractors(key, self.known, stem, self.rng, k, below)
 
+    def opens_with_key(self, fact: Fact) -> bool:
+        """ "（　　）一次检查…": a blank opening the statement leaves it without a subject."""
+        return not finish(fact.sentence[: fact.key_start] + "。").strip("。")
+
     def cloze(self, fact: Fact) -> Question | None:
         stem = where(fact) + blanked(fact)
-        if leaks(stem, fact.key):
+        if leaks(stem, fact.key) or self.opens_with_key(fact):
             return None
         return Question(
             CLOZE,
@@ -117,7 +138,7 @@ class NumberQuestions:
 
     def single(self, fact: Fact, placer) -> Question | None:
         stem = where(fact) + blanked(fact)
-        if leaks(stem, fact.key):
+        if leaks(stem, fact.key) or self.opens_with_key(fact):
             return None
         # Values are shown in numeric order, so the key's place is set by how many wrong values
         # lie below it: that count is dealt like every other item's key place.

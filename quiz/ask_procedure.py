@@ -8,12 +8,17 @@ JSON, GIFT and Moodle XML all carry it as they are.
 from __future__ import annotations
 
 import itertools
+import re
 
 from quiz.facts import Fact
 from quiz.models import SINGLE, Question, fact_fingerprint
 from quiz.stems import source, where
 
 ORDER_STEPS = 4  # steps shown in one ordering item
+# "按以下五个步骤进行": a name that counts its steps must show them all (or lose the count).
+_COUNTED = re.compile(
+    r"[一二三四五六七八九十两\d]{1,2}\s*(?:个|項|项|大)?(?=步骤|步驟|步|环节|環節|阶段|階段)"
+)
 LABELS = "①②③④⑤⑥"
 WRONG_OPTIONS = 3
 
@@ -33,7 +38,15 @@ class ProcedureQuestions:
         return steps[start : start + ORDER_STEPS]
 
     def order(self, fact: Fact, placer) -> Question | None:
-        steps = self.window(fact.detail["steps"])
+        name = fact.detail.get("name")
+        all_steps = fact.detail["steps"]
+        if name and _COUNTED.search(name):
+            if len(all_steps) <= len(LABELS):
+                steps = list(all_steps)
+            else:
+                steps, name = self.window(all_steps), _COUNTED.sub("", name)
+        else:
+            steps = self.window(all_steps)
         shown = list(steps)
         self.rng.shuffle(shown)
         if shown == steps:
@@ -46,7 +59,6 @@ class ProcedureQuestions:
             return None
         wrong = self.rng.sample(perms, WRONG_OPTIONS)
         listing = "  ".join(f"{label[s]}{s}" for s in shown)
-        name = fact.detail.get("name")
         stem = f"{where(fact)}" + (f"“{name}”的正确顺序是？" if name else "以下步骤的正确顺序是？") + listing
         return Question(
             SINGLE,

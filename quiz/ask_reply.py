@@ -6,7 +6,9 @@ number of the reply), the apology left out, a deflection in the QA policy's bann
 the most similar request pairs of this KB). Replies to obviously different requests are
 never offered: they give the answer away. Every scenario holds at least one reply to the
 same request said wrongly (a changed promise or the apology left out); a scenario whose wrong
-options would only be a deflection and other requests' replies is refused.
+options would only be a deflection and other requests' replies is refused. A moment of a
+script ("当买家遇到问题时，可以说…") is asked against the replies the same script gives for
+its other moments, when it has at least two.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ SAME_REPLY_OVERLAP = 0.4  # a reply sharing this much of the key's bigrams resta
 MIN_CHANGED_CHARS = 4  # an option must differ from the key by at least this many characters
 
 
+def _section(fact: Fact) -> tuple:
+    return (fact.document, tuple(fact.headings))
+
+
 def _prompt(fact: Fact) -> str:
     """What the customer said, else the situation the manual names."""
     return (fact.detail.get("request") or fact.detail.get("situation") or "").strip()
@@ -39,6 +45,11 @@ class ReplyQuestions:
         self.rng, self.numbers = rng, numbers
         self.rules = fact_rules()["reply_faults"]
         self.replies = [f for f in replies if _prompt(f)]
+        # section -> its replies: a script of moments ("当买家遇到问题时…", "当价格改好时…"),
+        # which chunking may have cut in two.
+        self.script: dict[tuple, list[Fact]] = {}
+        for fact in replies:
+            self.script.setdefault(_section(fact), []).append(fact)
         self.close: dict[int, list[Fact]] = {}
         if len(self.replies) >= 2:
             vectors = np.asarray(embed([_prompt(f) for f in self.replies]), dtype=np.float32)
@@ -56,7 +67,10 @@ class ReplyQuestions:
     def changed_promise(self, fact: Fact) -> list[str]:
         reply = fact.key
         out = []
+        courtesy = tuple(self.rules["courtesy_units"])
         for key in quantity_keys(reply):
+            if key.unit in courtesy or key.text.endswith(courtesy):
+                continue  # a courtesy wait, not a promise: 2 or 3 minutes are both fine
             fake = Fact(
                 "number",
                 key.text,
@@ -94,6 +108,18 @@ class ReplyQuestions:
         self.rng.shuffle(lines)
         return [in_script_of((greeting + "，" if greeting else "") + line, reply) for line in lines]
 
+    def other_moments(self, fact: Fact) -> list[str]:
+        """Replies of the same script for its other moments, none restating the key."""
+        out: list[str] = []
+        for other in self.script.get(_section(fact), []):
+            if other is fact or overlap(other.key, fact.key) >= SAME_REPLY_OVERLAP:
+                continue
+            if any(overlap(other.key, w) > MAX_OPTION_OVERLAP for w in out):
+                continue
+            out.append(in_script_of(other.key, fact.key))
+        self.rng.shuffle(out)
+        return out[:WRONG_OPTIONS]
+
     def scenario(self, fact: Fact, placer) -> Question | None:
         request, situation = fact.detail.get("request") or "", fact.detail.get("situation") or ""
         if not (request or situation):
@@ -104,10 +130,14 @@ class ReplyQuestions:
         # second right answer, not a wrong one; one about another subject (no word of the
         # request in common) answers another request and gives the key away.
         asked = bigrams(_prompt(fact))
+        # A reply naming the key's own promise ("72小时内") answers the request too: a second key.
+        promises = {answer_key(k.text) for k in quantity_keys(key)}
         candidates = same_request + [
             in_script_of(f.key, key)
             for f in self.close.get(id(fact), [])
-            if overlap(f.key, key) < SAME_REPLY_OVERLAP and asked & bigrams(_prompt(f))
+            if overlap(f.key, key) < SAME_REPLY_OVERLAP
+            and asked & bigrams(_prompt(f))
+            and not promises & {answer_key(k.text) for k in quantity_keys(f.key)}
         ]
         wrong: list[str] = []
         for option in candidates + self.deflection(key)[:MAX_DEFLECTIONS]:
@@ -124,9 +154,15 @@ class ReplyQuestions:
             ):
                 continue
             wrong.append(option)
-        if len(wrong) < MIN_WRONG or not set(wrong) & set(same_request):
+        if (len(wrong) < MIN_WRONG or not set(wrong) & set(same_request)) and situation and not request:
+            # A moment of a script ("当买家遇到问题时"): the replies the same script gives for its
+            # other moments are the wrong options, each right at another moment, none a deflection.
+            wrong = self.other_moments(fact)
+        elif len(wrong) < MIN_WRONG or not set(wrong) & set(same_request):
             # Without one reply to the same request said wrongly, the other options are a
             # stock deflection and other requests' replies: the key stands out.
+            return None
+        if len(wrong) < MIN_WRONG:
             return None
         if request:
             stem = f"{where(fact)}顾客说：“{request.strip()}”最合适的回复是？"

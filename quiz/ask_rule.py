@@ -10,18 +10,20 @@ from __future__ import annotations
 import re
 
 from common.textnorm import normalize_aligned
-from quiz.fact_patterns import approval_pattern
-from quiz.facts import Fact
+from quiz.fact_patterns import CJK, approval_pattern, limits, patterns, words_of
+from quiz.facts import Fact, fact_rules
 from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, Question, fact_fingerprint
 from quiz.stems import explanation, finish, in_script_of, overlap, source, true_statement, where
 
 _QUOTES = re.compile(r"[“”\"「」『』‘’]")
+_LABEL = re.compile(r"【[^】]*】")  # "【注意】": a label of the manual, not part of who is bound
 WRONG_OPTIONS = 3
 MAX_OPTION_OVERLAP = 0.5  # a compliant action this close to the banned one blurs the item
 LENGTH_RATIO = 2.0  # an option this many times longer or shorter than the key stands out by form
 # How a marker is negated in a false statement.
 FLIPS = {"ban": "可以", "must": "不必", "duty": "不负责"}
 MARKER_FLIPS = {"需要": "无需", "需": "无需"}  # markers with a negation of their own
+MAX_SUBJECT_CHARS = 8  # a subject this short ("客服", "店员") names who the violation item is about
 
 
 class RuleQuestions:
@@ -39,14 +41,42 @@ class RuleQuestions:
             ):
                 self.required.setdefault(fact.document, []).append(fact)
 
+    def negatable(self, fact: Fact) -> bool:
+        """True when negating the marker gives one clear false statement.
+
+        Only a strong marker (必须, 严禁…), the sentence's only duty or ban, and not bound to the
+        clause before it by an adverb: "不必严格遵守纪律，不得…" and "还无需…" contradict
+        themselves and give the answer away.
+        """
+        s, marker = fact.sentence, fact.detail.get("marker", "")
+        at = fact.key_start - len(marker)
+        if not marker or s[at : fact.key_start] != marker or fact.detail.get("polarity") not in FLIPS:
+            return False
+        if not fact.detail.get("strong"):
+            return False
+        norm = normalize_aligned(s)
+        p = patterns()
+        marks = {m.start() for kind in ("ban", "must", "duty") for m in p[kind].finditer(norm)}
+        if len(marks) > 1:
+            return False
+        if norm[:at].endswith(tuple(fact_rules()["rule"]["bound_before_marker"])):
+            return False
+        # "回复不必简洁、准确，一次回复一个问题…": clauses after the action would still state duties;
+        # a consequence or a purpose ("…，确保有人接待") does not.
+        raw = s[fact.key_end :].strip(" 。；;，,！!")
+        rest = normalize_aligned(raw)
+        purpose = tuple(fact_rules()["rule"]["purpose_after"])
+        consequence = fact.detail.get("consequence", "")
+        return not rest or (bool(consequence) and raw.startswith(consequence)) or rest.startswith(purpose)
+
     def true_false(self, fact: Fact, truth: bool) -> Question | None:
         s = fact.sentence
         if truth:
             return true_statement(fact)
+        if not self.negatable(fact):
+            return None
         marker, polarity = fact.detail.get("marker", ""), fact.detail.get("polarity")
         at = fact.key_start - len(marker)
-        if not marker or s[at : fact.key_start] != marker or polarity not in FLIPS:
-            return None
         flip = in_script_of(MARKER_FLIPS.get(normalize_aligned(marker), FLIPS[polarity]), s)
         changed = s[:at] + flip + s[fact.key_start :]
         return Question(
@@ -69,8 +99,12 @@ class RuleQuestions:
         ):
             return None
         key = fact.key.strip()
+        if not _practice(key):
+            return None
         pool = [f for f in self.required.get(fact.document, []) if f.sentence != fact.sentence]
         self.rng.shuffle(pool)
+        # Practices of the same section first: options about another subject give the key away.
+        pool.sort(key=lambda f: f.headings[-1:] != fact.headings[-1:])
         wrong: list[str] = []
         for other in pool:
             action = other.key.strip()
@@ -83,12 +117,14 @@ class RuleQuestions:
                 continue  # a quote mark in one option sets it apart by its form
             if self.approval.search(normalize_aligned(action)):
                 continue  # "经客服主管审批" is a step of a rule, not a practice one could follow
+            if not _practice(action):
+                continue  # "简洁、准确": a fragment, no practice anyone follows
             wrong.append(in_script_of(action, key))
             if len(wrong) == WRONG_OPTIONS:
                 break
         if len(wrong) < WRONG_OPTIONS:
             return None
-        stem = where(fact) + "以下哪种做法违反规定？"
+        stem = where(fact) + _violation_question(fact)
         return Question(
             SINGLE,
             stem,
@@ -100,3 +136,19 @@ class RuleQuestions:
             key,
             fact_fingerprint(fact.sentence, key),
         )
+
+
+def _practice(action: str) -> bool:
+    """A practice one can follow holds a verb and more than one word ("向顾客发送地址", not "简洁、准确")."""
+    words = words_of(normalize_aligned(action))
+    if len(CJK.findall(action)) < limits()["min_action_chars"]:
+        return False  # "超过5%": a bound, not a practice
+    return len(words) >= 2 and any(flag.startswith("v") and flag != "vn" for _, flag in words)
+
+
+def _violation_question(fact: Fact) -> str:
+    """The question, naming whose practice it asks when the rule names it in a short subject ("客服")."""
+    subject = re.split(r"[，,；;：:]", _LABEL.sub("", fact.detail.get("subject", "")))[-1].strip()
+    if not subject or len(subject) > MAX_SUBJECT_CHARS or re.search(r"\d", subject):
+        return "以下哪种做法违反规定？"
+    return f"{subject}的以下做法中，哪一种违反规定？"

@@ -30,6 +30,14 @@ def _confusable(name: str, key: str) -> bool:
     return name[-AFFIX_CHARS:] == key[-AFFIX_CHARS:] or name[:AFFIX_CHARS] == key[:AFFIX_CHARS]
 
 
+def in_a_list(fact: Fact) -> bool:
+    """True for a key that is one item of a list ("发出《（　　）》、《业主手册》…"): any item fits."""
+    s = fact.sentence
+    before = s[max(0, fact.key_start - 2) : fact.key_start]
+    after = s[fact.key_end : fact.key_end + 2]
+    return "、" in before or "、" in after or "》、" in after
+
+
 def echoes_sentence(fact: Fact) -> bool:
     """True when a word (bigram) of the key stands elsewhere in its sentence."""
     s = fact.sentence
@@ -59,6 +67,8 @@ class SlotQuestions:
         """
         key = answer_key(fact.key)
         sentence = answer_key(fact.sentence)
+        left = to_simplified(fact.sentence[fact.key_start - 1 : fact.key_start]) if fact.key_start > 0 else ""
+        right = to_simplified(fact.sentence[fact.key_end : fact.key_end + 1])
         typed = slot or slot_type(fact)
         by_doc = self.vocabulary.get(typed) or ({} if slot else self.vocabulary.get(fact.kind, {}))
         kin = self.organisations.get(fact.document, {fact.document})
@@ -81,6 +91,9 @@ class SlotQuestions:
                 continue
             if _confusable(norm, key) or to_simplified(name) in self.generic:
                 continue  # a bare "凭证" or "票据" fits any slot: defensible as the answer
+            simple = to_simplified(name)
+            if (left and simple.startswith(left)) or (right and simple.endswith(right)):
+                continue  # "报（报区域经理）": the name would double a character of the sentence
             out.append(in_script_of(name, fact.key))
             if len(out) == k:
                 break
@@ -92,7 +105,7 @@ class SlotQuestions:
 
     def single(self, fact: Fact, placer) -> Question | None:
         stem = where(fact) + blanked(fact)
-        if leaks(stem, fact.key) or echoes_sentence(fact) or self.generic_key(fact):
+        if leaks(stem, fact.key) or echoes_sentence(fact) or self.generic_key(fact) or in_a_list(fact):
             return None
         wrong = self.others(fact, WRONG_OPTIONS)
         if len(wrong) < MIN_WRONG:
@@ -115,7 +128,7 @@ class SlotQuestions:
         Only for a real approval (a strong verb) or a document slot of a known use: swapping
         the party a case is merely routed to ("如需售后处理") breaks the sentence's sense.
         """
-        if echoes_sentence(fact) or self.generic_key(fact):
+        if echoes_sentence(fact) or self.generic_key(fact) or in_a_list(fact):
             return None
         if fact.kind == "approver" and not fact.detail.get("strong"):
             return None

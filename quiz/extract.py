@@ -25,8 +25,10 @@ from quiz.fact_patterns import (
     QUOTE,
     SCRIPT_REPLY,
     limits,
+    on_word_boundaries,
     patterns,
     role_span,
+    without_stage_directions,
     words_of,
 )
 from quiz.facts import Fact, StageReport
@@ -42,6 +44,7 @@ class Extractor:
         self.facts: list[Fact] = []
         self.p = patterns()
         self.t = limits()
+        self.to_customer = False  # the passage is an answer said to a customer (FAQ, script)
 
     def fact(self, kind: str, key: str, sentence: str, start: int, end: int, **extra) -> Fact:
         fact = Fact(
@@ -66,6 +69,8 @@ class Extractor:
             self.script_reply(passage.question, passage.answer)
             text = passage.answer
             offset = len(passage.question) + 1
+            # An answer is said to the customer: its "请不要…" advises them, it binds no agent.
+            self.to_customer = True
         else:
             text, offset = passage.text, 0
         spans = sentence_spans(text)
@@ -140,6 +145,7 @@ class Extractor:
         span = None if re.search(r"\d", phrase) else role_span(phrase)
         if (
             span is None
+            or not on_word_boundaries(norm, base + span[0], base + span[1])
             or span[1] - span[0] < self.t["min_role_chars"]
             or self.p["not_role_end"].search(phrase)
         ):
@@ -191,6 +197,9 @@ class Extractor:
                 if any(a < y and x < b for x, y in seen):
                     continue
                 name = bare[a:b]
+                if not name.startswith("《") and inside_title(bare, a, b):
+                    self.report.reject("单据名称是书名号里名称的一部分（“《自提交付单》”中的“付单”）", bare)
+                    continue
                 core = name.strip("《》")
                 if not self.t["min_document_chars"] <= len(core) <= self.t["max_document_chars"] + 4:
                     continue
@@ -218,6 +227,9 @@ class Extractor:
             key=lambda mark: mark[0],
         )
         if not marks:
+            return
+        if self.to_customer:
+            self.report.reject("是对顾客说的话（“请您不要……”），不是员工的规定", bare)
             return
         if self.p["list_intro"].search(norm):
             self.report.reject("规定的内容在后面的列表里（“须提供以下资料”）", bare)
@@ -334,6 +346,10 @@ class Extractor:
                 self.report.reject("话术太长，无法作为选项", answer)
                 return
             reply = reply[: cut + 1]
+        reply = without_stage_directions(reply)
+        if not reply:
+            self.report.reject("话术中夹有给客服的提示（“…再回复顾客”）", answer)
+            return
         start = len(question) + 1
         request = question.strip()
         label = not request.endswith(("?", "？")) and self.p["asker_label"].search(normalize_aligned(request))
@@ -362,6 +378,7 @@ class Extractor:
             if len(reply) > self.t["max_reply_chars"]:
                 ends = [reply.rfind(mark, 0, self.t["max_reply_chars"]) for mark in "。！!~～﹋"]
                 reply = reply[: max(ends) + 1] if max(ends) > self.t["min_reply_chars"] else ""
+            reply = without_stage_directions(reply)
             if not (2 <= len(request) <= 40) or len(reply) < self.t["min_reply_chars"]:
                 self.report.reject("话术缺少顾客的话或回复", text[m.start() : m.start() + 40])
                 continue
@@ -383,6 +400,14 @@ class Extractor:
             )
 
     # -- procedures ---------------------------------------------------------------
+
+
+def inside_title(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` lies inside a 《…》 title without being all of it."""
+    if text[start - 1 : start] == "《" and text[end : end + 1] == "》":
+        return False
+    opened = text.rfind("《", 0, start)
+    return opened >= 0 and text.rfind("》", 0, start) < opened and "》" in text[end:]
 
 
 def extract_passage(passage: Passage) -> tuple[list[Fact], StageReport]:

@@ -58,6 +58,8 @@ def patterns() -> dict:
     return {
         "approver": re.compile(
             rf"(?:{_alternation(ap['lead'])}){role}(?:的)?(?P<verb>{_alternation(ap['verb'])})"
+            # "授权截图": a verb followed by a paperwork noun is part of the noun, no approval.
+            rf"(?!{_alternation(doc['suffix'])})"
         ),
         "lead_inside": re.compile(_alternation(w for w in ap["lead"] if len(w) > 1)),
         "route": re.compile(rf"(?:{_alternation(ap['route_lead'])}){role}(?=[{CLAUSE_END}]|$)"),
@@ -84,6 +86,8 @@ def patterns() -> dict:
             rf"(?:{_alternation(rep['asker'])})[^{CLAUSE_END}]{{0,6}}?(?:{_alternation(rep['asker_verb'])})"
         ),
         "not_in_role_words": frozenset(ap["not_in_role"]),
+        "role_lead_words": frozenset(ap["lead"]),
+        "clause_lead_words": frozenset(doc["lead"]),
         "asker_label": re.compile(rf"的(?:{_alternation(rep['asker'])})$"),
         "not_role_end": re.compile(rf"(?:{_alternation(ap['not_role_end'])})$"),
         "strong_verb": set(ap["strong_verb"]),
@@ -111,9 +115,16 @@ def role_span(phrase: str) -> tuple[int, int] | None:
     function words ("向主管" -> "主管"); a phrase ending in a verb or an adverb is a clause.
     """
     tokens = words_of(phrase)
-    if any(word in patterns()["not_in_role_words"] for word, _ in tokens):
+    p = patterns()
+    if any(word in p["not_in_role_words"] for word, _ in tokens):
         return None
     start = 0
+    # "报区域经理" / "由店长": a lead word jieba reads as a noun is the slot's verb, not the role's.
+    while len(tokens) > 1 and tokens[0][0] in p["role_lead_words"]:
+        start += len(tokens.pop(0)[0])
+    # "出示订购人（授权截图）": a document verb opens a clause whose object follows, never a role.
+    if tokens and tokens[0][0] in p["clause_lead_words"]:
+        return None
     # Function words ("向主管") and a one-character verb left of a lead word ("报告" -> "告客服主管").
     while tokens and (
         tokens[0][1].startswith(_DROPPED_LEAD) or (len(tokens[0][0]) == 1 and tokens[0][1] == "v")
@@ -125,6 +136,46 @@ def role_span(phrase: str) -> tuple[int, int] | None:
         if flag.startswith(("v", "a", "b")) and not after.startswith(NOUN):
             return None
     return start, len(phrase)
+
+
+def on_word_boundaries(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` begins and ends between words (jieba's segmentation).
+
+    A key cut inside a word ("《自提交付单》" -> "付单") would leave a fragment in the stem
+    and make a fragment the answer; only whole words are blanked or swapped.
+    """
+    cuts = {0, len(text)}
+    for _, a, b in jieba.tokenize(text):
+        cuts.update((a, b))
+    return start in cuts and end in cuts
+
+
+_REPLY_SEGMENT = re.compile(r"[^。！!？?~～﹋]+[。！!？?~～﹋]*")
+
+
+def without_stage_directions(reply: str) -> str:
+    """The reply without the agent's stage directions ("等待2-3分钟后再回复顾客下述语句"), or "".
+
+    A reply is said to the customer and calls them 您 or 亲; a segment naming the customer in
+    the third person (顾客, 买家…) together with a verb of replying (回复, 告知…) is an
+    instruction to the agent. One at either end is cut off;
+    one in the middle leaves no reply that can be printed as an option ("").
+    """
+    rules = fact_rules()["reply"]
+    askers = tuple(normalize_aligned(w) for w in rules["asker"] if w != "亲")
+    says = tuple(w for w in rules["lead"] if len(w) > 1)
+    segments = [m.group(0) for m in _REPLY_SEGMENT.finditer(reply)]
+    marked = [
+        any(a in normalize_aligned(seg) for a in askers) and any(v in normalize_aligned(seg) for v in says)
+        for seg in segments
+    ]
+    while segments and marked[-1]:
+        segments.pop(), marked.pop()
+    while segments and marked[0]:
+        segments.pop(0), marked.pop(0)
+    if any(marked):
+        return ""
+    return "".join(segments).strip()
 
 
 def approval_pattern() -> re.Pattern:

@@ -22,7 +22,7 @@ from quiz.ask_reply import ReplyQuestions
 from quiz.ask_rule import RuleQuestions
 from quiz.ask_slot import SlotQuestions
 from quiz.distractors import known_numbers
-from quiz.facts import KINDS, Fact
+from quiz.facts import KINDS, Fact, fact_rules
 from quiz.material import collect_facts, embed
 from quiz.models import (
     CHOICE_TYPES,
@@ -41,6 +41,8 @@ from quiz.vocabulary import organisations, slot_vocabulary
 
 TRUE_SLACK = 2  # true statements may outnumber false ones by this many in a short quiz
 TRUE_SHARE = 0.6  # and in a long one be at most this share of the true/false items
+RANK_BUCKET = 10  # search ranks within this many count as equally relevant when facts are ordered
+MAX_PASSES = 3  # passes over the facts a quiz could not ask yet (true/false balance)
 LEAK_CONTEXT = 4  # characters either side of a key that identify its fact in another question
 WHOLE_KEY_CHARS = 12  # a key this long (a rule, a step, a reply) is its own context
 PREPARATION_STEPS = 3  # steps told to ``progress`` before the first question
@@ -80,27 +82,64 @@ def gives_away(question: Question, others: list[Question]) -> bool:
     return False
 
 
+def topic_words(topic: str) -> list[str]:
+    """The topic's words that can make text relevant ("服务礼仪" -> 服务, 礼仪; never "的")."""
+    words = [w for w in jieba.lcut(answer_key(topic)) if len(w) >= TOPIC_WORD_CHARS]
+    return [w for w in words if _TOPIC_WORD.fullmatch(w)]
+
+
+def specific_word(words: list[str], facts: list[Fact]) -> str:
+    """The topic word the fewest facts name ("服务礼仪" -> 礼仪): alone it still says what the topic is."""
+    if len(words) < 2:
+        return words[0] if words else ""
+    texts = [answer_key(" ".join([f.sentence, *f.headings])) for f in facts]
+    return min(words, key=lambda w: (sum(w in t for t in texts), -len(w)))
+
+
+def on_topic(fact: Fact, topic: str, words: list[str], specific: str) -> bool:
+    """A fact outside the searched passages is on topic when its sentence or headings name every
+    topic word or its most specific one, or when the topic names its kind ("话术" asks the
+    approved replies and the rules on what an agent says)."""
+    text = answer_key(" ".join([fact.sentence, *fact.headings]))
+    if words and (all(w in text for w in words) or (specific and specific in text)):
+        return True
+    kinds = [
+        k
+        for k, names in fact_rules()["topics"].items()
+        if any(answer_key(w) in answer_key(topic) for w in names)
+    ]
+    if fact.kind in kinds:
+        return True
+    # The replies' topic also holds the rules about what an agent says ("回复时要礼貌", "告知顾客…").
+    says = [w for w in fact_rules()["reply"]["lead"] if len(w) > 1]
+    return "reply" in kinds and fact.kind == "rule" and any(w in answer_key(fact.key) for w in says)
+
+
+def in_word_family(fact: Fact, words: list[str], specific: str) -> bool:
+    """Weaker evidence for a compound topic: a word of the fact opens with a character of the topic's
+    most specific word ("服务礼仪" -> 礼貌, 仪容, 仪表): Chinese words of one family share a morpheme."""
+    if len(words) < 2 or len(specific) < 2:
+        return False
+    text = answer_key(" ".join([fact.sentence, *fact.headings]))
+    return any(len(w) >= 2 and w[0] in specific for w in jieba.lcut(text))
+
+
 def topic_passages(kb, topic: str, documents) -> dict[int, int]:
     """chunk id -> relevance rank of the passages a topic quiz may ask about.
 
     The agents' search ranks the KB. A passage counts when the ranker's score reaches
-    ``quiz_topic_min_score``, when its dense cosine reaches ``answer_threshold`` (the
-    search's own bar for answering outright), or when it names every word of the topic.
-    Nothing else is used: a short topic gives a short quiz, never one padded off topic.
+    ``quiz_topic_min_score`` or when it names every word of the topic. A raw dense cosine is
+    no evidence on its own: the embedder puts every passage of a service manual above 0.8 for
+    any service topic, so "会员卡" would pull in move-in procedures. Nothing else is used: a
+    short topic gives a short quiz, never one padded off topic.
     """
     settings = kb.settings
     response = kb.search(topic, k=settings.quiz_topic_results, documents=documents or None)
-    words = [w for w in jieba.lcut(answer_key(topic)) if len(w) >= TOPIC_WORD_CHARS]
-    words = [w for w in words if _TOPIC_WORD.fullmatch(w)]
+    words = topic_words(topic)
     picked: dict[int, int] = {}
     for rank, result in enumerate(response.results):
         text = answer_key(" ".join([*result.headings, result.text, result.question, result.answer]))
-        cosine = result.raw_dense_score if result.raw_dense_score is not None else result.dense_score
-        if (
-            result.score >= settings.quiz_topic_min_score
-            or (cosine is not None and cosine >= settings.answer_threshold)
-            or (words and all(w in text for w in words))
-        ):
+        if result.score >= settings.quiz_topic_min_score or (words and all(w in text for w in words)):
             picked[result.chunk_id] = rank
     return picked
 
@@ -160,6 +199,10 @@ class Composer:
             options = [(SCENARIO, lambda: self.replies.scenario(fact, self.placer))]
         allowed = [pair for pair in options if pair[0] in types]
         order = {t: (self.used[(kind, t)], self.rng.random()) for t, _ in allowed}
+        if kind != "rule" and self.truth_wanted() == [False]:
+            # True statements are waiting for false ones: a fact that can be changed into a sure
+            # false statement (a value, a role, a document) gives one first.
+            order[TRUE_FALSE] = (-1, 0.0)
         return sorted(allowed, key=lambda pair: order[pair[0]])
 
     def slot_statement(self, fact: Fact) -> Question | None:
@@ -169,7 +212,12 @@ class Composer:
         return self.slots.false_statement(fact)
 
     def true_false(self, fact: Fact, maker) -> Question | None:
-        for truth in self.truth_wanted():
+        wanted = self.truth_wanted()
+        if fact.kind == "rule" and False in wanted and self.rules.negatable(fact):
+            # Few rules can be negated cleanly: those that can give the false statements, so the
+            # many that cannot may be asked as written without tipping the balance.
+            wanted = [False, True]
+        for truth in wanted:
             question = maker(fact, truth)
             if question is not None:
                 return question
@@ -198,7 +246,11 @@ def order_facts(facts: list[Fact], rank: dict[int, int] | None, rng: random.Rand
     for group in by_kind.values():
         jitter = {id(f): rng.random() for f in group}
         group.sort(
-            key=lambda f: ((rank or {}).get(f.chunk_id, 0) // 10 if rank else 0, -f.confidence, jitter[id(f)])
+            key=lambda f: (
+                (rank or {}).get(f.chunk_id, 0) // RANK_BUCKET if rank else 0,
+                -f.confidence,
+                jitter[id(f)],
+            )
         )
     kinds = [k for k in KINDS if by_kind[k]]
     rng.shuffle(kinds)
@@ -246,6 +298,16 @@ def build_questions(
         rank = topic_passages(kb, topic, documents)
         if not rank:
             raise GenerationError(f"知识库中没有与主题“{topic}”相关的内容")
+        words = topic_words(topic)
+        specific = specific_word(words, factset.facts)
+        outside = len(rank)  # facts found by their own words rank after every searched passage
+        family = outside + RANK_BUCKET  # and facts of the topic's word family after those
+        for fact in facts:
+            if fact.chunk_id not in rank and on_topic(fact, topic, words, specific):
+                rank[fact.chunk_id] = outside
+        for fact in facts:
+            if fact.chunk_id not in rank and in_word_family(fact, words, specific):
+                rank[fact.chunk_id] = family
         facts = [f for f in facts if f.chunk_id in rank]
     tell(2, "准备选项")
     composer = Composer(kb, factset.facts, seed)
@@ -253,19 +315,28 @@ def build_questions(
     chosen: list[Question] = []
     asked_sentences: set[str] = set()
     tell(PREPARATION_STEPS, f"出题 0/{n}")
-    for fact in ordered:
-        if len(chosen) >= n:
+    waiting = ordered
+    for _ in range(MAX_PASSES):
+        # A fact refused now (its true statement waiting for a false one) is tried again after
+        # the rest: later facts may have given the false statements it waited for.
+        skipped = []
+        for fact in waiting:
+            if len(chosen) >= n:
+                break
+            sentence = answer_key(fact.sentence)
+            if sentence in asked_sentences:
+                continue  # one question per source sentence: a second would answer the first
+            question = composer.ask(fact, types, chosen)
+            if question is None:
+                skipped.append(fact)
+                continue
+            asked_sentences.add(sentence)
+            question.position = len(chosen) + 1
+            chosen.append(question)
+            tell(PREPARATION_STEPS + len(chosen), f"出题 {len(chosen)}/{n}")
+        if len(skipped) == len(waiting) or len(chosen) >= n:
             break
-        sentence = answer_key(fact.sentence)
-        if sentence in asked_sentences:
-            continue  # one question per source sentence: a second would answer the first
-        question = composer.ask(fact, types, chosen)
-        if question is None:
-            continue
-        asked_sentences.add(sentence)
-        question.position = len(chosen) + 1
-        chosen.append(question)
-        tell(PREPARATION_STEPS + len(chosen), f"出题 {len(chosen)}/{n}")
+        waiting = skipped
     notes = []
     if len(chosen) < n:
         scope = topic or "、".join(documents or []) or "全部资料"

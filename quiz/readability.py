@@ -22,6 +22,12 @@ _GLUED_ITEM = re.compile(r"[:：]\s*(?:\d{1,2}[.、．](?!\d)|[①-⑳])")
 _SPLIT_WORD = re.compile(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]")
 _LEAD_CLAUSE = re.compile(r"^([^，,。；;]{1,24}?)(?:的|者)[，,]")
 _DIGIT_START = re.compile(r"^\s*\d")
+# "工作质量目标第七条客服部…": an article or chapter number inside a sentence is a heading glued to it
+# (a cross-reference "按第七条规定" is preceded by its preposition).
+_GLUED_ARTICLE = re.compile(
+    r"(?<=[\u4e00-\u9fff])(?<![据照按依见本即和及至、与])第[一二三四五六七八九十百\d]{1,3}[条條章节節款篇](?![规規的所中之])"
+)
+_PLACE_CONDITION = re.compile(r"^在\s*\d")  # "在24小时内反馈…的，": what is reported is in a heading
 _CONNECTIVE = re.compile(r"^(?:首先|其次|然后|最后|同时|另外|此外|而且|并且|因此|所以)[,，、]?")
 
 
@@ -42,6 +48,8 @@ def broken(text: str) -> str | None:
         return "括号或引号不成对（文本被截断）"
     if _SPLIT_WORD.search(bare):
         return "词中夹有空格（网页断字）"
+    if _GLUED_ARTICLE.search(bare):
+        return "标题粘连在句子里（“…第七条…”）"
     return None
 
 
@@ -54,7 +62,11 @@ def lacks_subject(sentence: str) -> str | None:
         return "指代前文（他们、上述…），单独读不懂"
     lead = _LEAD_CLAUSE.match(bare)
     condition = lead.group(1) if lead else ""
-    if condition and (condition.startswith(tuple(rules["bare_condition"])) or _DIGIT_START.match(condition)):
+    if condition and (
+        condition.startswith(tuple(rules["bare_condition"]))
+        or _DIGIT_START.match(condition)
+        or _PLACE_CONDITION.match(condition)
+    ):
         return "以缺少主语的条件开头（“超过…的，”）"
     return None
 

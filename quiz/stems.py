@@ -16,7 +16,8 @@ from quiz.models import BLANK, TRUE_FALSE, TRUE_TEXT, Question, Source, answer_k
 _S2T = opencc.OpenCC("s2t")
 HEADINGS_SHOWN = 2  # the last headings of the chain named in a stem ("售后 > 退换货")
 _ITEM_PREFIX = re.compile(
-    r"^\s*(?:[(（]?\d{1,2}[)）.、．]|[(（][一二三四五六七八九十]{1,2}[)）]|[一二三四五六七八九十]{1,2}[、.．]|[①-⑳])\s*"
+    r"^\s*(?:[(（]?\d{1,2}[)）.、．]|[(（][一二三四五六七八九十]{1,2}[)）]|[一二三四五六七八九十]{1,2}[、.．]|[①-⑳]"
+    r"|[-–—•·]+(?=\s*[\u4e00-\u9fff]))\s*"  # also a bullet ("- 我们会在…")
 )
 
 

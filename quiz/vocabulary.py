@@ -17,6 +17,7 @@ from quiz.facts import Fact, StageReport, fact_rules
 from quiz.models import answer_key
 from quiz.readability import unreadable
 from quiz.stems import overlap
+from quiz.worth import not_worth_asking
 
 ROLE_SUFFIX_CHARS = 2  # "客服部主管" is a role when "…主管" is one
 SAME_FACT_OVERLAP = 0.8  # two sentences sharing this much of their bigrams state one fact
@@ -96,7 +97,7 @@ def settle_facts(facts: list[Fact], report: StageReport) -> list[Fact]:
     kept: list[Fact] = []
     seen: dict[tuple[str, str, str], list[Fact]] = {}
     for fact in facts:
-        reason = unreadable(fact)
+        reason = unreadable(fact) or not_worth_asking(fact)
         if reason:
             report.reject(reason, fact.sentence)
             continue

@@ -71,7 +71,7 @@ def test_a_violation_item_offers_one_banned_and_three_required_practices():
     ban = next(f for f in rules if f.detail["polarity"] == "ban")
     question = RuleQuestions(rules, random.Random(4)).violation(ban, KeyPlacer(random.Random(4)))
     assert question.answer == "泄露客户的手机号码"
-    assert question.stem.endswith("以下哪种做法违反规定？") and len(question.options) == 4
+    assert question.stem.endswith("客服人员的以下做法中，哪一种违反规定？") and len(question.options) == 4
 
 
 def test_key_positions_are_dealt_evenly():
