@@ -21,7 +21,7 @@ import numpy as np
 
 from common.sentences import split_sentences
 from common.textnorm import normalize, normalize_aligned
-from index import adapter, answer_type, confidence, rerank, snapshot, vectors
+from index import adapter, answer_type, confidence, rerank, snapshot, term_evidence, vectors
 from index.embedder import QueryCache
 from index.source import ChunkSource
 from index.tokenize import Tokenizer
@@ -320,8 +320,8 @@ class Searcher:
     ) -> confidence.Verdict:
         """Confidence of the results shown (after filters and dedup), from its evidence."""
         dense_rank, _, bm25_rank, _ = legs
-        words = confidence.key_terms(terms)
-        weights = confidence.term_weights(words, snap.keyword.vocab, snap.keyword.idf)
+        words = term_evidence.key_terms(terms)
+        weights = term_evidence.term_weights(words, snap.keyword.vocab, snap.keyword.idf)
         synonyms = self.tokenizer.synonyms
         top_probability = margin = 0.0
         if results and fused is not None:
@@ -349,8 +349,8 @@ class Searcher:
             dense_lead=float(pool[0] - np.median(pool)) if pool else 0.0,
             top_probability=top_probability,
             probability_margin=margin,
-            key_term_coverage=confidence.key_term_coverage(words, weights, synonyms, passages),
-            unknown_terms=confidence.unknown_share(words, weights, synonyms, snap.keyword.vocab, bigrams),
+            key_term_coverage=term_evidence.key_term_coverage(words, weights, synonyms, passages),
+            unknown_terms=term_evidence.unknown_share(words, weights, synonyms, snap.keyword.vocab, bigrams),
             legs_agree=confidence.legs_agreement(dense_rank, bm25_rank),
             domain_margin=self.domain.margin(raw),
             adapted_cosine=max(adapted, default=best_dense) if self.adapter is not None else best_dense,
@@ -366,8 +366,10 @@ class Searcher:
         asked = answer_type.asked_type(norm)
         verdict.reasons = confidence.explain(
             evidence,
-            confidence.unknown_words(norm, self.tokenizer.words(norm), synonyms, snap.keyword.vocab, bigrams),
-            confidence.missing_words(words, weights, synonyms, snap.keyword.vocab, passages),
+            term_evidence.unknown_words(
+                norm, self.tokenizer.words(norm), synonyms, snap.keyword.vocab, bigrams
+            ),
+            term_evidence.missing_words(words, weights, synonyms, snap.keyword.vocab, passages),
             asked.label if asked and results else None,
             verdict.off_topic,
         )
@@ -377,7 +379,7 @@ class Searcher:
         """Bigrams of the snapshot's vocabulary, built once per snapshot."""
         cached = getattr(self, "_bigrams", None)
         if cached is None or cached[0] is not snap:
-            cached = (snap, confidence.vocabulary_bigrams(snap.keyword.vocab))
+            cached = (snap, term_evidence.vocabulary_bigrams(snap.keyword.vocab))
             self._bigrams = cached
         return cached[1]
 

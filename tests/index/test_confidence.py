@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from index import confidence
+from index import confidence, term_evidence
 
 
 def test_chit_chat_is_refused_as_off_topic_though_an_faq_scores_close(sample_kb):
@@ -55,12 +55,12 @@ def test_admin_examples_extend_the_off_topic_check(sample_kb, tmp_path):
 def test_key_terms_count_their_synonyms_and_unknown_words():
     words, weights = ["退钱", "花呗"], [2.0, 2.0]
     synonyms = {"退钱": ["退款"]}
-    assert confidence.key_term_coverage(words, weights, synonyms, ["退款三天到账"]) == 0.5
+    assert term_evidence.key_term_coverage(words, weights, synonyms, ["退款三天到账"]) == 0.5
     vocab = {"退款": 0, "花钱": 1}
-    bigrams = confidence.vocabulary_bigrams(vocab)
-    assert confidence.unknown_share(words, weights, synonyms, vocab, bigrams) == 0.5
+    bigrams = term_evidence.vocabulary_bigrams(vocab)
+    assert term_evidence.unknown_share(words, weights, synonyms, vocab, bigrams) == 0.5
     # A phrase jieba kept whole is known when its pieces are.
-    assert confidence.unknown_share(["退款花钱"], [1.0], {}, vocab, bigrams) == 1 / 3
+    assert term_evidence.unknown_share(["退款花钱"], [1.0], {}, vocab, bigrams) == 1 / 3
     assert confidence.legs_agreement({1: 1, 2: 2, 3: 3}, {2: 1, 9: 2}) == 0.2
 
 

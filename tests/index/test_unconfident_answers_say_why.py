@@ -1,6 +1,6 @@
 """A weak answer says why in words an agent reads: missing words, unanswered question type."""
 
-from index import answer_type, confidence
+from index import answer_type, confidence, term_evidence
 
 
 def test_question_about_a_service_the_manuals_never_mention_names_the_missing_word(sample_kb):
@@ -24,17 +24,17 @@ def test_question_the_manuals_answer_plainly_has_nothing_to_warn_about(sample_kb
 
 def test_unknown_characters_are_joined_back_into_the_word_and_question_words_never_named():
     vocab = {"分期": 0, "退款": 1}
-    bigrams = confidence.vocabulary_bigrams(vocab)
+    bigrams = term_evidence.vocabulary_bigrams(vocab)
     words = ["花", "呗", "分期", "多久", "手续费"]
-    found = confidence.unknown_words("花呗分期多久手续费", words, {}, vocab, bigrams)
+    found = term_evidence.unknown_words("花呗分期多久手续费", words, {}, vocab, bigrams)
     assert found == ["花呗", "手续费"]
     # A synonym the knowledge base uses makes the word known.
-    assert confidence.unknown_words("退钱", ["退钱"], {"退钱": ["退款"]}, vocab, bigrams) == []
+    assert term_evidence.unknown_words("退钱", ["退钱"], {"退钱": ["退款"]}, vocab, bigrams) == []
 
 
 def test_missing_words_are_the_rarest_known_words_no_passage_contains():
     vocab = {"录音": 0, "保存": 1, "多久": 2}
-    missing = confidence.missing_words(
+    missing = term_evidence.missing_words(
         ["录音", "保存", "多久"], [5.0, 2.0, 4.0], {}, vocab, ["通话录音由组长抽查"]
     )
     assert missing == ["保存"]
