@@ -124,6 +124,30 @@ def in_word_family(fact: Fact, words: list[str], specific: str) -> bool:
     return any(len(w) >= 2 and w[0] in specific for w in jieba.lcut(text))
 
 
+def topic_facts(facts: list[Fact], every: list[Fact], passages: dict[int, int], topic: str):
+    """The facts a topic quiz asks and their relevance rank (fact id -> rank), most relevant first.
+
+    A fact of one of the search's first ``RANK_BUCKET`` passages counts; one of a later searched
+    passage only when it names the topic itself (a chunk can hold several subjects); so does a
+    fact anywhere that names the topic or whose kind the topic names, and last a fact of the
+    topic's word family.
+    """
+    words = topic_words(topic)
+    specific = specific_word(words, every)
+    outside = max(passages.values(), default=0) + 1
+    family = outside + RANK_BUCKET
+    ranked: dict[str, int] = {}
+    for fact in facts:
+        at = passages.get(fact.chunk_id)
+        if at is not None and (at < RANK_BUCKET or on_topic(fact, topic, words, specific)):
+            ranked[fact.id] = at
+        elif on_topic(fact, topic, words, specific):
+            ranked[fact.id] = outside
+        elif in_word_family(fact, words, specific):
+            ranked[fact.id] = family
+    return [f for f in facts if f.id in ranked], ranked
+
+
 def topic_passages(kb, topic: str, documents) -> dict[int, int]:
     """chunk id -> relevance rank of the passages a topic quiz may ask about.
 
@@ -239,7 +263,8 @@ class Composer:
 
 
 def order_facts(facts: list[Fact], rank: dict[int, int] | None, rng: random.Random) -> list[Fact]:
-    """Kinds in turn; within a kind the most relevant passage, then the most confident fact, first."""
+    """Kinds in turn; within a kind the most relevant fact (``rank``: fact id -> rank), then the most
+    confident, first."""
     by_kind: dict[str, list[Fact]] = {k: [] for k in KINDS}
     for fact in facts:
         by_kind[fact.kind].append(fact)
@@ -247,7 +272,7 @@ def order_facts(facts: list[Fact], rank: dict[int, int] | None, rng: random.Rand
         jitter = {id(f): rng.random() for f in group}
         group.sort(
             key=lambda f: (
-                (rank or {}).get(f.chunk_id, 0) // RANK_BUCKET if rank else 0,
+                (rank or {}).get(f.id, 0) // RANK_BUCKET if rank else 0,
                 -f.confidence,
                 jitter[id(f)],
             )
@@ -298,17 +323,7 @@ def build_questions(
         rank = topic_passages(kb, topic, documents)
         if not rank:
             raise GenerationError(f"知识库中没有与主题“{topic}”相关的内容")
-        words = topic_words(topic)
-        specific = specific_word(words, factset.facts)
-        outside = len(rank)  # facts found by their own words rank after every searched passage
-        family = outside + RANK_BUCKET  # and facts of the topic's word family after those
-        for fact in facts:
-            if fact.chunk_id not in rank and on_topic(fact, topic, words, specific):
-                rank[fact.chunk_id] = outside
-        for fact in facts:
-            if fact.chunk_id not in rank and in_word_family(fact, words, specific):
-                rank[fact.chunk_id] = family
-        facts = [f for f in facts if f.chunk_id in rank]
+        facts, rank = topic_facts(facts, factset.facts, rank, topic)
     tell(2, "准备选项")
     composer = Composer(kb, factset.facts, seed)
     ordered = order_facts(facts, rank, composer.rng)
