@@ -89,6 +89,9 @@ def test_a_heading_glued_into_a_sentence_and_a_condition_without_subject_are_ref
     assert broken("工作质量目标第七条客服部的工作质量目标为业主满意度达到90%以上。")
     assert broken("退货按第七条规定办理。") is None
     assert lacks_subject("在24小时内反馈且核实属实的，本店在确认后48小时内免费补发。")
+    assert lacks_subject("责任：以上操作流程与规定必须遵照执行。")  # a label, then an anaphor
+    assert broken("电商客服工作流程 1.每天上班8:30-9:30处理前天的漏单问题。")  # items glued
+    assert broken("价格为 1.5 元。") is None
 
 
 def test_a_procedure_that_counts_its_steps_shows_them_all():
