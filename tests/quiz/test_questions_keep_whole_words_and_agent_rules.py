@@ -13,6 +13,7 @@ from quiz.extract import extract_passage
 from quiz.fact_patterns import without_stage_directions
 from quiz.facts import Fact, StageReport
 from quiz.readability import broken, lacks_subject
+from quiz.spun import spun_sentences
 from quiz.stems import KeyPlacer
 from quiz.vocabulary import settle_facts
 from quiz.worth import not_worth_asking
@@ -108,3 +109,16 @@ def test_a_stage_direction_is_cut_from_a_reply():
     reply = "我尽量帮您申请吧~麻烦您稍等我2分钟~ 等待2-3分钟后再回复顾客下述语句"
     assert without_stage_directions(reply) == "我尽量帮您申请吧~麻烦您稍等我2分钟~"
     assert without_stage_directions("顾客可在签收后7天内申请退货。") == "顾客可在签收后7天内申请退货。"
+
+
+def test_a_spun_copy_of_a_sentence_is_not_asked_but_list_items_are():
+    original = facts("接听电话时，应适时发出“嗯”的声音，好让对方明了你正在仔细聆听。", headings=("电话礼仪",))
+    copy = facts(
+        "接听德律风时，应合时发出“嗯”的声音，好让对方清晰明了你正在细心倾听。", headings=("电话礼仪",)
+    )
+    for fact in copy:
+        fact.chunk_id = 2  # another passage of the same document
+    assert spun_sentences(original + copy) == {copy[0].sentence}
+    items = facts("（四）负责小区内的安全保卫工作；") + facts("（五）负责小区内的环境卫生工作；")
+    items[-1].chunk_id = 2
+    assert not spun_sentences(items)
