@@ -168,8 +168,9 @@ def generate_quiz(
         kb, topic=topic, documents=documents, n=n, types=types, seed=seed, progress=progress
     )
     if not questions:
+        where = f"知识库中有与“{topic}”相关的段落，但其中" if topic else "所选资料中"
         raise GenerationError(
-            "没有生成任何题目：所选资料中没有可出题的事实（见 `python app.py quiz facts --why`）"
+            f"没有生成任何题目：{where}没有可出题的事实（见 `python app.py quiz facts --why`）"
         )
     scope = topic or "、".join(documents or []) or "全部资料"
     quiz = Quiz(

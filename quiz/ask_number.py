@@ -167,8 +167,12 @@ class NumberQuestions:
 
     def true_false(self, fact: Fact, truth: bool) -> Question | None:
         s = fact.sentence
+        if self.opens_with_key(fact):
+            return None  # "每月一次检查…": the statement has no subject either way
         if truth:
             return true_statement(fact)
+        if s.count(fact.key) > 1:
+            return None  # "在7天内寄出…超过7天未填写": one changed value would contradict the other
         for value in self.wrong(fact, s, k=6):
             if surely_false(s, fact.key_start, fact.key_end, value):
                 changed = s[: fact.key_start] + value + s[fact.key_end :]

@@ -276,7 +276,9 @@ class Extractor:
             stop = consequence.start()
         action = bare[after:stop].strip(" ：:")
         strong = normalize_aligned(bare[m.start() : m.end()]) in self.p["strong_marker"]
-        if action[:1] in ("的", "地", "得", "之", "于") or action.endswith(("的", "时", "時")):
+        # "应尽的职责": a one-character verb and 的 after the marker make it part of a noun phrase.
+        attributive = action[1:2] == "的"
+        if action[:1] in ("的", "地", "得", "之", "于") or action.endswith(("的", "时", "時")) or attributive:
             return "必须/禁止后面是条件，不是一个做法（“需要…的，”）", action, consequence
         if not strong and not bare[: m.start()].strip(" ，,：:"):
             return "没有主语的弱语气句（“需要…的话”）", action, consequence

@@ -124,6 +124,34 @@ def in_word_family(fact: Fact, words: list[str], specific: str) -> bool:
     return any(len(w) >= 2 and w[0] in specific for w in jieba.lcut(text))
 
 
+def topic_facts(facts: list[Fact], every: list[Fact], passages: dict[int, int], topic: str, results: int):
+    """The facts a topic quiz asks and their relevance rank (fact id -> rank), most relevant first.
+
+    Every fact of a passage the ranker scored relevant counts (``passages`` ranks below
+    ``results``), and of the first ``RANK_BUCKET`` search results; a fact of another passage
+    found only because it names the topic words counts when the fact itself names the topic
+    (a chunk can hold several subjects); so does a fact anywhere that names the topic or whose
+    kind the topic names, and last a fact of the topic's word family.
+    """
+    words = topic_words(topic)
+    specific = specific_word(words, every)
+    scored = results  # ranks below this are the ranker's picks (topic_passages)
+    outside = max(passages.values(), default=0) + 1
+    family = outside + RANK_BUCKET
+    ranked: dict[str, int] = {}
+    for fact in facts:
+        at = passages.get(fact.chunk_id)
+        if at is not None and (
+            at % scored < RANK_BUCKET or at < scored or on_topic(fact, topic, words, specific)
+        ):
+            ranked[fact.id] = at
+        elif on_topic(fact, topic, words, specific):
+            ranked[fact.id] = outside
+        elif in_word_family(fact, words, specific):
+            ranked[fact.id] = family
+    return [f for f in facts if f.id in ranked], ranked
+
+
 def topic_passages(kb, topic: str, documents) -> dict[int, int]:
     """chunk id -> relevance rank of the passages a topic quiz may ask about.
 
@@ -139,8 +167,12 @@ def topic_passages(kb, topic: str, documents) -> dict[int, int]:
     picked: dict[int, int] = {}
     for rank, result in enumerate(response.results):
         text = answer_key(" ".join([*result.headings, result.text, result.question, result.answer]))
-        if result.score >= settings.quiz_topic_min_score or (words and all(w in text for w in words)):
+        if result.score >= settings.quiz_topic_min_score:
             picked[result.chunk_id] = rank
+        elif words and all(w in text for w in words):
+            # Named but scored low: ranked after every passage the ranker found relevant, and
+            # its facts asked only where they name the topic themselves (topic_facts).
+            picked[result.chunk_id] = rank + settings.quiz_topic_results
     return picked
 
 
@@ -239,7 +271,8 @@ class Composer:
 
 
 def order_facts(facts: list[Fact], rank: dict[int, int] | None, rng: random.Random) -> list[Fact]:
-    """Kinds in turn; within a kind the most relevant passage, then the most confident fact, first."""
+    """Kinds in turn; within a kind the most relevant fact (``rank``: fact id -> rank), then the most
+    confident, first."""
     by_kind: dict[str, list[Fact]] = {k: [] for k in KINDS}
     for fact in facts:
         by_kind[fact.kind].append(fact)
@@ -247,7 +280,7 @@ def order_facts(facts: list[Fact], rank: dict[int, int] | None, rng: random.Rand
         jitter = {id(f): rng.random() for f in group}
         group.sort(
             key=lambda f: (
-                (rank or {}).get(f.chunk_id, 0) // RANK_BUCKET if rank else 0,
+                (rank or {}).get(f.id, 0) // RANK_BUCKET if rank else 0,
                 -f.confidence,
                 jitter[id(f)],
             )
@@ -298,17 +331,7 @@ def build_questions(
         rank = topic_passages(kb, topic, documents)
         if not rank:
             raise GenerationError(f"知识库中没有与主题“{topic}”相关的内容")
-        words = topic_words(topic)
-        specific = specific_word(words, factset.facts)
-        outside = len(rank)  # facts found by their own words rank after every searched passage
-        family = outside + RANK_BUCKET  # and facts of the topic's word family after those
-        for fact in facts:
-            if fact.chunk_id not in rank and on_topic(fact, topic, words, specific):
-                rank[fact.chunk_id] = outside
-        for fact in facts:
-            if fact.chunk_id not in rank and in_word_family(fact, words, specific):
-                rank[fact.chunk_id] = family
-        facts = [f for f in facts if f.chunk_id in rank]
+        facts, rank = topic_facts(facts, factset.facts, rank, topic, kb.settings.quiz_topic_results)
     tell(2, "准备选项")
     composer = Composer(kb, factset.facts, seed)
     ordered = order_facts(facts, rank, composer.rng)

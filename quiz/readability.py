@@ -27,6 +27,13 @@ _DIGIT_START = re.compile(r"^\s*\d")
 _GLUED_ARTICLE = re.compile(
     r"(?<=[\u4e00-\u9fff])(?<![据照按依见本即和及至、与])第[一二三四五六七八九十百\d]{1,3}[条條章节節款篇](?![规規的所中之])"
 )
+# "…工作流程 1.每天上班…", "…意见⒌对象同事": a list item number inside a sentence marks glued items.
+_INNER_ITEM = re.compile(
+    r"[\u4e00-\u9fff]\s+\d{1,2}[.、．](?!\d)|(?<=.)[⒈-⒛⑴-⒇]|[:：]\s*\d{1,2}\.\d{1,2}\s*[\u4e00-\u9fff]"
+)
+_PLACEHOLDER = re.compile(r"\*[\u4e00-\u9fff]|[\u4e00-\u9fff]\*")  # "(*先生/*小姐)": a template slot
+# "责任：以上…": a short label before the statement; the statement is judged without it.
+_LABEL = re.compile(r"^[\u4e00-\u9fff]{1,6}[:：]\s*")
 _PLACE_CONDITION = re.compile(r"^在\s*\d")  # "在24小时内反馈…的，": what is reported is in a heading
 _CONNECTIVE = re.compile(r"^(?:首先|其次|然后|最后|同时|另外|此外|而且|并且|因此|所以)[,，、]?")
 
@@ -50,6 +57,10 @@ def broken(text: str) -> str | None:
         return "词中夹有空格（网页断字）"
     if _GLUED_ARTICLE.search(bare):
         return "标题粘连在句子里（“…第七条…”）"
+    if _INNER_ITEM.search(bare):
+        return "句中夹有列表编号（条目粘连）"
+    if _PLACEHOLDER.search(text):
+        return "含模板占位符或残留标记（**、※…）"
     return None
 
 
@@ -58,8 +69,12 @@ def lacks_subject(sentence: str) -> str | None:
     rules = _rules()
     bare = ITEM.sub("", sentence, count=1).lstrip()
     bare = _CONNECTIVE.sub("", bare, count=1)
-    if bare.startswith(tuple(rules["anaphora"])):
+    if _LABEL.sub("", bare, count=1).startswith(tuple(rules["anaphora"])) or bare.startswith(
+        tuple(rules["anaphora"])
+    ):
         return "指代前文（他们、上述…），单独读不懂"
+    if any(word in bare for word in rules["inner_anaphora"]):
+        return "指代前文（“违反上述规定的”），单独读不懂"
     lead = _LEAD_CLAUSE.match(bare)
     condition = lead.group(1) if lead else ""
     if condition and (

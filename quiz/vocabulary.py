@@ -16,6 +16,7 @@ from common.textnorm import to_simplified
 from quiz.facts import Fact, StageReport, fact_rules
 from quiz.models import answer_key
 from quiz.readability import unreadable
+from quiz.spun import spun_sentences
 from quiz.stems import overlap
 from quiz.worth import not_worth_asking
 
@@ -96,8 +97,11 @@ def settle_facts(facts: list[Fact], report: StageReport) -> list[Fact]:
     suffixes = {r[-ROLE_SUFFIX_CHARS:] for r in roles}
     kept: list[Fact] = []
     seen: dict[tuple[str, str, str], list[Fact]] = {}
+    spun = spun_sentences(facts)
     for fact in facts:
         reason = unreadable(fact) or not_worth_asking(fact)
+        if not reason and fact.sentence in spun:
+            reason = "是另一处句子的洗稿副本（同义词替换，如“德律风”）"
         if reason:
             report.reject(reason, fact.sentence)
             continue

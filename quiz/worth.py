@@ -19,7 +19,7 @@ import re
 from functools import cache
 
 from common.textnorm import to_simplified
-from quiz.fact_patterns import patterns, without_stage_directions
+from quiz.fact_patterns import QUOTE, patterns, without_stage_directions
 from quiz.facts import Fact, fact_rules
 
 TARGET_WINDOW = 6  # characters before a number searched for a target verb ("满意度达到")
@@ -33,6 +33,12 @@ def _rules() -> dict:
 def addressed_to_reader(sentence: str) -> bool:
     """True for second-person copy addressed to a reader ("朋友们…", "大家…")."""
     return any(word in to_simplified(sentence) for word in _rules()["reader_address"])
+
+
+def says_you(sentence: str) -> bool:
+    """True when the sentence addresses someone as 您 outside a quotation."""
+    bare = QUOTE.sub("", sentence)
+    return any(word in bare for word in _rules()["polite_you"])
 
 
 def planned_target(fact: Fact) -> bool:
@@ -56,7 +62,7 @@ def management_policy(fact: Fact) -> bool:
     subject = to_simplified(fact.detail.get("subject", ""))
     clause = re.split(r"[，,；;：:]", subject)[-1].strip() if subject else ""
     organisation = clause.endswith(tuple(_rules()["organisation_subjects"]))
-    if not organisation and not any(word in clause for word in _rules()["hiring_context"]):
+    if not organisation and not any(word in subject for word in _rules()["hiring_context"]):
         return False
     action = to_simplified(fact.key)
     return not any(w in action for w in _rules()["customer_words"]) and not re.search(r"\d", action)
@@ -79,6 +85,8 @@ def not_worth_asking(fact: Fact) -> str | None:
         return "是话术里的客套等待或给客服的提示（“稍等2分钟”），不是规定"
     if fact.kind != "reply" and addressed_to_reader(fact.sentence):
         return "是写给读者的网页文案（朋友们、大家…），不是店铺的规定"
+    if fact.kind == "rule" and says_you(fact.sentence):
+        return "是对顾客或读者说的话（“您…”），不是员工的规定"
     if planned_target(fact):
         return "是计划指标（达到…%），不是客服要执行的规定"
     if management_policy(fact):

@@ -13,6 +13,7 @@ from quiz.extract import extract_passage
 from quiz.fact_patterns import without_stage_directions
 from quiz.facts import Fact, StageReport
 from quiz.readability import broken, lacks_subject
+from quiz.spun import spun_sentences
 from quiz.stems import KeyPlacer
 from quiz.vocabulary import settle_facts
 from quiz.worth import not_worth_asking
@@ -89,6 +90,9 @@ def test_a_heading_glued_into_a_sentence_and_a_condition_without_subject_are_ref
     assert broken("工作质量目标第七条客服部的工作质量目标为业主满意度达到90%以上。")
     assert broken("退货按第七条规定办理。") is None
     assert lacks_subject("在24小时内反馈且核实属实的，本店在确认后48小时内免费补发。")
+    assert lacks_subject("责任：以上操作流程与规定必须遵照执行。")  # a label, then an anaphor
+    assert broken("电商客服工作流程 1.每天上班8:30-9:30处理前天的漏单问题。")  # items glued
+    assert broken("价格为 1.5 元。") is None
 
 
 def test_a_procedure_that_counts_its_steps_shows_them_all():
@@ -105,3 +109,16 @@ def test_a_stage_direction_is_cut_from_a_reply():
     reply = "我尽量帮您申请吧~麻烦您稍等我2分钟~ 等待2-3分钟后再回复顾客下述语句"
     assert without_stage_directions(reply) == "我尽量帮您申请吧~麻烦您稍等我2分钟~"
     assert without_stage_directions("顾客可在签收后7天内申请退货。") == "顾客可在签收后7天内申请退货。"
+
+
+def test_a_spun_copy_of_a_sentence_is_not_asked_but_list_items_are():
+    original = facts("接听电话时，应适时发出“嗯”的声音，好让对方明了你正在仔细聆听。", headings=("电话礼仪",))
+    copy = facts(
+        "接听德律风时，应合时发出“嗯”的声音，好让对方清晰明了你正在细心倾听。", headings=("电话礼仪",)
+    )
+    for fact in copy:
+        fact.chunk_id = 2  # another passage of the same document
+    assert spun_sentences(original + copy) == {copy[0].sentence}
+    items = facts("（四）负责小区内的安全保卫工作；") + facts("（五）负责小区内的环境卫生工作；")
+    items[-1].chunk_id = 2
+    assert not spun_sentences(items)
