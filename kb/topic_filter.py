@@ -19,6 +19,7 @@ cache): the stage adds almost no embedding work to an ingest.
 
 from __future__ import annotations
 
+import bisect
 import re
 import tomllib
 from collections.abc import Callable
@@ -31,7 +32,7 @@ import numpy as np
 from common.sentences import split_sentences
 from common.textnorm import normalize
 from index.windows import merge_short
-from kb.chunk import is_script_line
+from kb.chunk import heading_style, is_script_line
 from kb.models import Block, Chunk
 
 EXAMPLES_FILE = Path(__file__).with_name("topic_examples.toml")
@@ -68,6 +69,21 @@ class TopicExamples:
     customer_service: tuple[str, ...]
     kinds: tuple[TopicKind, ...]
     min_letters: int = 12  # shorter blocks are not judged on their own
+
+
+class _Sections:
+    """Which section each block is in: a run of off-topic material never crosses a heading
+    ("一、活动时间" starts something new)."""
+
+    def __init__(self, blocks: list) -> None:
+        self.number, current = [], 0
+        for block in blocks:
+            if block.kind == "heading" or heading_style(block.text):
+                current += 1
+            self.number.append(current)
+
+    def same(self, i: int, j: int) -> bool:
+        return self.number[i] == self.number[j]
 
 
 def _letters(text: str) -> int:
@@ -192,6 +208,7 @@ class TopicFilter:
             spans[i] = (start, start + len(pieces[i]))
             start += len(pieces[i])
         flagged: dict[int, tuple[int, float]] = {}
+        sections = _Sections(blocks)
         if long:
             # A block's vector: the mean of its sentence vectors (the same texts search embeds).
             means = np.stack([vectors[a:b].mean(axis=0) for a, b in spans.values()])
@@ -215,7 +232,11 @@ class TopicFilter:
                 for n, i in enumerate(long):
                     if i in flagged:
                         continue
-                    sides = [flagged.get(long[m], (None,))[0] for m in (n - 1, n + 1) if 0 <= m < len(long)]
+                    sides = [
+                        flagged.get(long[m], (None,))[0]
+                        for m in (n - 1, n + 1)
+                        if 0 <= m < len(long) and sections.same(i, long[m])
+                    ]
                     if margins[n] > 0 and kinds[n] in sides:
                         flagged[i] = (int(kinds[n]), float(margins[n]))
                         grew = True
@@ -236,15 +257,15 @@ class TopicFilter:
             if dropped:
                 kind = self.examples.kinds[kind_index]
                 verdicts.append(TopicVerdict(i, kind, margin, "".join(kept).strip(), dropped))
-        position = {i: n for n, i in enumerate(long)}
+        judged = set(long)
         for i in candidates:
-            if i in position:
+            if i in judged:
                 continue
-            before = [j for j in long if j < i][-1:]
-            after = [j for j in long if j > i][:1]
-            if before and after and before[0] in flagged and after[0] in flagged:
-                if flagged[before[0]][0] == flagged[after[0]][0]:
-                    kind = self.examples.kinds[flagged[before[0]][0]]
+            n = bisect.bisect_left(long, i)
+            before, after = (long[n - 1] if n else None), (long[n] if n < len(long) else None)
+            if before in flagged and after in flagged and sections.same(before, after):
+                if flagged[before][0] == flagged[after][0]:
+                    kind = self.examples.kinds[flagged[before][0]]
                     verdicts.append(TopicVerdict(i, kind, 0.0, "", [blocks[i].text]))
         return sorted(verdicts, key=lambda v: v.index)
 

@@ -101,7 +101,7 @@ def document(doc_id: int):
         chunks=kb().chunks(document.id),
         kinds=KIND_LABELS,
         drop_labels=DROP_LABELS,
-        dropped=playbook().curation.dropped(str(document.id)),
+        dropped_spans=playbook().curation.dropped(str(document.id)),
         edited=playbook().curation.edited_origins(document.name),
     )
 

@@ -22,6 +22,8 @@ BACK_LINKS = {  # where each kind of job came from
     "quiz": ("quiz.index", "← 返回培训测验"),
     "golden": ("golden.index", "← 返回黄金测试集"),
     "qa_score": ("qa.index", "← 返回评分记录"),
+    "restore": ("admin.documents", "← 返回文档列表"),
+    "chunk_edit": ("admin.documents", "← 返回文档列表"),
 }
 
 
