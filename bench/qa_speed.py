@@ -2,7 +2,8 @@
 
     python bench/qa_speed.py [--n 2000] [--seed 7]
 
-Rule-only (lexical matching + latency) and with semantic mode on. Texts carry
+Rule-only (lexical matching + latency) and with semantic mode on (the default policy's
+paraphrased greetings and its complaint trigger by meaning). Texts carry
 random order numbers so that caches do not flatter the figures; a third of
 the conversations open without a lexical greeting, so semantic mode really
 embeds their first agent messages. The semantic complaint trigger is measured

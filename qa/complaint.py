@@ -8,7 +8,9 @@ puts 你好，在吗 and 你们怎么回事 close together, and a product called
    (waiting and broken promises, questions of blame, escalation threats, contempt for the
    service, damaged or wrong goods). A hypothetical sentence (如果坏了怎么保修) is not
    judged by its cue.
-2. **Neighbours**: the sentence's ``k`` nearest among the complaint examples (the policy's
+2. **Inquiries** are left out: a question asking for information (怎么, 是不是, 几点…) that does
+   not address the shop (你们, 客服…) is not put to the vote.
+3. **Neighbours**: the sentence's ``k`` nearest among the complaint examples (the policy's
    and the bundled ones) and the ordinary messages (the policy's counter-examples and the
    bundled ones) vote, weighted by similarity.
 
@@ -46,6 +48,9 @@ class ComplaintModel:
     ordinary: tuple[str, ...]
     cues: tuple[Cue, ...]
     hypothetical: tuple[str, ...]
+    inquiry: tuple[str, ...]
+    addressee: tuple[str, ...]
+    salutations: tuple[str, ...]
     k: int
     share: float
     floor: float
@@ -61,6 +66,16 @@ class ComplaintModel:
                 return match.start(), match.end(), cue.name
         return None
 
+    def is_inquiry(self, sentence: str) -> bool:
+        """Whether ``sentence`` asks for information without addressing the shop (滚筒洗衣机怎么清洁,
+        我电脑是不是中毒了): such a question is not put to the vote."""
+        norm = normalize_aligned(sentence)
+        if not any(w in norm for w in self.inquiry):
+            return False
+        for word in self.salutations:  # 你好 greets; it does not address a question to the shop
+            norm = norm.replace(word, "")
+        return not any(w in norm for w in self.addressee)
+
 
 @lru_cache(maxsize=1)
 def bundled_model(path: Path = EXAMPLES_PATH) -> ComplaintModel:
@@ -72,6 +87,9 @@ def bundled_model(path: Path = EXAMPLES_PATH) -> ComplaintModel:
         ordinary=tuple(data["ordinary"]),
         cues=tuple(Cue(c["name"], re.compile(c["pattern"])) for c in data["cues"]),
         hypothetical=tuple(normalize_aligned(w) for w in data["hypothetical"]),
+        inquiry=tuple(normalize_aligned(w) for w in data["inquiry"]),
+        addressee=tuple(normalize_aligned(w) for w in data["addressee"]),
+        salutations=tuple(normalize_aligned(w) for w in data["salutations"]),
         k=int(decision["k"]),
         share=float(decision["share"]),
         floor=float(decision["floor"]),

@@ -27,6 +27,9 @@ _CLAUSE_BREAK = re.compile(r"[，,。.!！?？;；~～…\n\r]")
 _QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
 # What may stand between a speech verb and the words it reports: 仓库说：没办法 / 他们回复说，没办法.
 _REPORT_OPENERS = "：:，,"
+# Tokens looked back for a speech verb and its subject: a report names its source close before the
+# words (物流那边的同事回复说暂时没办法); a bound also keeps a message with thousands of hits linear.
+_REPORT_REACH = 12
 
 _BASE_LOCK = threading.Lock()
 _BASE = None
@@ -118,6 +121,20 @@ class AnalysedText:
     def clause_starts(self) -> list[int]:
         """Offsets where a clause begins (0 and just after each break), ascending."""
         return [0] + [match.end() for match in _CLAUSE_BREAK.finditer(self.norm)]
+
+    @cached_property
+    def quotes(self) -> list[tuple[int, int]]:
+        """``(opening, closing)`` offsets of the quotations in the text, in order, not nested."""
+        spans, k, norm = [], 0, self.norm
+        while k < len(norm):
+            closer = _QUOTES.get(norm[k])
+            close = norm.find(closer, k + 1) if closer else -1
+            if close == -1:
+                k += 1
+                continue
+            spans.append((k, close))
+            k = close + 1
+        return spans
 
     @cached_property
     def words(self) -> tuple[list[int], list[int], list[str]]:
@@ -256,9 +273,11 @@ class Matcher:
         index = bisect.bisect_right(starts, start) - 1
         token_starts, token_ends, words = text.words
         first = bisect.bisect_left(token_starts, starts[index])
-        tokens = [words[i] for i in range(first, bisect.bisect_right(token_ends, start))]
+        last = bisect.bisect_right(token_ends, start)
+        tokens = [words[i] for i in range(max(first, last - _REPORT_REACH), last)]
         if index > 0 and text.norm[starts[index] - 1] in _REPORT_OPENERS:
-            earlier = [words[i] for i in range(bisect.bisect_left(token_starts, starts[index - 1]), first)]
+            earlier_start = max(bisect.bisect_left(token_starts, starts[index - 1]), first - _REPORT_REACH)
+            earlier = [words[i] for i in range(earlier_start, first)]
             while earlier and earlier[-1] in ("了", "过", "道"):
                 earlier.pop()
             if earlier and earlier[-1] in self.speech_verbs:
@@ -272,15 +291,9 @@ class Matcher:
 
     def is_quoted(self, text: AnalysedText, start: int, end: int) -> bool:
         """Whether ``[start, end)`` sits inside quotation marks in its message (mentioned, not used)."""
-        for opener, closer in _QUOTES.items():
-            left = text.norm.rfind(opener, 0, start)
-            if left != -1 and text.norm.find(closer, end) != -1:
-                if opener == closer and text.norm.count(opener, 0, start) % 2 == 0:
-                    continue
-                if opener != closer and text.norm.rfind(closer, left + 1, start) != -1:
-                    continue
-                return True
-        return False
+        spans = text.quotes
+        k = bisect.bisect_left(spans, (start,)) - 1  # the last quotation opening before the hit
+        return k >= 0 and spans[k][1] >= end
 
     def own_use(self, text: AnalysedText, hit: Hit, window: int | None = None) -> bool:
         """Whether a banned hit is the speaker's own use: not a third party's words (快递员也不知道,

@@ -161,8 +161,12 @@ class SemanticMatcher:
                         start + cue[0], start + cue[1], text[start + cue[0] : start + cue[1]], None, cue[2]
                     )
                     break
-            else:
-                units.extend((i, start, end) for start, end in _candidates(text))
+            else:  # no cue: the sentences that are not mere inquiries go to the vote
+                units.extend(
+                    (i, start, end)
+                    for start, end in _candidates(text)
+                    if not model.is_inquiry(text[start:end])
+                )
         if not units:
             return results
         # One batch for every sentence still undecided, of every message asked about.

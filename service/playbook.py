@@ -364,12 +364,16 @@ class Playbook:
         return self.jobs.submit("qa_score", params, started_by)
 
     def kb_policy(self, policy):
-        """``policy`` with its ``from_kb`` stages' reply scripts from this knowledge base as examples;
-        and the stages the knowledge base has no scripts for."""
+        """``policy`` with its ``from_kb`` stages' scripts from this knowledge base as examples (the
+        replies for rules, the customers' questions for triggers); and the stages with none."""
         if not kb_stages(policy):
             return policy, []
         chunks = self.kb.all_chunks()
-        return with_kb_examples(policy, lambda stage: stage_scripts(chunks, stage))
+        return with_kb_examples(
+            policy,
+            lambda stage: stage_scripts(chunks, stage),
+            lambda stage: stage_scripts(chunks, stage, "question"),
+        )
 
     def start_rescore(
         self, run_id: int, policy_text: str, policy_name: str, started_by: str, semantic: bool = True

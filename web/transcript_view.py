@@ -24,7 +24,8 @@ class Bubble:
 
 
 def _mark_class(rule: dict, item: dict) -> str:
-    if item.get("note") == "触发":
+    note = item.get("note", "")
+    if note == "触发" or note.startswith("触发（"):  # a trigger phrase, or a complaint cue (触发（等待太久）)
         return "ev-trigger"
     if rule["kind"] == "banned":
         return "ev-fail"

@@ -89,3 +89,17 @@ def test_preset_is_validated_and_only_allowed_on_triggers():
     plain = "rules:\n  - id: hi\n    kind: required\n    semantic: {examples: [您好], preset: complaint}\n"
     with pytest.raises(PolicyError, match="preset"):
         parse_policy(plain)
+
+
+@pytest.mark.parametrize(
+    "customer", ["你好，烤箱第一次用要怎么预热", "我电脑是不是中了病毒", "这个问题找谁处理"]
+)
+def test_a_question_asking_for_information_is_an_inquiry_not_a_complaint(
+    complaint_scorer, conversation, customer
+):
+    assert bundled_model().is_inquiry(customer)
+    assert apology(complaint_scorer, conversation, customer) == "na"
+
+
+def test_a_question_addressed_to_the_shop_is_still_judged():
+    assert not bundled_model().is_inquiry("你们到底什么时候发货")

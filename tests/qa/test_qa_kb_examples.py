@@ -88,3 +88,25 @@ def test_playbook_fills_stage_examples_from_its_knowledge_base(sample_home):
         playbook.close()
     examples = policy.rule("greeting").semantic.examples
     assert empty == ["没有这一阶段"] and examples and all(len(e) <= 60 for e in examples)
+
+
+def test_a_trigger_takes_the_customers_side_of_the_stage_scripts():
+    complaint = chunk(
+        "script",
+        "Q：你们客服半天不回，什么态度！\nK：真的非常抱歉让您久等了",
+        ["话术", "投诉安抚"],
+        answer="真的非常抱歉让您久等了",
+    )
+    complaint["question"] = "你们客服半天不回，什么态度！"
+    assert stage_scripts([complaint], "投诉安抚", "question") == ["你们客服半天不回，什么态度！"]
+    assert stage_scripts([complaint], "投诉安抚") == ["真的非常抱歉让您久等了"]
+    policy = parse_policy(
+        "rules:\n  - id: apology\n    kind: required\n    position: after\n    within: 2\n"
+        "    trigger: {semantic: {from_kb: 投诉安抚}}\n    phrases: [抱歉]\n"
+    )
+    filled, empty = with_kb_examples(
+        policy,
+        lambda stage: stage_scripts([complaint], stage),
+        lambda stage: stage_scripts([complaint], stage, "question"),
+    )
+    assert filled.rule("apology").trigger_semantic.examples == ("你们客服半天不回，什么态度！",) and not empty
