@@ -33,7 +33,7 @@ from kb.intake import FileResult, IngestReport, collect_files, file_digest, read
 from kb.loaders import load_file
 from kb.models import IngestError, Passage
 from kb.rules import load_rules
-from kb.topic_filter import TopicFilter
+from kb.topic_filter import TopicFilter, drop_off_topic
 from kb.write_lock import write_lock
 
 
@@ -303,7 +303,12 @@ class KnowledgeBase:
         blocks, report = clean_blocks(loaded.blocks, memory, restored=curation.restore_keys(self.conn, name))
         marks = memory.new_marks
         if self.settings.offtopic_filter:
-            blocks = self._drop_off_topic(blocks, report)
+            topic = TopicFilter(
+                self.embedding_cache().embed_passages,
+                self.settings.offtopic_margin,
+                self.settings.offtopic_foreign_margin,
+            )
+            blocks = drop_off_topic(blocks, report, topic)
         chunks = chunk_blocks(
             blocks,
             self.settings.chunk_target_chars,
@@ -369,22 +374,6 @@ class KnowledgeBase:
             warnings,
             encoding=loaded.encoding,
         )
-
-    def _drop_off_topic(self, blocks: list, report) -> list:
-        """The off-topic stage (kb/topic_filter.py) on a document's cleaned blocks; drops go to ``report``."""
-        topic = TopicFilter(
-            self.embedding_cache().embed_passages,
-            self.settings.offtopic_margin,
-            self.settings.offtopic_foreign_margin,
-        )
-        text = "\n".join(b.text for b in blocks)
-        for verdict in topic.judge(blocks, text, report.is_restored):
-            block = blocks[verdict.index]
-            report.line = block.line
-            for piece in verdict.dropped:
-                report.drop(verdict.kind.reason, piece)
-            block.text = verdict.kept_text
-        return [b for b in blocks if b.text]
 
     def _publish(self, full: bool = False, progress=False) -> dict:
 

@@ -33,7 +33,7 @@ from common.sentences import split_sentences
 from common.textnorm import normalize
 from index.windows import merge_short
 from kb.chunk import heading_style, is_script_line
-from kb.models import Block, Chunk
+from kb.models import Block, Chunk, CleanReport
 
 EXAMPLES_FILE = Path(__file__).with_name("topic_examples.toml")
 REPORT_PREFIX = "off-topic: "  # a reason is "off-topic: poem", "off-topic: site_boilerplate", ...
@@ -272,3 +272,15 @@ class TopicFilter:
     def _margin_for(self, vector: np.ndarray, kind_index: int) -> float:
         one = vector[None, :]
         return float(self._nearest(self._kinds[kind_index], one)[0] - self._nearest(self._cs, one)[0])
+
+
+def drop_off_topic(blocks: list[Block], report: CleanReport, topic: TopicFilter) -> list[Block]:
+    """The off-topic stage on one document's cleaned blocks: what is left; drops go to ``report``."""
+    text = "\n".join(b.text for b in blocks)
+    for verdict in topic.judge(blocks, text, report.is_restored):
+        block = blocks[verdict.index]
+        report.line = block.line
+        for piece in verdict.dropped:
+            report.drop(verdict.kind.reason, piece)
+        block.text = verdict.kept_text
+    return [b for b in blocks if b.text]
