@@ -302,6 +302,10 @@ class KnowledgeBase:
         memory.new_marks.clear()
         blocks, report = clean_blocks(loaded.blocks, memory, restored=curation.restore_keys(self.conn, name))
         marks = memory.new_marks
+        # The title is read before the off-topic stage: a title line says too little to be judged
+        # by meaning, and a manual must keep its own name even when its header block is dropped.
+        if loaded.title == Path(path).stem:  # the format names no title: take it from the text
+            loaded.title = document_title(blocks, loaded.title)
         if self.settings.offtopic_filter:
             topic = TopicFilter(
                 self.embedding_cache().embed_passages,
@@ -316,8 +320,6 @@ class KnowledgeBase:
             self.settings.chunk_overlap_sentences,
         )
         curation.apply_overrides(self.conn, name, chunks)
-        if loaded.title == Path(path).stem:  # the format names no title: take it from the text
-            loaded.title = document_title(blocks, loaded.title)
         for chunk in chunks:
             chunk.tags = list(dict.fromkeys([*chunk.tags, *tags]))
         if not chunks:

@@ -85,3 +85,23 @@ def test_the_main_script_of_a_text_is_the_one_most_letters_are_written_in():
     assert main_script("客服工作手册第一章 总则 part one") == "han"
     assert main_script("Download notice for 客服") == "latin"
     assert main_script("1234 ……") is None
+
+
+def test_a_document_keeps_the_title_of_its_first_line_when_the_off_topic_stage_drops_its_header(tmp_path):
+    from common.settings import load_settings
+    from kb.knowledge_base import KnowledgeBase
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    title = "小熊杯具旗舰店 客服工作手册"
+    header = [
+        title,
+        "文件编号：XB-KF-001　版本：V1.0　生效日期：2025年1月1日",
+        "本页面最后编辑于 2025-01-02 · 阅读 88 次",
+    ]
+    (docs / "manual.txt").write_text("\n".join([*header, *POEM, POEM_MORE, *SERVICE[:4]]), encoding="utf-8")
+    kb = KnowledgeBase(load_settings(tmp_path / "home"))
+    (result,) = kb.ingest([docs]).files
+    assert result.dropped.get("off-topic: poem", 0) >= 2  # the stage ran and took the poem under the title
+    (doc,) = kb.documents()
+    assert doc.title == title
