@@ -306,13 +306,14 @@ class KnowledgeBase:
         # by meaning, and a manual must keep its own name even when its header block is dropped.
         if loaded.title == Path(path).stem:  # the format names no title: take it from the text
             loaded.title = document_title(blocks, loaded.title)
+        topic_note = None
         if self.settings.offtopic_filter:
             topic = TopicFilter(
                 self.embedding_cache().embed_passages,
                 self.settings.offtopic_margin,
                 self.settings.offtopic_foreign_margin,
             )
-            blocks = drop_off_topic(blocks, report, topic)
+            blocks, topic_note = drop_off_topic(blocks, report, topic)
         chunks = chunk_blocks(
             blocks,
             self.settings.chunk_target_chars,
@@ -329,7 +330,7 @@ class KnowledgeBase:
                 f" (nothing left after cleaning: {report.total_dropped} pieces dropped)"
             )
             return FileResult(str(path), name, "error", error=error, encoding=loaded.encoding)
-        warnings = list(loaded.warnings)
+        warnings = list(loaded.warnings) + ([f"{path}: {topic_note}"] if topic_note else [])
         if report.dropped_share > load_rules()["report"]["warn_dropped_share"]:
             # A document must not shrink to a fraction of itself without anyone being told.
             warnings.append(

@@ -274,13 +274,30 @@ class TopicFilter:
         return float(self._nearest(self._kinds[kind_index], one)[0] - self._nearest(self._cs, one)[0])
 
 
-def drop_off_topic(blocks: list[Block], report: CleanReport, topic: TopicFilter) -> list[Block]:
-    """The off-topic stage on one document's cleaned blocks: what is left; drops go to ``report``."""
+WHOLE_DOCUMENT_KEPT = (
+    "整篇文档看起来与客服工作无关，已全部保留，请检查 (the whole document reads as off-topic: kept)"
+)
+
+
+def drop_off_topic(
+    blocks: list[Block], report: CleanReport, topic: TopicFilter
+) -> tuple[list[Block], str | None]:
+    """The off-topic stage on one document's cleaned blocks: what is left, and a note for the report.
+
+    Drops go to ``report``. The stage takes material pasted *into* a manual; it never empties a
+    whole document, which someone uploaded on purpose: when every judged block leans off-topic,
+    nothing but headings would be left, all is kept and the note says so, for the admin to check.
+    """
     text = "\n".join(b.text for b in blocks)
-    for verdict in topic.judge(blocks, text, report.is_restored):
+    verdicts = topic.judge(blocks, text, report.is_restored)
+    emptied = {v.index for v in verdicts if not v.kept_text}
+    left = [b for i, b in enumerate(blocks) if i not in emptied and b.text.strip()]
+    if verdicts and all(b.kind == "heading" or heading_style(b.text) for b in left):
+        return blocks, WHOLE_DOCUMENT_KEPT
+    for verdict in verdicts:
         block = blocks[verdict.index]
         report.line = block.line
         for piece in verdict.dropped:
             report.drop(verdict.kind.reason, piece)
         block.text = verdict.kept_text
-    return [b for b in blocks if b.text]
+    return [b for b in blocks if b.text], None

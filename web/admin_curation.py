@@ -10,13 +10,14 @@ from flask import flash, g, redirect, request, url_for
 
 from kb.curation import CurationError
 from web.admin import bp
+from web.auth import safe_next
 from web.extensions import kb, playbook
 
 
 def _back(doc_id: int | None = None, chunk_id: int | None = None):
     """Where the admin came from (a search page or the document page), else the document page."""
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
+    target = safe_next(request.form.get("next"))
+    if target:
         return redirect(target)
     if doc_id is not None:
         anchor = f"#chunk-{chunk_id}" if chunk_id else ""

@@ -103,7 +103,7 @@ def role_required(*roles: str):
 login_required = role_required()
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only same-site relative paths: never redirect a sign-in to another host.
 
     Browsers drop tabs and line breaks from a URL and read a backslash as a
@@ -160,7 +160,7 @@ def login():
         session.permanent = True
         if user.must_change_password:
             return redirect(url_for("auth.account"))
-        return redirect(_safe_next(request.args.get("next")) or home_for(user))
+        return redirect(safe_next(request.args.get("next")) or home_for(user))
     if g.user is not None:
         return redirect(home_for(g.user))
     return render_template("login.html", username="")

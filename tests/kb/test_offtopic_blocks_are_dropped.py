@@ -105,3 +105,16 @@ def test_a_document_keeps_the_title_of_its_first_line_when_the_off_topic_stage_d
     assert result.dropped.get("off-topic: poem", 0) >= 2  # the stage ran and took the poem under the title
     (doc,) = kb.documents()
     assert doc.title == title
+
+
+def test_a_document_that_reads_off_topic_as_a_whole_is_kept_and_the_report_says_so(tmp_path):
+    from common.settings import load_settings
+    from kb.knowledge_base import KnowledgeBase
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "诗集.md").write_text("\n\n".join(["# 诗集", *POEM, POEM_MORE]), encoding="utf-8")
+    kb = KnowledgeBase(load_settings(tmp_path / "home"))
+    (result,) = kb.ingest([docs]).files
+    assert result.status == "added" and result.chunks >= 1
+    assert any("整篇文档看起来与客服工作无关，已全部保留" in w for w in result.warnings)

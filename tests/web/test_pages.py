@@ -306,3 +306,22 @@ def test_golden_sheet_import_names_the_bad_row_and_keeps_nothing_of_it(client, l
     playbook = client.application.extensions["kefu_playbook"]
     for query in playbook.golden_queries():  # later ingests in this session must not queue runs
         playbook.remove_golden(query.id)
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "/\\evil.example/", "/\t/evil.example/", "https://evil.example/"]
+)
+def test_chunk_forms_never_redirect_to_another_site(client, login_as, csrf, target):
+    login_as(client, "admin")
+    token = csrf(client, "/admin/")
+    page = client.get("/admin/").get_data(as_text=True)
+    doc_id = re.search(r'/admin/documents/(\d+)"', page).group(1)
+    chunk_id = re.search(
+        r"/admin/chunks/(\d+)/disable", client.get(f"/admin/documents/{doc_id}").get_data(as_text=True)
+    )
+    chunk_id = chunk_id.group(1)
+    off = client.post(f"/admin/chunks/{chunk_id}/disable", data={"csrf_token": token, "next": target})
+    on = client.post(f"/admin/chunks/{chunk_id}/enable", data={"csrf_token": token, "next": target})
+    for response in (off, on):
+        assert response.status_code == 302 and "evil.example" not in response.location
+        assert response.location.startswith(f"/admin/documents/{doc_id}")
