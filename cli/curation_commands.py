@@ -18,9 +18,9 @@ def dropped(args, settings) -> int:
         print_json([s.as_json() for s in spans], indent=2)
         return 0
     for s in spans:
-        mark = "  [restored]" if s.restored else ""
-        print(f"{s.id:6}  line {s.line:<5} {stage_label(s.reason)}{mark}\n        {printable(s.text[:120])}")
-    print(f"{len(spans)} dropped pieces; keep one with: python app.py restore ID")
+        mark = "  [已恢复]" if s.restored else ""
+        print(f"{s.id:6}  第 {s.line:<5} 行 {stage_label(s.reason)}{mark}\n        {printable(s.text[:120])}")
+    print(f"共 {len(spans)} 处被清洗删掉；恢复其中一处：python app.py restore ID")
     return 0
 
 
@@ -34,7 +34,7 @@ def _job(settings, start) -> dict:
 def restore(args, settings) -> int:
     result = _job(settings, lambda playbook: playbook.curation.restore(args.span, "cli"))
     where = f"{printable(result['document'])} v{result['version']}"
-    print(f"restored into {where}: {printable(result['text'][:80])}")
+    print(f"已恢复到 {where}：{printable(result['text'][:80])}")
     return 0
 
 
@@ -44,7 +44,7 @@ def _set_disabled(args, settings, disabled: bool) -> int:
             playbook.curation.set_disabled(args.chunk, disabled, "cli")
         except CurationError as exc:
             raise CommandError(str(exc)) from None
-    print(f"chunk #{args.chunk} {'disabled' if disabled else 'enabled'}")
+    print(f"段落 #{args.chunk} 已{'停用' if disabled else '启用'}")
     return 0
 
 
@@ -58,13 +58,13 @@ def chunk_enable(args, settings) -> int:
 
 def chunk_edit(args, settings) -> int:
     result = _job(settings, lambda playbook: playbook.curation.edit(args.chunk, args.text, "cli"))
-    print(f"chunk #{result['replaced']} edited: now #{result['chunk']}")
+    print(f"段落 #{result['replaced']} 已修改：现为 #{result['chunk']}")
     return 0
 
 
 def chunk_revert(args, settings) -> int:
     result = _job(settings, lambda playbook: playbook.curation.revert(args.chunk, "cli"))
-    print(f"chunk #{result['replaced']} reverted to its original text: now #{result['chunk']}")
+    print(f"段落 #{result['replaced']} 已还原为原文：现为 #{result['chunk']}")
     return 0
 
 

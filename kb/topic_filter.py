@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import re
 import tomllib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -226,24 +227,27 @@ class TopicFilter:
             # Off-topic material runs over several blocks: a neighbour leaning to the same kind
             # joins the run, and so does a block inside a run that is not clearly about service
             # (a poem line that a scrape glued to the page title "客服工作职责").
-            grew = True
-            while grew:
-                grew = False
-                for n, i in enumerate(long):
-                    if i in flagged:
+            # A worklist, not passes until nothing changes: a long run grows in linear time.
+            pending = deque(m for n, i in enumerate(long) if i in flagged for m in (n - 1, n + 1))
+            while pending:
+                n = pending.popleft()
+                if not 0 <= n < len(long) or long[n] in flagged:
+                    continue
+                i = long[n]
+                sides = [
+                    flagged.get(long[m], (None,))[0]
+                    for m in (n - 1, n + 1)
+                    if 0 <= m < len(long) and sections.same(i, long[m])
+                ]
+                if margins[n] > 0 and kinds[n] in sides:
+                    flagged[i] = (int(kinds[n]), float(margins[n]))
+                elif len(sides) == 2 and sides[0] is not None and sides[0] == sides[1]:
+                    if per_kind[n, sides[0]] <= -self.margin:
                         continue
-                    sides = [
-                        flagged.get(long[m], (None,))[0]
-                        for m in (n - 1, n + 1)
-                        if 0 <= m < len(long) and sections.same(i, long[m])
-                    ]
-                    if margins[n] > 0 and kinds[n] in sides:
-                        flagged[i] = (int(kinds[n]), float(margins[n]))
-                        grew = True
-                    elif len(sides) == 2 and sides[0] is not None and sides[0] == sides[1]:
-                        if per_kind[n, sides[0]] > -self.margin:
-                            flagged[i] = (int(sides[0]), float(per_kind[n, sides[0]]))
-                            grew = True
+                    flagged[i] = (int(sides[0]), float(per_kind[n, sides[0]]))
+                else:
+                    continue
+                pending.extend((n - 1, n + 1))
         verdicts = []
         for i in sorted(flagged):
             kind_index, margin = flagged[i]
@@ -256,7 +260,7 @@ class TopicFilter:
                 (kept if own < -self.margin or restored(piece) else dropped).append(piece)
             if dropped:
                 kind = self.examples.kinds[kind_index]
-                verdicts.append(TopicVerdict(i, kind, margin, "".join(kept).strip(), dropped))
+                verdicts.append(TopicVerdict(i, kind, margin, _join(kept), dropped))
         judged = set(long)
         for i in candidates:
             if i in judged:
@@ -277,6 +281,17 @@ class TopicFilter:
 WHOLE_DOCUMENT_KEPT = (
     "整篇文档看起来与客服工作无关，已全部保留，请检查 (the whole document reads as off-topic: kept)"
 )
+
+
+def _join(pieces: list[str]) -> str:
+    """Kept sentences back into one text: a space between two Latin ones ("receipt. Refunds")."""
+    text = ""
+    for piece in pieces:
+        piece = piece.strip()
+        if text and piece and text[-1].isascii() and piece[0].isascii():
+            text += " "
+        text += piece
+    return text
 
 
 def drop_off_topic(

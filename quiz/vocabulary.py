@@ -101,7 +101,7 @@ def settle_facts(facts: list[Fact], report: StageReport) -> list[Fact]:
     for fact in facts:
         reason = unreadable(fact) or not_worth_asking(fact)
         if not reason and fact.sentence in spun:
-            reason = "是另一处句子的洗稿副本（同义词替换，如“德律风”）"
+            reason = "是另一处句子的洗稿副本（用生僻同义词替换了原词）"
         if reason:
             report.reject(reason, fact.sentence)
             continue

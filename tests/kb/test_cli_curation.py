@@ -32,15 +32,14 @@ def test_the_admin_lists_restores_disables_and_edits_from_the_command_line(tmp_p
     assert "与客服无关：诗歌" in out
 
     status, out, _ = run(capsys, "--home", home, "restore", str(poem["id"]))
-    assert status == 0 and "restored into 门店手册.txt v2" in out
+    assert status == 0 and "已恢复到 门店手册.txt v2" in out
     status, out, _ = run(capsys, "--home", home, "search", "夏夜的星空 银色的梦", "--json")
     assert any("夏夜的星空" in r["text"] for r in json.loads(out)["results"])
 
     chunks = json.loads(run(capsys, "--home", home, "search", "电子发票什么时候开", "--json")[1])["results"]
     invoice = next(r for r in chunks if "电子发票" in r["text"])["chunk_id"]
     assert (
-        run(capsys, "--home", home, "chunk", "disable", str(invoice))[1].strip()
-        == f"chunk #{invoice} disabled"
+        run(capsys, "--home", home, "chunk", "disable", str(invoice))[1].strip() == f"段落 #{invoice} 已停用"
     )
     found = json.loads(run(capsys, "--home", home, "search", "电子发票什么时候开", "--json")[1])["results"]
     assert not any("电子发票" in r["text"] for r in found)
@@ -49,7 +48,7 @@ def test_the_admin_lists_restores_disables_and_edits_from_the_command_line(tmp_p
     status, out, _ = run(
         capsys, "--home", home, "chunk", "edit", str(invoice), "--text", "电子发票在签收后开具。"
     )
-    assert status == 0 and f"chunk #{invoice} edited" in out
+    assert status == 0 and f"段落 #{invoice} 已修改" in out
     new_id = int(out.rsplit("#", 1)[1])
     history = json.loads(run(capsys, "--home", home, "chunk", "history", str(new_id))[1])
     assert [h["action"] for h in history] == ["disable", "enable", "edit"]

@@ -118,3 +118,10 @@ def test_a_document_that_reads_off_topic_as_a_whole_is_kept_and_the_report_says_
     (result,) = kb.ingest([docs]).files
     assert result.status == "added" and result.chunks >= 1
     assert any("整篇文档看起来与客服工作无关，已全部保留" in w for w in result.warnings)
+
+
+def test_kept_english_sentences_keep_a_space_between_them_and_chinese_ones_none():
+    from kb.topic_filter import _join
+
+    assert _join(["Keep the receipt.", "Refunds take 3 days."]) == "Keep the receipt. Refunds take 3 days."
+    assert _join(["先致歉。", "再核实订单。"]) == "先致歉。再核实订单。"
