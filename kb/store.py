@@ -358,8 +358,16 @@ def discard_pending(conn: sqlite3.Connection) -> int:
 
 
 def delete_document(conn: sqlite3.Connection, doc_id: int) -> None:
-    """Remove a document with its chunks and dedup marks."""
+    """Remove a document with its chunks, dedup marks and the admin's decisions about it.
+
+    Restores, disables and edits are keyed by the document's name: left behind, they would
+    apply to an unrelated file uploaded later under the same name. Their history stays (audit).
+    """
     with conn:
+        row = conn.execute("SELECT name FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is not None:
+            conn.execute("DELETE FROM restore_decisions WHERE doc_name = ?", (row[0],))
+            conn.execute("DELETE FROM chunk_overrides WHERE doc_name = ?", (row[0],))
         conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 
 

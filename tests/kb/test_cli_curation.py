@@ -55,3 +55,20 @@ def test_the_admin_lists_restores_disables_and_edits_from_the_command_line(tmp_p
     assert run(capsys, "--home", home, "chunk", "revert", str(new_id))[0] == 0
     status, _, err = run(capsys, "--home", home, "chunk", "disable", "999999")
     assert status == 2 and "没有编号为 999999 的段落" in err
+
+
+def test_removing_a_document_forgets_its_restores_so_a_new_file_of_that_name_starts_clean(tmp_path, capsys):
+    home = str(tmp_path / "home")
+    manual = tmp_path / "门店手册.txt"
+    manual.write_text(MANUAL, encoding="utf-8")
+    assert run(capsys, "--home", home, "ingest", str(manual))[0] == 0
+    poem = next(
+        d
+        for d in json.loads(run(capsys, "--home", home, "dropped", "门店手册.txt", "--json")[1])
+        if d["reason"] == "off-topic: poem"
+    )
+    assert run(capsys, "--home", home, "restore", str(poem["id"]))[0] == 0
+    assert run(capsys, "--home", home, "remove", "门店手册.txt")[0] == 0
+    assert run(capsys, "--home", home, "ingest", str(manual))[0] == 0
+    dropped = json.loads(run(capsys, "--home", home, "dropped", "门店手册.txt", "--json")[1])
+    assert any(d["reason"] == "off-topic: poem" and not d["restored"] for d in dropped)
