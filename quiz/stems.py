@@ -24,10 +24,15 @@ _ITEM_PREFIX = re.compile(
 def where(fact: Fact) -> str:
     """``根据《title》“heading > heading”，`` so the question makes sense on its own."""
     place = f"《{fact.title or fact.document}》"
-    headings = [h for h in fact.headings[-HEADINGS_SHOWN:] if h and h != fact.title]
+    headings = [h for h in cited_headings(fact)[-HEADINGS_SHOWN:] if h and h != fact.title]
     if headings:
         place += "“" + " > ".join(headings) + "”"
     return f"根据{place}，"
+
+
+def cited_headings(fact: Fact) -> list[str]:
+    """The heading chain a question cites: none when it is not the sentence's section."""
+    return [] if fact.detail.get("document_only") else list(fact.headings)
 
 
 def finish(text: str) -> str:
@@ -43,7 +48,7 @@ def blanked(fact: Fact) -> str:
 
 
 def source(fact: Fact) -> Source:
-    return Source(fact.document, list(fact.headings), fact.sentence, fact.chunk_id)
+    return Source(fact.document, cited_headings(fact), fact.sentence, fact.chunk_id)
 
 
 def explanation(fact: Fact) -> str:
