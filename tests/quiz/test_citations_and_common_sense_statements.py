@@ -59,3 +59,18 @@ def test_a_violation_item_never_names_a_conjunction_or_clause_as_whose_practice(
     assert _violation_question(rule) == "以下哪种做法违反规定？"
     rule.detail["subject"] = "或签收后申请退货"
     assert _violation_question(rule) == "以下哪种做法违反规定？"
+
+
+def test_office_facilities_of_a_service_department_and_competence_platitudes_are_not_asked():
+    from quiz.worth import not_worth_asking
+
+    office = [
+        f
+        for f in facts("客户服务部必须固定相应的办公场所,配备热线电话及打印机等设施设备。")
+        if f.kind == "rule"
+    ]
+    skill = [f for f in facts("售后岗位的工作人员需要具备一定的专业知识和技能。") if f.kind == "rule"]
+    assert office and all(not_worth_asking(f) for f in office)
+    assert skill and all(not_worth_asking(f) for f in skill)
+    (kept,) = [f for f in facts("客服人员必须在24小时内回复顾客的留言。") if f.kind == "rule"]
+    assert not_worth_asking(kept) is None
