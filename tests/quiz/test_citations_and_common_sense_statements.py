@@ -74,3 +74,24 @@ def test_office_facilities_of_a_service_department_and_competence_platitudes_are
     assert skill and all(not_worth_asking(f) for f in skill)
     (kept,) = [f for f in facts("客服人员必须在24小时内回复顾客的留言。") if f.kind == "rule"]
     assert not_worth_asking(kept) is None
+
+
+def test_facts_under_a_heading_spanning_pages_of_prose_are_cited_by_document_only():
+    from quiz.stems import mark_loose_headings
+
+    page = "客服每天上班后先查看未读消息并逐条回复顾客。" * 30
+    long = [Passage(i, "合集.txt", "合集", ("2.客服专员",), "text", page) for i in range(1, 6)]
+    short = Passage(9, "手册.md", "售后服务手册", ("退换货",), "text", "退货须在签收后7天内申请。")
+    found = []
+    for passage in [*long, short]:
+        found += extract_passage(passage)[0]
+    found.append(
+        extract_passage(Passage(6, "合集.txt", "合集", ("2.客服专员",), "text", "退货须在签收后7天内申请。"))[
+            0
+        ][0]
+    )
+    mark_loose_headings(found, [*long, short])
+    kept = next(f for f in found if f.document == "手册.md")
+    loose = found[-1]
+    assert "退换货" in where(kept)
+    assert where(loose) == "根据《合集》，"
