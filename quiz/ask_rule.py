@@ -12,6 +12,7 @@ import re
 from common.textnorm import normalize_aligned
 from quiz.fact_patterns import CJK, approval_pattern, limits, patterns, words_of
 from quiz.facts import Fact, fact_rules
+from quiz.keys import quantity_keys
 from quiz.models import FALSE_TEXT, SINGLE, TRUE_FALSE, Question, fact_fingerprint
 from quiz.stems import explanation, finish, in_script_of, overlap, source, true_statement, where
 
@@ -60,6 +61,8 @@ class RuleQuestions:
         if len(marks) > 1:
             return False
         if norm[:at].endswith(tuple(fact_rules()["rule"]["bound_before_marker"])):
+            return False
+        if not _negation_tests_manual(fact):
             return False
         # "回复不必简洁、准确，一次回复一个问题…": clauses after the action would still state duties;
         # a consequence or a purpose ("…，确保有人接待") does not.
@@ -138,6 +141,28 @@ class RuleQuestions:
         )
 
 
+def _negation_tests_manual(fact: Fact) -> bool:
+    """True when the negated statement is false only by the manual, not by common sense.
+
+    A ban turned into a permission ("可以透露收件人姓名") is marked false by anyone unless the ban
+    is bound to something the manual sets (a quantity: "未满16岁者不得代为取件"). A duty with an
+    exact quantity turned into "不必" ("不必在24小时内回访") still quotes the deadline, which
+    gives away that the duty exists.
+    """
+    has_quantity = bool(quantity_keys(fact.sentence) or re.search(r"\d", fact.sentence))
+    if fact.detail.get("polarity") == "ban":
+        return has_quantity
+    return not quantity_keys(fact.key)
+
+
+def _noun_subject(subject: str) -> bool:
+    """True when ``subject`` is a noun phrase ("客服人员"), not a clause or a conjunction ("并且")."""
+    words = words_of(normalize_aligned(subject))
+    if not words or not words[-1][1].startswith(("n", "r")):
+        return False
+    return not any(flag.startswith(("c", "v", "p", "d", "u")) and flag != "vn" for _, flag in words)
+
+
 def _practice(action: str) -> bool:
     """A practice one can follow holds a verb and more than one word ("向顾客发送地址", not "简洁、准确")."""
     words = words_of(normalize_aligned(action))
@@ -149,6 +174,11 @@ def _practice(action: str) -> bool:
 def _violation_question(fact: Fact) -> str:
     """The question, naming whose practice it asks when the rule names it in a short subject ("客服")."""
     subject = re.split(r"[，,；;：:]", _LABEL.sub("", fact.detail.get("subject", "")))[-1].strip()
-    if not subject or len(subject) > MAX_SUBJECT_CHARS or re.search(r"\d", subject):
+    if (
+        not subject
+        or len(subject) > MAX_SUBJECT_CHARS
+        or re.search(r"\d", subject)
+        or not _noun_subject(subject)
+    ):
         return "以下哪种做法违反规定？"
     return f"{subject}的以下做法中，哪一种违反规定？"

@@ -13,6 +13,7 @@ import re
 
 from common.sentences import sentence_spans
 from common.textnorm import normalize_aligned
+from kb.chunk import heading_style
 from kb.models import Passage
 from quiz.extract_procedures import find_procedures
 from quiz.fact_patterns import (
@@ -34,6 +35,9 @@ from quiz.fact_patterns import (
 from quiz.facts import Fact, StageReport
 from quiz.keys import in_aside, quantity_keys
 
+# Heading styles that open a section of their own (not the numbered items of a list).
+_SECTION_STYLES = ("division", "section", "article", "cn-number", "label")
+
 
 class Extractor:
     """The facts of one passage; ``report`` counts the sentences each stage rejected."""
@@ -47,6 +51,8 @@ class Extractor:
         self.to_customer = False  # the passage is an answer said to a customer (FAQ, script)
 
     def fact(self, kind: str, key: str, sentence: str, start: int, end: int, **extra) -> Fact:
+        if not self.headings_hold(start):
+            extra.setdefault("detail", {})["document_only"] = True
         fact = Fact(
             kind,
             key,
@@ -61,6 +67,28 @@ class Extractor:
         )
         self.facts.append(fact)
         return fact
+
+    def headings_hold(self, start: int) -> bool:
+        """True when the passage's heading chain is the section of the text at ``start``.
+
+        A scraped compilation keeps a heading for pages of unrelated text: a sentence far into
+        its chunk, or one after another section's heading or bracket label (【使用说明】) left in
+        the text, is cited by its document only.
+        """
+        if not self.passage.headings:
+            return True
+        before = self.passage.text[:start] if self.passage.kind not in ("faq", "script") else ""
+        if len(before) > self.t["max_heading_distance"]:
+            return False
+        for line in (
+            before.splitlines()[1:]
+            if before.startswith(tuple(self.passage.headings))
+            else before.splitlines()
+        ):
+            style = heading_style(line.strip())
+            if style and style[0] in _SECTION_STYLES and line.strip() not in self.passage.headings:
+                return False
+        return True
 
     # -- the passage ----------------------------------------------------------
     def run(self) -> tuple[list[Fact], StageReport]:

@@ -16,6 +16,7 @@ from typing import Protocol
 from kb.models import Passage
 from quiz.fact_cache import cached_facts
 from quiz.facts import Fact, StageReport
+from quiz.stems import mark_loose_headings
 from quiz.vocabulary import settle_facts
 
 
@@ -54,6 +55,7 @@ def collect_facts(material: QuizMaterial, documents: Sequence[str] | None = None
     for fact in facts:
         fact.title = labels.get(fact.document, fact.title)
     facts = settle_facts(facts, report)
+    mark_loose_headings(facts, passages)
     in_scope = len(passages)
     if documents:
         names = {p.document for p in passages if p.document in documents or p.title in documents}

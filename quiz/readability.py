@@ -75,6 +75,8 @@ def lacks_subject(sentence: str) -> str | None:
         return "指代前文（他们、上述…），单独读不懂"
     if any(word in bare for word in rules["inner_anaphora"]):
         return "指代前文（“违反上述规定的”），单独读不懂"
+    if _LABEL.sub("", bare, count=1).startswith(tuple(rules["context_opening"])):
+        return "开头承接前文的情形（“违者…”“核实后…”），单独读不懂是什么情况"
     lead = _LEAD_CLAUSE.match(bare)
     condition = lead.group(1) if lead else ""
     if condition and (

@@ -9,7 +9,7 @@ from functools import lru_cache
 import opencc
 
 from common.textnorm import to_simplified
-from quiz.facts import Fact
+from quiz.facts import Fact, fact_rules
 from quiz.keys import quantity_keys
 from quiz.models import BLANK, TRUE_FALSE, TRUE_TEXT, Question, Source, answer_key, fact_fingerprint
 
@@ -24,10 +24,34 @@ _ITEM_PREFIX = re.compile(
 def where(fact: Fact) -> str:
     """``根据《title》“heading > heading”，`` so the question makes sense on its own."""
     place = f"《{fact.title or fact.document}》"
-    headings = [h for h in fact.headings[-HEADINGS_SHOWN:] if h and h != fact.title]
+    headings = [h for h in cited_headings(fact)[-HEADINGS_SHOWN:] if h and h != fact.title]
     if headings:
         place += "“" + " > ".join(headings) + "”"
     return f"根据{place}，"
+
+
+def cited_headings(fact: Fact) -> list[str]:
+    """The heading chain a question cites: none when it is not the sentence's section."""
+    return [] if fact.detail.get("document_only") else list(fact.headings)
+
+
+def mark_loose_headings(facts: list[Fact], passages) -> None:
+    """Cite by document only the facts of a heading chain over a long run of prose.
+
+    In a scraped compilation one leftover heading ("2.客服专员") stands over pages of unrelated
+    topics; a real section is short. Facts of a chain whose prose passages (not FAQ or script
+    pairs, which are short by kind) hold more than ``max_section_chars`` characters get
+    ``document_only``.
+    """
+    size: dict[tuple, int] = {}
+    for passage in passages:
+        if passage.headings and passage.kind not in ("faq", "script"):
+            chain = (passage.document, tuple(passage.headings))
+            size[chain] = size.get(chain, 0) + len(passage.text)
+    most = fact_rules()["thresholds"]["max_section_chars"]
+    for fact in facts:
+        if size.get((fact.document, tuple(fact.headings)), 0) > most:
+            fact.detail["document_only"] = True
 
 
 def finish(text: str) -> str:
@@ -43,7 +67,7 @@ def blanked(fact: Fact) -> str:
 
 
 def source(fact: Fact) -> Source:
-    return Source(fact.document, list(fact.headings), fact.sentence, fact.chunk_id)
+    return Source(fact.document, cited_headings(fact), fact.sentence, fact.chunk_id)
 
 
 def explanation(fact: Fact) -> str:

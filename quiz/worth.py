@@ -68,6 +68,14 @@ def management_policy(fact: Fact) -> bool:
     return not any(w in action for w in _rules()["customer_words"]) and not re.search(r"\d", action)
 
 
+def competence_platitude(fact: Fact) -> bool:
+    """True for a rule requiring a competence ("需要具备一定的专业知识和技能") with no number."""
+    if fact.kind != "rule":
+        return False
+    action = to_simplified(fact.key).lstrip("，, ")
+    return action.startswith(tuple(_rules()["competence_verbs"])) and not re.search(r"\d", action)
+
+
 def courtesy_wait(fact: Fact) -> bool:
     """True for a number that is a courtesy wait ("麻烦您稍等我2分钟") or an agent's stage direction
     ("等待2-3分钟后再回复顾客"): neither is a service rule to learn."""
@@ -91,4 +99,6 @@ def not_worth_asking(fact: Fact) -> str | None:
         return "是计划指标（达到…%），不是客服要执行的规定"
     if management_policy(fact):
         return "是管理层的方针（企业/部门应建立…），不是客服的做法"
+    if competence_platitude(fact):
+        return "是对能力的泛泛要求（具备一定的知识），不是可考的做法"
     return None

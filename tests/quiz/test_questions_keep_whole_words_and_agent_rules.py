@@ -46,10 +46,10 @@ def test_a_false_rule_statement_never_negates_one_of_two_duties():
         if f.kind == "rule"
     ]
     (bound,) = [f for f in facts("客服人员还需要及时向客户提供优惠信息和产品推荐。") if f.kind == "rule"]
-    (clear,) = [f for f in facts("客服人员严禁向第三方透露顾客的手机号码。") if f.kind == "rule"]
+    (clear,) = [f for f in facts("客服人员严禁为未满16岁的顾客办理退款。") if f.kind == "rule"]
     rules = RuleQuestions([two, bound, clear], random.Random(1))
     assert rules.true_false(two, False) is None and rules.true_false(bound, False) is None
-    assert "可以向第三方透露顾客的手机号码" in rules.true_false(clear, False).stem
+    assert "可以为未满16岁的顾客办理退款" in rules.true_false(clear, False).stem
 
 
 def test_a_part_of_a_tier_is_no_false_statement():
