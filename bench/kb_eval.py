@@ -36,14 +36,14 @@ def heldout_kb_files() -> list[Path]:
     )
 
 
-def heldout_kb_queries() -> list[dict]:
+def heldout_kb_queries(folder: Path = HELDOUT_KB, prefix: str = "h") -> list[dict]:
     """bench/data/heldout_kb/queries.jsonl in this module's format.
 
     A result answers when it holds the labelled evidence sentence, or its longest clause
     (a chunk boundary may fall inside a long evidence sentence).
     """
     rows = []
-    for i, line in enumerate((HELDOUT_KB / "queries.jsonl").read_text(encoding="utf-8").splitlines(), 1):
+    for i, line in enumerate((folder / "queries.jsonl").read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         row = json.loads(line)
@@ -52,8 +52,9 @@ def heldout_kb_queries() -> list[dict]:
         if evidence:
             clauses = [c for c in re.split(r"[，,；;。：:]", evidence) if len(c) >= 8]
             answers = [evidence, *sorted(clauses, key=len, reverse=True)[:1]]
-        kind = "off_topic" if row.get("off_topic") else ("no_answer" if not evidence else "answerable")
-        rows.append({"id": f"h{i:03d}", "query": row["query"], "answers": answers, "kind": kind})
+        off_topic = row.get("off_topic") or row.get("kind") == "off_topic"
+        kind = "off_topic" if off_topic else ("no_answer" if not evidence else "answerable")
+        rows.append({"id": f"{prefix}{i:03d}", "query": row["query"], "answers": answers, "kind": kind})
     return rows
 
 

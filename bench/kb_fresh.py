@@ -13,13 +13,11 @@ Run: ``python -m bench.kb_fresh [--corpus-home D] [--sample-home D] [--heldout2-
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import sys
 import tempfile
 from pathlib import Path
 
-from bench.kb_eval import CORPUS, ROOT, SAMPLE, first_relevant_rank, load_queries
+from bench.kb_eval import CORPUS, ROOT, SAMPLE, first_relevant_rank, heldout_kb_queries, load_queries
 from common.settings import load_settings
 from kb.knowledge_base import KnowledgeBase
 
@@ -36,19 +34,7 @@ def heldout_kb2_files() -> list[Path]:
 
 def heldout_kb2_queries() -> list[dict]:
     """heldout_kb2/queries.jsonl in kb_eval's format (evidence, or its longest clause, answers)."""
-    rows = []
-    for i, line in enumerate((HELDOUT_KB2 / "queries.jsonl").read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        evidence = row.get("answer_evidence")
-        answers = []
-        if evidence:
-            clauses = [c for c in re.split(r"[，,；;。：:]", evidence) if len(c) >= 8]
-            answers = [evidence, *sorted(clauses, key=len, reverse=True)[:1]]
-        kind = row.get("kind") or ("answerable" if evidence else "no_answer")
-        rows.append({"id": f"p{i:03d}", "query": row["query"], "answers": answers, "kind": kind})
-    return rows
+    return heldout_kb_queries(HELDOUT_KB2, prefix="p")
 
 
 def measure(kb: KnowledgeBase, queries: list[dict]) -> dict:
